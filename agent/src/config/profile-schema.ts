@@ -1,0 +1,114 @@
+/** The YAML file of agent profiles, trunks, PBX registrations and softphone users. */
+import { z } from 'zod';
+
+const e164OrExtension = z
+  .string()
+  .regex(/^\+?[0-9A-Za-z_.*#-]{1,32}$/, 'must be a DID like +15551230000 or an extension like 7000');
+
+export const webhookToolSchema = z.object({
+  type: z.literal('webhook'),
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
+  description: z.string().min(1),
+  url: z.url(),
+  method: z.enum(['GET', 'POST']).default('POST'),
+  /** JSON schema of the arguments object the LLM fills in. */
+  parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
+  timeoutMs: z.number().int().positive().max(30_000).default(5000),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const builtinToolSchema = z.enum(['end_call', 'transfer_call', 'send_dtmf']);
+
+export const transferTargetSchema = z.object({
+  name: z.string().min(1),
+  uri: z.string().regex(/^(sips?|tel):/, 'must be a sip:, sips: or tel: URI'),
+  description: z.string().default(''),
+});
+
+export const profileSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  systemPrompt: z.string().min(1),
+  greeting: z.string().default(''),
+  language: z.string().default('en'),
+  voice: z.string().default('a0e99841-438c-4a64-b679-ae501e7d6091'),
+  llm: z
+    .object({
+      model: z.string().default('gpt-4o-mini'),
+      temperature: z.number().min(0).max(2).optional(),
+    })
+    .prefault({}),
+  stt: z
+    .object({
+      model: z.string().default('nova-3'),
+      endpointingMs: z.number().int().min(10).max(5000).default(300),
+      utteranceEndMs: z.number().int().min(1000).max(5000).default(1000),
+    })
+    .prefault({}),
+  tts: z.object({ model: z.string().default('sonic-2') }).prefault({}),
+  tools: z.array(z.union([builtinToolSchema, webhookToolSchema])).default(['end_call']),
+  transferTargets: z.array(transferTargetSchema).default([]),
+  /** Request-URI users (DIDs, extensions) that reach this profile. */
+  routes: z.array(e164OrExtension).default([]),
+});
+
+export const trunkSchema = z.object({
+  name: z.string().min(1),
+  /** Source addresses allowed without a challenge, as CIDRs (10.0.0.0/8, 2001:db8::/32, 1.2.3.4/32). */
+  sources: z.array(z.string()).default([]),
+  /** Digest credentials the trunk may use instead of (or as well as) a source address. */
+  username: z.string().optional(),
+  password: z.string().optional(),
+});
+
+export const registrationSchema = z.object({
+  /** The PBX registrar, e.g. sip:pbx.example.com:5060 */
+  registrar: z.string().regex(/^sips?:/, 'must be a sip: URI'),
+  /** Address of record user (the extension), e.g. 7000 */
+  user: z.string().min(1),
+  username: z.string().optional(),
+  password: z.string(),
+  transport: z.enum(['udp', 'tcp']).default('udp'),
+  expires: z.number().int().min(60).max(86_400).default(300),
+  /** Profile that answers the calls the PBX sends to this extension. */
+  profile: z.string().optional(),
+});
+
+export const userSchema = z.object({
+  username: z.string().regex(/^[a-zA-Z0-9_.+-]{1,64}$/),
+  password: z.string().min(4),
+  displayName: z.string().optional(),
+});
+
+export const profilesFileSchema = z.object({
+  defaultProfile: z.string().optional(),
+  profiles: z.array(profileSchema).min(1),
+  trunks: z.array(trunkSchema).default([]),
+  registrations: z.array(registrationSchema).default([]),
+  users: z.array(userSchema).default([]),
+});
+
+export type WebhookTool = z.infer<typeof webhookToolSchema>;
+export type BuiltinTool = z.infer<typeof builtinToolSchema>;
+export type TransferTarget = z.infer<typeof transferTargetSchema>;
+export type AgentProfile = z.infer<typeof profileSchema>;
+export type Trunk = z.infer<typeof trunkSchema>;
+export type Registration = z.infer<typeof registrationSchema>;
+export type SoftphoneUser = z.infer<typeof userSchema>;
+export type ProfilesFile = z.infer<typeof profilesFileSchema>;
+
+/** Used when no profiles file is given: extension 7000 reaches a helpful receptionist. */
+export const DEFAULT_PROFILES: ProfilesFile = profilesFileSchema.parse({
+  defaultProfile: 'receptionist',
+  profiles: [
+    {
+      name: 'receptionist',
+      systemPrompt:
+        'You are the receptionist of a small company, answering the phone. Keep every answer to one or two short ' +
+        'spoken sentences, no lists or markdown. If the caller asks for a person or department you can transfer ' +
+        'them with transfer_call; when the caller says goodbye, say goodbye and call end_call.',
+      greeting: 'Hello, thanks for calling. How can I help you today?',
+      tools: ['end_call', 'transfer_call', 'send_dtmf'],
+      routes: ['7000'],
+    },
+  ],
+});

@@ -1,0 +1,38 @@
+/**
+ * What the conversation engine sees of a call: the fork protocol's commands, without the socket.
+ * The fork server implements it over a WebSocket; tests implement it in memory.
+ */
+import type { Pcm16 } from '../audio/pcm.js';
+import type { CallMetadata } from '../fork/protocol.js';
+
+export interface CallChannel {
+  readonly metadata: CallMetadata;
+  /** Agent audio at metadata.playbackSampleRate, sent as soon as it exists; the media side paces it. */
+  sendAudio(pcm: Pcm16): void;
+  /** Barge-in: flush whatever the media side has buffered. */
+  killAudio(): void;
+  mark(name: string): void;
+  clearMarks(): void;
+  /** Blind transfer to a SIP URI that came from the profile. Outcome arrives as a transferResult. */
+  transfer(target: string): void;
+  /** Send DTMF digits to the caller. */
+  sendDtmf(digits: string): void;
+  /** Ask the telephony side to hang up, then close the fork. */
+  hangup(reason: string): void;
+}
+
+/** Events from the telephony side, after the metadata. */
+export type CallEvent =
+  | { type: 'dtmf'; digit: string; durationMs?: number }
+  | { type: 'mark'; name: string; event: 'playout' | 'cleared' }
+  | { type: 'transferResult'; ok: boolean; status: number; reason?: string }
+  | { type: 'hangup'; reason: string };
+
+/** The engine side of a call, driven by the fork session. */
+export interface CallHandler {
+  /** Caller audio at metadata.sampleRate. */
+  onAudio(pcm: Pcm16): void;
+  onEvent(event: CallEvent): void;
+  /** The fork closed (hangup or shutdown); resolves when the record is saved. Idempotent. */
+  close(reason: string): Promise<void>;
+}

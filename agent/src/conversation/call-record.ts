@@ -1,0 +1,94 @@
+/**
+ * What the conversation reports about a call, as it happens: to the store (records), to metrics
+ * (Prometheus) and to live listeners (the softphone's agent panel). Implementations live in
+ * store/ and http/; the engine only sees these interfaces.
+ */
+
+export interface CallStartInfo {
+  callId: string;
+  from: string;
+  to: string;
+  profile: string;
+  source: string;
+  startedAt: Date;
+}
+
+/** Per-turn timings in ms; undefined when the stage did not run (e.g. no LLM on a DTMF-only turn). */
+export interface TurnTimings {
+  /** Caller's end of speech (VAD) → our end-of-turn decision. */
+  endOfUtteranceDelayMs?: number;
+  /** Caller's end of speech → final transcript. */
+  sttDelayMs?: number;
+  /** LLM request → first token. */
+  llmTtftMs?: number;
+  /** First text pushed to TTS → first audio byte. */
+  ttsTtfbMs?: number;
+  /** Caller's end of speech → first agent audio frame sent to the media side. */
+  voiceToVoiceMs?: number;
+}
+
+export interface TurnRecord {
+  callId: string;
+  index: number;
+  userText: string;
+  /** What the caller actually heard of the reply (trimmed at barge-in). */
+  agentText: string;
+  interrupted: boolean;
+  toolCalls: { name: string; arguments: string; result: string }[];
+  timings: TurnTimings;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+export type CallEndReason =
+  | 'caller_hangup'
+  | 'agent_hangup'
+  | 'transferred'
+  | 'stt_failed'
+  | 'protocol_error'
+  | 'agent_shutdown'
+  | 'error'
+  | string;
+
+export interface CallEndInfo {
+  callId: string;
+  endedAt: Date;
+  reason: CallEndReason;
+}
+
+export type AgentState = 'listening' | 'thinking' | 'speaking' | 'ended';
+
+/** Live events for one call, for the events API. */
+export type LiveEvent =
+  | { type: 'state'; state: AgentState }
+  | { type: 'transcript'; role: 'user' | 'agent'; text: string; final: boolean }
+  | { type: 'turn'; turn: TurnRecord }
+  | { type: 'dtmf'; digit: string }
+  | { type: 'tool'; name: string; arguments: string; result: string }
+  | { type: 'error'; stage: 'stt' | 'llm' | 'tts' | 'tool'; code: string };
+
+export interface CallObserver {
+  callStarted(info: CallStartInfo): void;
+  turnCompleted(turn: TurnRecord): void;
+  live(callId: string, event: LiveEvent): void;
+  callEnded(info: CallEndInfo): void;
+}
+
+/** Fans one report out to several observers (store, metrics, live bus); one failing never stops the others. */
+export function combineObservers(observers: CallObserver[], onError: (err: unknown) => void): CallObserver {
+  const each = (fn: (o: CallObserver) => void) => {
+    for (const o of observers) {
+      try {
+        fn(o);
+      } catch (err) {
+        onError(err);
+      }
+    }
+  };
+  return {
+    callStarted: (i) => each((o) => o.callStarted(i)),
+    turnCompleted: (t) => each((o) => o.turnCompleted(t)),
+    live: (id, e) => each((o) => o.live(id, e)),
+    callEnded: (i) => each((o) => o.callEnded(i)),
+  };
+}

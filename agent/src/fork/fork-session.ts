@@ -1,0 +1,147 @@
+/** One fork WebSocket = one call. Thin socket layer around the pure protocol codec. */
+import type { WebSocket } from 'ws';
+import { pcmFromBytes, type Pcm16 } from '../audio/pcm.js';
+import type { CallChannel, CallHandler } from '../conversation/call-channel.js';
+import type { Logger } from '../log.js';
+import {
+  checkAudioFrame,
+  CloseCode,
+  decodeInbound,
+  decodeMetadata,
+  encodeAudioOut,
+  encodeCommand,
+  ForkProtocolError,
+  type CallMetadata,
+  type OutboundCommand,
+} from './protocol.js';
+
+export type CallFactory = (channel: CallChannel, log: Logger) => CallHandler;
+
+type State = 'awaiting_metadata' | 'active' | 'closed';
+
+class SocketChannel implements CallChannel {
+  constructor(
+    readonly metadata: CallMetadata,
+    private readonly ws: WebSocket,
+    private readonly onHangup: (reason: string) => void,
+  ) {}
+
+  private command(cmd: OutboundCommand): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeCommand(cmd));
+  }
+
+  sendAudio(pcm: Pcm16): void {
+    if (this.ws.readyState === this.ws.OPEN && pcm.length > 0) this.ws.send(encodeAudioOut(pcm), { binary: true });
+  }
+  killAudio(): void {
+    this.command({ type: 'killAudio' });
+  }
+  mark(name: string): void {
+    this.command({ type: 'mark', name });
+  }
+  clearMarks(): void {
+    this.command({ type: 'clearMarks' });
+  }
+  transfer(target: string): void {
+    this.command({ type: 'transfer', target });
+  }
+  sendDtmf(digits: string): void {
+    this.command({ type: 'json', data: { action: 'sendDtmf', digits } });
+  }
+  hangup(reason: string): void {
+    this.command({ type: 'disconnect', reason });
+    this.onHangup(reason);
+  }
+}
+
+export class ForkSession {
+  private state: State = 'awaiting_metadata';
+  private handler: CallHandler | undefined;
+  private log: Logger;
+  callId: string | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    log: Logger,
+    private readonly createCall: CallFactory,
+    private readonly onClosed: (session: ForkSession) => void,
+  ) {
+    this.log = log;
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', (code, reason) => this.finish(code === CloseCode.normal ? 'hangup' : `socket_closed_${code}`, reason));
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'fork socket error'));
+  }
+
+  private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    try {
+      if (this.state === 'awaiting_metadata') {
+        if (isBinary) throw new ForkProtocolError(CloseCode.policyViolation, 'audio before metadata');
+        this.start(decodeMetadata(bytes.toString('utf8')));
+        return;
+      }
+      if (isBinary) {
+        if (checkAudioFrame(bytes).kind === 'shutdown') {
+          // Graceful shutdown: mod_audio_fork sends nothing more and never closes by itself (§8).
+          this.log.info('fork graceful shutdown');
+          this.closeSocket(CloseCode.normal, 'shutdown');
+          this.finish('shutdown');
+          return;
+        }
+        this.handler!.onAudio(pcmFromBytes(bytes));
+        return;
+      }
+      const msg = decodeInbound(bytes.toString('utf8'));
+      if (msg.type === 'hangup') this.handler!.onEvent({ type: 'hangup', reason: msg.reason ?? 'caller_hangup' });
+      else this.handler!.onEvent(msg);
+    } catch (err) {
+      if (err instanceof ForkProtocolError) {
+        this.log.warn({ closeCode: err.closeCode, reason: err.message }, 'fork protocol error, closing');
+        this.closeSocket(err.closeCode, err.message);
+        this.finish('protocol_error');
+        return;
+      }
+      this.log.error({ err }, 'fork session failed');
+      this.closeSocket(CloseCode.internalError, 'internal error');
+      this.finish('internal_error');
+    }
+  }
+
+  private start(meta: CallMetadata): void {
+    this.callId = meta.callId;
+    this.log = this.log.child({ callId: meta.callId });
+    const channel = new SocketChannel(meta, this.ws, (reason) => {
+      this.closeSocket(CloseCode.normal, reason.slice(0, 100));
+      this.finish(reason);
+    });
+    this.handler = this.createCall(channel, this.log);
+    this.state = 'active';
+    this.log.info({ from: meta.from, to: meta.to, sampleRate: meta.sampleRate, source: meta.source }, 'fork started');
+  }
+
+  private closeSocket(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      // Close reasons are limited to 123 bytes.
+      this.ws.close(code, Buffer.from(reason).subarray(0, 120).toString());
+    }
+  }
+
+  private finish(reason: string, detail?: Buffer): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const handler = this.handler;
+    this.handler = undefined;
+    this.onClosed(this);
+    if (handler) {
+      this.log.info({ reason, detail: detail?.toString() || undefined }, 'fork ended');
+      handler.close(reason).catch((err: unknown) => this.log.error({ err }, 'closing call failed'));
+    }
+  }
+
+  /** Server shutdown: tell the telephony side and stop. */
+  shutdown(): void {
+    this.closeSocket(CloseCode.goingAway, 'agent shutting down');
+    this.finish('agent_shutdown');
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Provider interfaces the conversation engine depends on. Vendors implement them in their own
+ * folders (deepgram/, openai/, cartesia/); the engine never imports a vendor SDK.
+ * Streams follow one shape: push in, async-iterate out, AbortSignal / close() to cancel.
+ */
+import type { Pcm16 } from '../audio/pcm.js';
+import type { ProviderError } from './errors.js';
+
+// ── Speech-to-text ────────────────────────────────────────────────────────────
+
+export interface SttOptions {
+  sampleRate: number;
+  language: string;
+  model?: string;
+  /** Silence (ms) after which the STT marks speech_final. */
+  endpointingMs: number;
+  /** Gap (ms) between words after which the STT sends an utterance end. */
+  utteranceEndMs: number;
+  signal: AbortSignal;
+}
+
+export type SttEvent =
+  | { type: 'speech_started' }
+  | {
+      type: 'transcript';
+      text: string;
+      isFinal: boolean;
+      /** The STT's own endpointing decided the speaker paused. */
+      speechFinal: boolean;
+      /** This final was produced by our finalize() request. */
+      fromFinalize: boolean;
+      confidence?: number;
+    }
+  | { type: 'utterance_end' }
+  | { type: 'error'; error: ProviderError };
+
+export interface SttStream extends AsyncIterable<SttEvent> {
+  /** Caller audio at options.sampleRate. Never blocks. */
+  push(pcm: Pcm16): void;
+  /** Ask the STT to flush a final for what it has heard (Deepgram Finalize). */
+  finalize(): void;
+  /** Graceful end: flush, then the iterator finishes. */
+  end(): void;
+  /** Immediate, idempotent close; the iterator finishes. */
+  close(): void;
+}
+
+export interface SttProvider {
+  readonly name: string;
+  connect(options: SttOptions): Promise<SttStream>;
+}
+
+// ── LLM ──────────────────────────────────────────────────────────────────────
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON string of arguments as the model produced them. */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export interface LlmRequest {
+  model: string;
+  messages: readonly ChatMessage[];
+  tools: readonly ToolSpec[];
+  temperature?: number;
+  signal: AbortSignal;
+}
+
+export type LlmEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool_calls'; calls: ToolCall[] }
+  | { type: 'done'; finishReason: string };
+
+export interface LlmProvider {
+  readonly name: string;
+  /** Streams one completion. Throws ProviderError (from the iterator) on failure. */
+  stream(request: LlmRequest): AsyncIterable<LlmEvent>;
+}
+
+// ── Text-to-speech ───────────────────────────────────────────────────────────
+
+export interface TtsConnectOptions {
+  sampleRate: number;
+  voice: string;
+  language: string;
+  model?: string;
+  signal: AbortSignal;
+}
+
+export type TtsEvent = { type: 'audio'; pcm: Pcm16 } | { type: 'done' };
+
+/** One reply: text pushed clause by clause, audio out as it is generated. */
+export interface TtsUtterance extends AsyncIterable<TtsEvent> {
+  pushText(text: string): void;
+  /** No more text; the iterator finishes after the last audio. */
+  end(): void;
+  /** Stop generating now (Cartesia cancel); the iterator finishes. Idempotent. */
+  cancel(): void;
+}
+
+/** A warm connection for one call; each reply opens its own utterance (Cartesia context). */
+export interface TtsConnection {
+  utterance(): TtsUtterance;
+  close(): void;
+}
+
+export interface TtsProvider {
+  readonly name: string;
+  connect(options: TtsConnectOptions): Promise<TtsConnection>;
+}
+
+export interface Providers {
+  stt: SttProvider;
+  llm: LlmProvider;
+  tts: TtsProvider;
+}

@@ -1,0 +1,46 @@
+/**
+ * Contract between the embedded gateway's signalling (sip/) and media (media/) halves.
+ * Signalling parses SIP and owns dialogs; media owns SDP offer/answer, RTP and the fork link.
+ */
+import type { CallMetadata, InboundMessage } from '../../fork/protocol.js';
+
+export type G711 = 'PCMU' | 'PCMA';
+
+export interface MediaStats {
+  packetsSent: number;
+  packetsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets missing from the received sequence. */
+  packetsLost: number;
+  /** RFC 3550 interarrival jitter, ms. */
+  jitterMs: number;
+  codec: G711 | 'opus' | undefined;
+}
+
+export type SdpResult =
+  | { ok: true; answer: string }
+  /** No common codec → 488; bad SDP → 400. */
+  | { ok: false; status: 400 | 488; reason: string };
+
+/** Events the media side raises towards signalling. */
+export interface MediaEvents {
+  /** The agent asked for a blind transfer (fork `transfer`). */
+  onTransfer(target: string): void;
+  /** The agent asked to hang up (fork `disconnect`), or the fork closed. */
+  onHangupRequested(reason: string): void;
+}
+
+export interface CallMedia {
+  /** Apply the INVITE's SDP offer; returns our answer. Called again for re-INVITEs (hold, codec change). */
+  negotiate(offerSdp: string): SdpResult;
+  /** Start RTP and open the fork to the agent once the call is answered. */
+  start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void>;
+  /** Send a notice (DTMF from SIP INFO, transfer outcome, hangup) to the agent over the fork. */
+  notify(msg: InboundMessage): void;
+  /** Send RFC 4733 DTMF digits to the caller. */
+  sendDtmf(digits: string): void;
+  stats(): MediaStats;
+  /** Stop RTP and close the fork (1000). Idempotent. */
+  stop(reason: string): void;
+}
