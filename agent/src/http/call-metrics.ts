@@ -1,0 +1,123 @@
+/**
+ * Prometheus metrics for calls and turns, on a registry of their own (never prom-client's global one),
+ * plus the default Node process metrics. Implements CallObserver.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type {
+  CallEndInfo,
+  CallObserver,
+  CallStartInfo,
+  LiveEvent,
+  TurnRecord,
+  TurnTimings,
+} from '../conversation/call-record.js';
+
+/** Seconds; dense where voice agents live (0.1–1 s), reaching 5 s for slow providers. */
+export const TURN_LATENCY_BUCKETS = [
+  0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5,
+];
+
+const TIMING_HISTOGRAMS: Record<keyof TurnTimings, { name: string; help: string }> = {
+  endOfUtteranceDelayMs: {
+    name: 'switchboard_turn_end_of_utterance_delay_seconds',
+    help: "Caller's end of speech to the end-of-turn decision",
+  },
+  sttDelayMs: {
+    name: 'switchboard_turn_stt_delay_seconds',
+    help: "Caller's end of speech to the final transcript",
+  },
+  llmTtftMs: { name: 'switchboard_turn_llm_ttft_seconds', help: 'LLM request to first token' },
+  ttsTtfbMs: {
+    name: 'switchboard_turn_tts_ttfb_seconds',
+    help: 'First text pushed to TTS to first audio byte',
+  },
+  voiceToVoiceMs: {
+    name: 'switchboard_turn_voice_to_voice_seconds',
+    help: "Caller's end of speech to the first agent audio frame sent to the media side",
+  },
+};
+
+/** Bounded label values: end reasons are open-ended strings, so keep them short and tidy. */
+const label = (v: string): string => v.replace(/[^\w.-]/g, '_').slice(0, 48) || 'unknown';
+
+export interface CallMetricsOptions {
+  /** Defaults to a new Registry. */
+  registry?: Registry;
+  /** Also collect prom-client's default process/Node metrics into the registry (default true). */
+  defaultMetrics?: boolean;
+}
+
+export class CallMetrics implements CallObserver {
+  readonly registry: Registry;
+  private readonly timings: Record<keyof TurnTimings, Histogram>;
+  private readonly calls: Counter<'profile' | 'end_reason'>;
+  private readonly turns: Counter<'interrupted'>;
+  private readonly providerErrors: Counter<'stage' | 'code'>;
+  private readonly active: Gauge;
+  private readonly profiles = new Map<string, string>();
+
+  constructor(options: CallMetricsOptions = {}) {
+    const registry = (this.registry = options.registry ?? new Registry());
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+    const histogram = (key: keyof TurnTimings) =>
+      new Histogram({ ...TIMING_HISTOGRAMS[key], buckets: TURN_LATENCY_BUCKETS, registers: [registry] });
+    this.timings = {
+      endOfUtteranceDelayMs: histogram('endOfUtteranceDelayMs'),
+      sttDelayMs: histogram('sttDelayMs'),
+      llmTtftMs: histogram('llmTtftMs'),
+      ttsTtfbMs: histogram('ttsTtfbMs'),
+      voiceToVoiceMs: histogram('voiceToVoiceMs'),
+    };
+    this.calls = new Counter({
+      name: 'switchboard_calls_total',
+      help: 'Calls ended, by agent profile and end reason',
+      labelNames: ['profile', 'end_reason'],
+      registers: [registry],
+    });
+    this.turns = new Counter({
+      name: 'switchboard_turns_total',
+      help: 'Turns completed, by whether the caller barged in',
+      labelNames: ['interrupted'],
+      registers: [registry],
+    });
+    this.providerErrors = new Counter({
+      name: 'switchboard_provider_errors_total',
+      help: 'Provider and tool failures during calls, by stage and stable error code',
+      labelNames: ['stage', 'code'],
+      registers: [registry],
+    });
+    this.active = new Gauge({
+      name: 'switchboard_active_calls',
+      help: 'Calls in progress',
+      registers: [registry],
+    });
+  }
+
+  callStarted(info: CallStartInfo): void {
+    if (this.profiles.has(info.callId)) return;
+    this.profiles.set(info.callId, info.profile);
+    this.active.inc();
+  }
+
+  turnCompleted(turn: TurnRecord): void {
+    this.turns.inc({ interrupted: String(turn.interrupted) });
+    for (const key of Object.keys(this.timings) as (keyof TurnTimings)[]) {
+      const ms = turn.timings[key];
+      if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) this.timings[key].observe(ms / 1000);
+    }
+  }
+
+  live(_callId: string, event: LiveEvent): void {
+    if (event.type === 'error') this.providerErrors.inc({ stage: event.stage, code: label(event.code) });
+  }
+
+  /** Counted once per call; an end for a call never started is counted with profile "unknown". */
+  callEnded(info: CallEndInfo): void {
+    const profile = this.profiles.get(info.callId);
+    if (profile !== undefined) {
+      this.profiles.delete(info.callId);
+      this.active.dec();
+    }
+    this.calls.inc({ profile: label(profile ?? 'unknown'), end_reason: label(info.reason) });
+  }
+}

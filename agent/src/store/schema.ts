@@ -1,0 +1,57 @@
+/** Schema migrations, tracked with SQLite's user_version: migration N brings the db to version N+1. */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE calls (
+    id          INTEGER PRIMARY KEY,
+    call_id     TEXT    NOT NULL UNIQUE,
+    from_addr   TEXT    NOT NULL,
+    to_addr     TEXT    NOT NULL,
+    profile     TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    end_reason  TEXT
+  );
+  CREATE INDEX calls_by_start ON calls (started_at DESC, id DESC);
+  CREATE INDEX calls_by_profile_start ON calls (profile, started_at DESC, id DESC);
+  CREATE TABLE turns (
+    call_id                 TEXT    NOT NULL REFERENCES calls (call_id) ON DELETE CASCADE,
+    idx                     INTEGER NOT NULL,
+    user_text               TEXT    NOT NULL,
+    agent_text              TEXT    NOT NULL,
+    interrupted             INTEGER NOT NULL,
+    tool_calls              TEXT    NOT NULL DEFAULT '[]',
+    end_of_utterance_delay_ms REAL,
+    stt_delay_ms            REAL,
+    llm_ttft_ms             REAL,
+    tts_ttfb_ms             REAL,
+    voice_to_voice_ms       REAL,
+    started_at              INTEGER NOT NULL,
+    ended_at                INTEGER NOT NULL,
+    PRIMARY KEY (call_id, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);
+  INSERT INTO health (id, checked_at) VALUES (1, 0);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Applies the missing migrations, each in its own transaction. Refuses a db from a newer version. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this build supports (${SCHEMA_VERSION})`,
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    const sql = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
