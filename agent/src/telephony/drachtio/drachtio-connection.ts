@@ -1,0 +1,84 @@
+/**
+ * The admin-socket connection to drachtio-server. drachtio-srf reconnects by itself with exponential
+ * back-off (150 ms × 1.7 per attempt, capped by the adapter); this layer only tracks the state for
+ * /readyz and learns the SIP address drachtio listens on.
+ */
+import type { Logger } from '../../log.js';
+import type { SrfConnectOptions, SrfLike } from './types.js';
+
+export type DrachtioState = 'connecting' | 'connected' | 'reconnecting' | 'auth_failed' | 'stopped';
+
+/** First SIP host from drachtio's hostport list, e.g. "udp/10.0.0.5:5060,tcp/10.0.0.5:5060" → 10.0.0.5:5060. */
+export function sipAddressFromHostport(hostport: string | undefined): string | undefined {
+  if (!hostport) return undefined;
+  for (const entry of hostport.split(',')) {
+    const m = /^(udp|tcp)\/(.+)$/.exec(entry.trim());
+    if (m) return m[2];
+  }
+  return undefined;
+}
+
+export class DrachtioConnection {
+  state: DrachtioState = 'connecting';
+  sipAddress: string | undefined;
+  connects = 0;
+  private readonly listeners: Array<(connected: boolean) => void> = [];
+
+  constructor(
+    private readonly srf: SrfLike,
+    private readonly opts: SrfConnectOptions,
+    private readonly log: Logger,
+  ) {
+    srf.on('connect', (err, hostport) => {
+      if (this.state === 'stopped') return;
+      if (err) {
+        this.state = 'auth_failed';
+        this.log.error(
+          { err: err.message },
+          'drachtio-server refused the connection (check DRACHTIO_SECRET)',
+        );
+        return;
+      }
+      this.state = 'connected';
+      this.connects++;
+      this.sipAddress = sipAddressFromHostport(hostport);
+      this.log.info({ hostport }, 'connected to drachtio-server');
+      for (const l of this.listeners) l(true);
+    });
+    srf.on('close', () => this.lost('closed'));
+    srf.on('error', (err) => {
+      if (this.state !== 'stopped') this.log.warn({ err: err.message }, 'drachtio connection error');
+    });
+    srf.on('reconnecting', () => {
+      if (this.state !== 'stopped' && this.state !== 'auth_failed') this.state = 'reconnecting';
+    });
+  }
+
+  private lost(why: string): void {
+    if (this.state === 'stopped') return;
+    const was = this.state;
+    if (this.state !== 'auth_failed') this.state = 'reconnecting';
+    if (was === 'connected') {
+      this.log.warn({ why }, 'lost drachtio-server; reconnecting');
+      for (const l of this.listeners) l(false);
+    }
+  }
+
+  onChange(listener: (connected: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.log.info({ host: this.opts.host, port: this.opts.port }, 'connecting to drachtio-server');
+    this.srf.connect(this.opts);
+  }
+
+  stop(): void {
+    this.state = 'stopped';
+    try {
+      this.srf.disconnect();
+    } catch {
+      // not connected
+    }
+  }
+}
