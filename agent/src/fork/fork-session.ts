@@ -110,12 +110,14 @@ export class ForkSession {
 
   private start(meta: CallMetadata): void {
     this.callId = meta.callId;
+    const parentLog = this.log;
     this.log = this.log.child({ callId: meta.callId });
     const channel = new SocketChannel(meta, this.ws, (reason) => {
       this.closeSocket(CloseCode.normal, reason.slice(0, 100));
       this.finish(reason);
     });
-    this.handler = this.createCall(channel, this.log);
+    // The call's own components add callId to their child loggers themselves.
+    this.handler = this.createCall(channel, parentLog);
     this.state = 'active';
     this.log.info({ from: meta.from, to: meta.to, sampleRate: meta.sampleRate, source: meta.source }, 'fork started');
   }

@@ -1,0 +1,133 @@
+/**
+ * Start-up wiring: store, metrics, live events, providers, routing, the fork server, the HTTP
+ * server, and the telephony back-end that opens forks to it. No side effects at import time.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock, type Clock } from './audio/clock.js';
+import type { Config } from './config/load.js';
+import { combineObservers, type CallObserver } from './conversation/call-record.js';
+import { Conversation } from './conversation/conversation.js';
+import type { ConversationOptionsInput } from './conversation/conversation-options.js';
+import { vadFactory } from './conversation/vad/create-vad.js';
+import { ForkServer, FORK_PATH } from './fork/fork-server.js';
+import { CallMetrics } from './http/call-metrics.js';
+import { createHttpServer } from './http/http-server.js';
+import { LiveEvents } from './http/live-events.js';
+import { readinessFrom } from './http/readiness.js';
+import { createLogger, type Logger } from './log.js';
+import { createProviders } from './providers/create.js';
+import type { Providers } from './providers/types.js';
+import { Router } from './routing/router.js';
+import { CallStore } from './store/call-store.js';
+import { startTelephony, type Telephony } from './telephony/start-telephony.js';
+
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Replace the vendor providers (benchmarks and tests drive fakes through the real adapters instead). */
+  providers?: Providers;
+  conversation?: ConversationOptionsInput;
+}
+
+export interface RunningAgent {
+  httpUrl: string;
+  forkUrl: string;
+  sip: { host: string; port: number } | undefined;
+  /** Calls with an open fork right now. */
+  activeCalls(): number;
+  stop(): Promise<void>;
+}
+
+/** The web softphone's build, served at /phone when it has been built. */
+function softphoneDist(): string | undefined {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../softphone/dist');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
+
+export async function startAgent(config: Config, options: StartOptions = {}): Promise<RunningAgent> {
+  const { env } = config;
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const clock = options.clock ?? systemClock;
+  const store = CallStore.open(env.SWITCHBOARD_DB);
+  const metrics = new CallMetrics();
+  const live = new LiveEvents();
+  const observer: CallObserver = combineObservers([store, metrics, live], (err) =>
+    log.error({ err }, 'call observer failed'),
+  );
+  const providers = options.providers ?? createProviders(env, { log, clock });
+  const router = new Router(config.profiles);
+  const makeVad = vadFactory(env.SWITCHBOARD_VAD, (err) => log.error({ err }, 'VAD failed'));
+
+  const fork = new ForkServer({
+    credentials: config.fork,
+    log: log.child({ component: 'fork' }),
+    createCall: (channel, callLog) => {
+      const meta = channel.metadata;
+      const profile =
+        (meta.profile && router.profile(meta.profile)) || router.profileFor(meta.to) || router.defaultProfile;
+      return Conversation.start({
+        channel,
+        profile,
+        providers,
+        observer,
+        clock,
+        logger: callLog,
+        vadFactory: makeVad,
+        ...(options.conversation ? { options: options.conversation } : {}),
+      });
+    },
+  });
+
+  let telephony: Telephony | undefined;
+  const http = createHttpServer({
+    store,
+    metrics: metrics.registry,
+    live,
+    log: log.child({ component: 'http' }),
+    ...(env.SWITCHBOARD_API_TOKEN ? { apiToken: env.SWITCHBOARD_API_TOKEN } : {}),
+    ...(softphoneDist() ? { staticDirs: { '/phone': softphoneDist()! } } : {}),
+    onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
+    readiness: readinessFrom({
+      db: () => store.checkWritable(),
+      providers: () => {
+        const missing = (['DEEPGRAM_API_KEY', 'OPENAI_API_KEY', 'CARTESIA_API_KEY'] as const).filter(
+          (k) => !env[k],
+        );
+        return {
+          ok: missing.length === 0,
+          detail: missing.length ? `missing ${missing.join(', ')}` : 'keys set',
+        };
+      },
+      telephony: () =>
+        telephony?.readiness() ?? { ok: env.SWITCHBOARD_TELEPHONY === 'none', detail: 'not started' },
+    }),
+  });
+  const bound = await http.listen(env.SWITCHBOARD_HTTP_HOST, env.SWITCHBOARD_HTTP_PORT);
+  const hostForUrl = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+  const forkUrl = `ws://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${bound.port}${FORK_PATH}`;
+
+  try {
+    telephony = await startTelephony({ config, router, forkUrl, clock, log });
+  } catch (err) {
+    await http.close();
+    store.close();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    httpUrl: bound.url,
+    forkUrl,
+    sip: telephony?.sip,
+    activeCalls: () => fork.activeCalls,
+    stop: () =>
+      (stopping ??= (async () => {
+        await telephony?.stop();
+        fork.close();
+        await http.close();
+        store.close();
+      })()),
+  };
+}
