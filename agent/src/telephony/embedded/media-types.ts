@@ -20,8 +20,8 @@ export interface MediaStats {
 
 export type SdpResult =
   | { ok: true; answer: string }
-  /** No common codec → 488; bad SDP → 400. */
-  | { ok: false; status: 400 | 488; reason: string };
+  /** No common codec → 488; bad SDP → 400; no RTP port free → 503. */
+  | { ok: false; status: 400 | 488 | 503; reason: string };
 
 /** Events the media side raises towards signalling. */
 export interface MediaEvents {
@@ -34,6 +34,11 @@ export interface MediaEvents {
 export interface CallMedia {
   /** Apply the INVITE's SDP offer; returns our answer. Called again for re-INVITEs (hold, codec change). */
   negotiate(offerSdp: string): SdpResult;
+  /**
+   * Asynchronous variant for media that must do I/O before it can answer (WebRTC: ICE gathering and
+   * DTLS set-up in werift). When present, signalling awaits this instead of calling negotiate().
+   */
+  negotiateAsync?(offerSdp: string): Promise<SdpResult>;
   /** Start RTP and open the fork to the agent once the call is answered. */
   start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void>;
   /** Send a notice (DTMF from SIP INFO, transfer outcome, hangup) to the agent over the fork. */

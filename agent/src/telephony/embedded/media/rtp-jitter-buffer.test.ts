@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { JitterBuffer, type PopResult } from './rtp-jitter-buffer.js';
+
+const pl = (n: number) => Uint8Array.of(n & 0xff);
+const show = (r: PopResult) => (r.kind === 'frame' ? r.payload[0]! : r.kind);
+
+describe('jitter buffer', () => {
+  it('waits for the target depth, then plays in sequence order despite reordering', () => {
+    const jb = new JitterBuffer({ targetFrames: 3 });
+    jb.push(100, pl(100));
+    expect(show(jb.pop())).toBe('empty');
+    jb.push(102, pl(102));
+    jb.push(101, pl(101));
+    const out = [show(jb.pop())];
+    jb.push(104, pl(104));
+    jb.push(103, pl(103));
+    out.push(show(jb.pop()), show(jb.pop()), show(jb.pop()), show(jb.pop()));
+    expect(out).toEqual([100, 101, 102, 103, 104]);
+  });
+
+  it('drops duplicates and packets that arrive after their slot played; reports gaps as lost', () => {
+    const jb = new JitterBuffer({ targetFrames: 2 });
+    expect(jb.push(1, pl(1))).toBe('queued');
+    expect(jb.push(1, pl(1))).toBe('duplicate');
+    jb.push(3, pl(3));
+    expect([show(jb.pop()), show(jb.pop()), show(jb.pop())]).toEqual([1, 'lost', 3]);
+    expect(jb.push(2, pl(2))).toBe('late');
+    expect(jb.late).toBe(1);
+    expect(jb.duplicates).toBe(1);
+  });
+
+  it('skips sequence numbers held by telephone-event packets without reporting loss', () => {
+    const jb = new JitterBuffer({ targetFrames: 2 });
+    jb.push(10, pl(10));
+    jb.push(11, null);
+    jb.push(12, null);
+    jb.push(13, pl(13));
+    expect([show(jb.pop()), show(jb.pop())]).toEqual([10, 13]);
+  });
+
+  it('crosses the 16-bit sequence wrap', () => {
+    const jb = new JitterBuffer({ targetFrames: 2 });
+    jb.push(65535, pl(1));
+    jb.push(0, pl(2));
+    jb.push(1, pl(3));
+    expect([show(jb.pop()), show(jb.pop()), show(jb.pop())]).toEqual([1, 2, 3]);
+  });
+
+  it('after an underrun (sender paused) re-primes and resumes without calling the pause loss', () => {
+    const jb = new JitterBuffer({ targetFrames: 2 });
+    jb.push(1, pl(1));
+    jb.push(2, pl(2));
+    expect([show(jb.pop()), show(jb.pop()), show(jb.pop()), show(jb.pop())]).toEqual([
+      1,
+      2,
+      'empty',
+      'empty',
+    ]);
+    jb.push(3, pl(3));
+    expect(show(jb.pop())).toBe('empty');
+    jb.push(4, pl(4));
+    expect([show(jb.pop()), show(jb.pop())]).toEqual([3, 4]);
+  });
+
+  it('a burst beyond maxFrames drops the oldest down to the target', () => {
+    const jb = new JitterBuffer({ targetFrames: 3, maxFrames: 6 });
+    for (let s = 0; s < 10; s++) jb.push(s, pl(s));
+    // At 7 queued (0..6) the buffer trims to the newest 3 (4..6); 7..9 then fit under the cap.
+    expect(jb.dropped).toBe(4);
+    expect(Array.from({ length: 7 }, () => show(jb.pop()))).toEqual([4, 5, 6, 7, 8, 9, 'empty']);
+  });
+});

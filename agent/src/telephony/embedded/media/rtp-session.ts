@@ -1,0 +1,218 @@
+/**
+ * One call's RTP over UDP: binds the allocated port, latches onto where the caller's packets really
+ * come from (symmetric RTP, for NAT), feeds the jitter buffer and the DTMF receiver, and on each
+ * shared 20 ms tick hands one decoded caller frame up and sends one frame of agent audio (or
+ * silence, or a DTMF event) down.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Clock } from '../../../audio/clock.js';
+import { decodeG711 } from '../../../audio/g711.js';
+import type { Pcm16 } from '../../../audio/pcm.js';
+import type { Logger } from '../../../log.js';
+import type { MediaStats } from '../media-types.js';
+import type { FrameTicker } from './frame-ticker.js';
+import type { DtmfSendOptions, DigitEvent } from './rtp-dtmf.js';
+import { DtmfReceiver } from './rtp-dtmf.js';
+import { JitterBuffer } from './rtp-jitter-buffer.js';
+import { parseRtp, RtpParseError } from './rtp-packet.js';
+import { FRAME_SAMPLES, RtpSender } from './rtp-sender.js';
+import { RtpReceiveStats } from './rtp-stats.js';
+import type { NegotiatedAudio } from './sdp-answer.js';
+
+/** Comfort-noise payload type (RFC 3389): holds a sequence number, carries no audio for us. */
+const PT_CN = 13;
+
+export interface RtpSessionOptions {
+  port: number;
+  /** Address to bind (127.0.0.1, 0.0.0.0, ::). */
+  bindAddress: string;
+  audio: NegotiatedAudio;
+  clock: Clock;
+  ticker: FrameTicker;
+  log: Logger;
+  /** Next 20 ms (160 samples at 8 kHz) of agent audio, or undefined when the agent is silent. */
+  pullOutbound(): Pcm16 | undefined;
+  /** 20 ms of decoded caller audio, once per tick after the first packet (silence for lost frames). */
+  onInboundFrame(pcm: Pcm16): void;
+  onDtmf(digit: DigitEvent): void;
+  jitterTargetFrames?: number;
+  ssrc?: number;
+}
+
+export class RtpSession {
+  private socket: Socket | undefined;
+  private audio: NegotiatedAudio;
+  private remote: { address: string; port: number } | undefined;
+  private latched = false;
+  private remoteSsrc: number | undefined;
+  private jitter: JitterBuffer;
+  private dtmf = new DtmfReceiver();
+  private readonly received = new RtpReceiveStats();
+  private readonly sender: RtpSender;
+  private unsubscribe: (() => void) | undefined;
+  private inboundStarted = false;
+  private readonly silence = new Int16Array(FRAME_SAMPLES);
+  private stopped = false;
+  invalidPackets = 0;
+
+  constructor(private readonly opts: RtpSessionOptions) {
+    this.audio = opts.audio;
+    this.jitter = new JitterBuffer({ targetFrames: opts.jitterTargetFrames });
+    this.sender = new RtpSender({ ...this.format(), ssrc: opts.ssrc });
+    this.setRemoteFromSdp();
+  }
+
+  get port(): number {
+    return this.opts.port;
+  }
+
+  get ssrc(): number {
+    return this.sender.ssrc;
+  }
+
+  /** Where we currently send (after latching: the caller's real source). */
+  get remoteAddress(): { address: string; port: number } | undefined {
+    return this.remote;
+  }
+
+  private format() {
+    return {
+      codec: this.audio.codec,
+      payloadType: this.audio.payloadType,
+      dtmfPayloadType: this.audio.dtmfPayloadType,
+    };
+  }
+
+  private setRemoteFromSdp(): void {
+    const a = this.audio;
+    this.remote = a.send && a.remotePort > 0 ? { address: a.remoteAddress, port: a.remotePort } : undefined;
+    this.latched = false;
+  }
+
+  /** Bind the UDP port; rejects with the socket error (EADDRINUSE…). Receives from now on. */
+  bind(): Promise<void> {
+    const type = this.opts.bindAddress.includes(':') ? 'udp6' : 'udp4';
+    const socket = createSocket({ type });
+    this.socket = socket;
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.opts.port, this.opts.bindAddress, () => {
+        socket.off('error', reject);
+        socket.on('error', (err) =>
+          this.opts.log.warn({ err: err.message, port: this.port }, 'rtp socket error'),
+        );
+        socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
+        resolve();
+      });
+    });
+  }
+
+  /** Start the 20 ms cadence (after the call is answered). */
+  start(): void {
+    if (this.unsubscribe || this.stopped) return;
+    this.unsubscribe = this.opts.ticker.subscribe((tick) => this.onTick(tick));
+  }
+
+  /** A re-INVITE changed the stream: codec, payload types, remote address or direction. */
+  update(audio: NegotiatedAudio): void {
+    const moved =
+      audio.remoteAddress !== this.audio.remoteAddress || audio.remotePort !== this.audio.remotePort;
+    const wasLatched = this.latched;
+    const keep = this.remote;
+    this.audio = audio;
+    this.sender.setFormat(this.format());
+    this.setRemoteFromSdp();
+    // Same address in the new SDP: keep sending where the packets really come from (NAT).
+    if (!moved && wasLatched && audio.send && keep) {
+      this.remote = keep;
+      this.latched = true;
+    }
+  }
+
+  sendDtmf(digits: string, opts?: DtmfSendOptions): boolean {
+    return this.sender.queueDtmf(digits, opts);
+  }
+
+  private onPacket(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.stopped) return;
+    let pkt;
+    try {
+      pkt = parseRtp(msg);
+    } catch (err) {
+      if (err instanceof RtpParseError) this.invalidPackets++;
+      return;
+    }
+    const isAudio = pkt.payloadType === this.audio.payloadType;
+    const isDtmf = this.audio.dtmfPayloadType !== undefined && pkt.payloadType === this.audio.dtmfPayloadType;
+    if (!isAudio && !isDtmf && pkt.payloadType !== PT_CN) {
+      this.invalidPackets++;
+      return;
+    }
+    if (this.remoteSsrc !== pkt.ssrc) {
+      if (this.remoteSsrc !== undefined) this.opts.log.info({ ssrc: pkt.ssrc }, 'rtp source changed');
+      this.remoteSsrc = pkt.ssrc;
+      this.jitter = new JitterBuffer({ targetFrames: this.opts.jitterTargetFrames });
+      this.dtmf = new DtmfReceiver();
+      this.received.rebase();
+    }
+    if (!this.latched && this.audio.send) {
+      this.remote = { address: rinfo.address, port: rinfo.port };
+      this.latched = true;
+    }
+    this.received.record(
+      pkt.sequence,
+      isAudio ? pkt.timestamp : undefined,
+      this.opts.clock.now(),
+      pkt.payload.length,
+    );
+    this.jitter.push(pkt.sequence, isAudio ? pkt.payload : null);
+    if (isDtmf) for (const d of this.dtmf.receive(pkt.timestamp, pkt.payload)) this.opts.onDtmf(d);
+  }
+
+  private onTick(tick: number): void {
+    this.deliverInbound();
+    const wantsAudio = this.sender.wantsAudio();
+    const pcm = wantsAudio ? this.opts.pullOutbound() : undefined;
+    if (!this.remote || !this.socket) return;
+    for (const buf of this.sender.tick(tick, pcm)) {
+      this.socket.send(buf, this.remote.port, this.remote.address, (err) => {
+        if (err) this.opts.log.debug({ err: err.message }, 'rtp send failed');
+      });
+    }
+  }
+
+  private deliverInbound(): void {
+    const r = this.jitter.pop();
+    if (r.kind === 'frame') {
+      this.inboundStarted = true;
+      this.opts.onInboundFrame(decodeG711(this.audio.codec, r.payload));
+    } else if (this.inboundStarted) {
+      this.opts.onInboundFrame(this.silence);
+    }
+  }
+
+  stats(): MediaStats {
+    return {
+      packetsSent: this.sender.packets,
+      packetsReceived: this.received.packets,
+      bytesSent: this.sender.bytes,
+      bytesReceived: this.received.bytes,
+      packetsLost: this.received.lost,
+      jitterMs: this.received.jitterMs,
+      codec: this.audio.codec,
+    };
+  }
+
+  /** Idempotent. The port is released by the owner once this returns. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    try {
+      this.socket?.close();
+    } catch {
+      // already closed
+    }
+  }
+}
