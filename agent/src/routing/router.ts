@@ -31,7 +31,17 @@ export class Router {
   private readonly byName = new Map<string, AgentProfile>();
   private readonly trunkAcl = new Map<Trunk, BlockList>();
 
-  constructor(private readonly file: ProfilesFile) {
+  private readonly trustLoopback: boolean;
+
+  /**
+   * @param opts.trustLoopback loopback callers skip the source/auth check (default true: the
+   *   out-of-the-box single-box setup). Turn off to apply trunk ACLs and digest auth to 127.0.0.0/8 too.
+   */
+  constructor(
+    private readonly file: ProfilesFile,
+    opts: { trustLoopback?: boolean } = {},
+  ) {
+    this.trustLoopback = opts.trustLoopback ?? true;
     for (const p of file.profiles) {
       this.byName.set(p.name, p);
       for (const r of p.routes) this.byRoute.set(normalize(r), p);
@@ -62,7 +72,8 @@ export class Router {
 
   /** Digest credentials (trunks and softphone users) by username, for challenges. */
   credentialFor(username: string): { username: string; password: string } | undefined {
-    for (const t of this.file.trunks) if (t.username === username && t.password) return { username, password: t.password };
+    for (const t of this.file.trunks)
+      if (t.username === username && t.password) return { username, password: t.password };
     for (const u of this.file.users) if (u.username === username) return u;
     return undefined;
   }
@@ -76,11 +87,13 @@ export class Router {
     const trusted =
       req.viaRegistration === true ||
       req.authenticatedUser !== undefined ||
-      isLoopback(req.sourceAddress) ||
+      (this.trustLoopback && isLoopback(req.sourceAddress)) ||
       this.trunkForSource(req.sourceAddress) !== undefined;
     if (!trusted) {
       const canChallenge = this.file.trunks.some((t) => t.username) || this.file.users.length > 0;
-      return canChallenge ? { kind: 'challenge' } : { kind: 'reject', status: 403, reason: 'source not allowed' };
+      return canChallenge
+        ? { kind: 'challenge' }
+        : { kind: 'reject', status: 403, reason: 'source not allowed' };
     }
     const profile = this.profileFor(req.requestUser);
     if (!profile) return { kind: 'reject', status: 404, reason: 'no agent at this number' };

@@ -1,0 +1,83 @@
+/** Tunables of the conversation engine, with defaults that follow research voice-agents §2 and §6. */
+export interface ConversationTimeouts {
+  sttConnectMs: number;
+  ttsConnectMs: number;
+  llmFirstTokenMs: number;
+  llmIdleMs: number;
+  ttsFirstAudioMs: number;
+  /** Waiting for the telephony side's transferResult. */
+  transferMs: number;
+  /** close() waits at most this long for in-flight work before reporting the call ended. */
+  closeMs: number;
+}
+
+export interface ConversationPhrases {
+  /** Spoken when a provider fails mid-turn. */
+  apology: string;
+  /** Spoken before hanging up because STT is gone for good. */
+  sttGoodbye: string;
+  /** Spoken after a failed transfer if the model says nothing itself. */
+  transferFailed: string;
+}
+
+export interface ConversationOptions {
+  /** VAD silence after the caller's last speech that ends a turn with a transcript pending. */
+  endpointingDelayMs: number;
+  /** After Finalize, how long to wait for the STT's final before using the interim text. */
+  finalizeTimeoutMs: number;
+  /** After a barge-in with no transcript words for this long, resume the reply (false interruption). */
+  falseInterruptionMs: number;
+  /** DTMF digits are batched until this long after the last one (or '#'). */
+  dtmfBatchMs: number;
+  /** LLM calls per user turn, tool round-trips included. */
+  maxToolSteps: number;
+  /** A playout mark every this many ms of agent audio (0 = no marks). */
+  markIntervalMs: number;
+  /** Send → caller hears, measured on FreeSWITCH: 14 ms (research drachtio-freeswitch §8). */
+  playoutStartLatencyMs: number;
+  sttReconnectAttempts: number;
+  sttReconnectBackoffMs: number;
+  timeouts: ConversationTimeouts;
+  phrases: ConversationPhrases;
+}
+
+export const DEFAULT_CONVERSATION_OPTIONS: ConversationOptions = {
+  endpointingDelayMs: 500,
+  finalizeTimeoutMs: 600,
+  falseInterruptionMs: 1500,
+  dtmfBatchMs: 1000,
+  maxToolSteps: 3,
+  markIntervalMs: 1000,
+  playoutStartLatencyMs: 14,
+  sttReconnectAttempts: 3,
+  sttReconnectBackoffMs: 250,
+  timeouts: {
+    sttConnectMs: 5000,
+    ttsConnectMs: 5000,
+    llmFirstTokenMs: 6000,
+    llmIdleMs: 5000,
+    ttsFirstAudioMs: 3000,
+    transferMs: 20_000,
+    closeMs: 1500,
+  },
+  phrases: {
+    apology: "Sorry, I didn't catch that. Could you say it again?",
+    sttGoodbye: "I'm sorry, I'm having trouble hearing you. Please call back later. Goodbye.",
+    transferFailed: "Sorry, I couldn't transfer your call.",
+  },
+};
+
+export type ConversationOptionsInput = Partial<Omit<ConversationOptions, 'timeouts' | 'phrases'>> & {
+  timeouts?: Partial<ConversationTimeouts>;
+  phrases?: Partial<ConversationPhrases>;
+};
+
+export function resolveOptions(input: ConversationOptionsInput = {}): ConversationOptions {
+  const d = DEFAULT_CONVERSATION_OPTIONS;
+  return {
+    ...d,
+    ...input,
+    timeouts: { ...d.timeouts, ...input.timeouts },
+    phrases: { ...d.phrases, ...input.phrases },
+  };
+}

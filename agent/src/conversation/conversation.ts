@@ -1,0 +1,345 @@
+/**
+ * One phone call's conversation: caller audio → VAD + STT → end-of-turn → LLM (tools) → TTS →
+ * straight back to the media side. Barge-in is a priority path; provider failures get a spoken
+ * apology; the call's record goes to the observer turn by turn. Vendor SDKs are never imported
+ * here, only the provider interfaces.
+ */
+import type { Clock } from '../audio/clock.js';
+import type { Pcm16 } from '../audio/pcm.js';
+import { PlayoutClock } from '../audio/playout-clock.js';
+import type { AgentProfile } from '../config/profile-schema.js';
+import type { Logger } from '../log.js';
+import type { Providers, SttEvent } from '../providers/types.js';
+import { AgentStateMachine } from './agent-state.js';
+import type { CallChannel, CallEvent, CallHandler } from './call-channel.js';
+import type { AgentState, CallObserver } from './call-record.js';
+import { sleep } from './clock-sleep.js';
+import {
+  resolveOptions,
+  type ConversationOptions,
+  type ConversationOptionsInput,
+} from './conversation-options.js';
+import { DtmfBatcher } from './dtmf-batcher.js';
+import { FalseInterruptionGuard } from './false-interruption.js';
+import { ChatHistory } from './history.js';
+import { MarkTracker } from './mark-tracker.js';
+import { SttSession } from './stt-session.js';
+import { TransferWaiters } from './transfer-waiters.js';
+import { TtsLink } from './tts-link.js';
+import { TurnBuilder } from './turn-builder.js';
+import { TurnDetector, type UserTurn } from './turn-detector.js';
+import { TurnRunner, type ActiveTurn } from './turn-runner.js';
+import { ToolRegistry } from './tools/tool-registry.js';
+import type { Vad, VadEvent, VadFactory } from './vad/vad.js';
+
+export interface ConversationDeps {
+  channel: CallChannel;
+  profile: AgentProfile;
+  providers: Providers;
+  observer: CallObserver;
+  clock: Clock;
+  logger: Logger;
+  vadFactory: VadFactory;
+  options?: ConversationOptionsInput;
+}
+
+export class Conversation implements CallHandler {
+  readonly callId: string;
+  private readonly o: ConversationOptions;
+  private readonly log: Logger;
+  private readonly root = new AbortController();
+  private readonly state: AgentStateMachine;
+  private readonly history: ChatHistory;
+  private readonly playout: PlayoutClock;
+  private readonly marks: MarkTracker;
+  private readonly vad: Vad;
+  private readonly detector: TurnDetector;
+  private readonly guard: FalseInterruptionGuard;
+  private readonly dtmf: DtmfBatcher;
+  private readonly tts: TtsLink;
+  private readonly transfers: TransferWaiters;
+  private readonly runner: TurnRunner;
+  private stt: SttSession | undefined;
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private endReason: string | undefined;
+  private hungUp = false;
+  private ending = false;
+  private nextTurnIndex = 0;
+  private readonly tasks: Promise<unknown>[] = [];
+
+  /** Prefer `Conversation.start(deps)`; the constructor only wires things up. */
+  constructor(private readonly d: ConversationDeps) {
+    const meta = d.channel.metadata;
+    this.callId = meta.callId;
+    this.o = resolveOptions(d.options);
+    this.log = d.logger.child({ callId: meta.callId, profile: d.profile.name });
+    this.state = new AgentStateMachine((s) => d.observer.live(this.callId, { type: 'state', state: s }));
+    this.history = new ChatHistory(d.profile.systemPrompt);
+    this.playout = new PlayoutClock(meta.playbackSampleRate, d.clock, this.o.playoutStartLatencyMs);
+    // Marks survive only when we play at the call's own rate (resampling destroys them, §8).
+    const marksUsable = meta.playbackSampleRate === meta.sampleRate;
+    this.marks = new MarkTracker(
+      d.channel,
+      this.playout,
+      meta.playbackSampleRate,
+      this.o.markIntervalMs,
+      marksUsable,
+      this.log,
+    );
+    this.vad = d.vadFactory({ sampleRate: meta.sampleRate, clock: d.clock });
+    this.detector = new TurnDetector(d.clock, this.o, {
+      onTurn: (t) => this.onUserTurn(t),
+      finalize: () => this.stt?.finalize(),
+    });
+    this.guard = new FalseInterruptionGuard(d.clock, this.o.falseInterruptionMs, () => this.vad.speaking);
+    this.dtmf = new DtmfBatcher(d.clock, this.o.dtmfBatchMs, (digits) => this.onDtmfBatch(digits));
+    this.tts = new TtsLink(
+      d.providers.tts,
+      {
+        sampleRate: meta.playbackSampleRate,
+        voice: d.profile.voice,
+        language: d.profile.language,
+        model: d.profile.tts.model,
+      },
+      this.root.signal,
+      d.clock,
+      this.o.timeouts.ttsConnectMs,
+      this.log,
+    );
+    this.transfers = new TransferWaiters(d.clock, this.o.timeouts.transferMs);
+    this.runner = new TurnRunner({
+      callId: this.callId,
+      options: this.o,
+      profile: d.profile,
+      providers: d.providers,
+      channel: d.channel,
+      observer: d.observer,
+      clock: d.clock,
+      log: this.log,
+      history: this.history,
+      tools: new ToolRegistry(d.profile),
+      playout: this.playout,
+      marks: this.marks,
+      tts: this.tts,
+      state: this.state,
+      rootSignal: this.root.signal,
+      transfers: this.transfers,
+      hangup: (reason) => this.hangup(reason),
+      onTransferred: () => (this.endReason ??= 'transferred'),
+    });
+  }
+
+  static start(deps: ConversationDeps): Conversation {
+    const c = new Conversation(deps);
+    c.start();
+    return c;
+  }
+
+  /** Reports the call, connects STT and TTS in parallel, and speaks the greeting as soon as TTS is up. */
+  start(): void {
+    if (this.started || this.root.signal.aborted) return;
+    this.started = true;
+    const meta = this.d.channel.metadata;
+    this.d.observer.callStarted({
+      callId: this.callId,
+      from: meta.from,
+      to: meta.to,
+      profile: this.d.profile.name,
+      source: meta.source ?? 'unknown',
+      startedAt: new Date(),
+    });
+    this.d.observer.live(this.callId, { type: 'state', state: this.state.state });
+    this.stt = this.createStt();
+    this.tasks.push(this.stt.done, this.consumeVad());
+    const greeting = this.runner.begin(this.newTurn(''), async (turn) => {
+      await this.tts.ensure();
+      if (this.d.profile.greeting) await this.runner.speakInTurn(turn, this.d.profile.greeting);
+    });
+    this.tasks.push(greeting);
+  }
+
+  /** The agent's state now (listening, thinking, speaking, ended). */
+  get agentState(): AgentState {
+    return this.state.state;
+  }
+
+  /** Listening, with no turn in flight. */
+  isIdle(): boolean {
+    return this.state.state === 'listening' && !this.runner.busy();
+  }
+
+  onAudio(pcm: Pcm16): void {
+    if (this.root.signal.aborted) return;
+    this.vad.push(pcm);
+    this.stt?.push(pcm);
+  }
+
+  onEvent(event: CallEvent): void {
+    if (this.root.signal.aborted) return;
+    switch (event.type) {
+      case 'dtmf':
+        this.d.observer.live(this.callId, { type: 'dtmf', digit: event.digit });
+        this.dtmf.push(event.digit);
+        return;
+      case 'mark':
+        this.marks.onMark(event.name, event.event);
+        return;
+      case 'transferResult':
+        this.transfers.resolve({
+          ok: event.ok,
+          status: event.status,
+          ...(event.reason ? { reason: event.reason } : {}),
+        });
+        return;
+      case 'hangup':
+        this.endReason ??= event.reason;
+        void this.close(event.reason);
+        return;
+    }
+  }
+
+  /** Idempotent; aborts everything, waits (bounded) for in-flight work, then reports the end. */
+  close(reason: string): Promise<void> {
+    this.closing ??= this.shutdown(reason);
+    return this.closing;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.endReason ??= reason;
+    this.state.transition('ended');
+    this.root.abort(new Error(`call closed: ${reason}`));
+    this.runner.abortActive();
+    this.guard.cancel();
+    this.dtmf.close();
+    this.detector.reset();
+    this.transfers.close();
+    this.vad.close();
+    this.stt?.close();
+    this.tts.close();
+    const settled = Promise.allSettled([...this.tasks, this.runner.idle()]);
+    await Promise.race([settled, sleep(this.d.clock, this.o.timeouts.closeMs)]);
+    this.runner.finishActive(true);
+    this.log.info({ reason: this.endReason }, 'call ended');
+    this.d.observer.callEnded({ callId: this.callId, endedAt: new Date(), reason: this.endReason });
+  }
+
+  private createStt(): SttSession {
+    const meta = this.d.channel.metadata;
+    const p = this.d.profile;
+    return new SttSession({
+      provider: this.d.providers.stt,
+      options: {
+        sampleRate: meta.sampleRate,
+        language: p.language,
+        model: p.stt.model,
+        endpointingMs: p.stt.endpointingMs,
+        utteranceEndMs: p.stt.utteranceEndMs,
+      },
+      signal: this.root.signal,
+      clock: this.d.clock,
+      log: this.log,
+      maxAttempts: this.o.sttReconnectAttempts,
+      backoffMs: this.o.sttReconnectBackoffMs,
+      connectTimeoutMs: this.o.timeouts.sttConnectMs,
+      bufferMs: 2000,
+      onEvent: (e) => this.onStt(e),
+      onInterrupted: () => this.onSttInterrupted(),
+      onGone: () => this.endWithGoodbye('stt_failed', this.o.phrases.sttGoodbye),
+    });
+  }
+
+  private async consumeVad(): Promise<void> {
+    for await (const ev of this.vad) this.onVad(ev);
+  }
+
+  private onVad(ev: VadEvent): void {
+    this.detector.onVad(ev);
+    if (ev.type === 'speech_start') this.maybeBargeIn('vad');
+    else this.runner.noteSpeechEnd(ev.at);
+  }
+
+  private onStt(ev: SttEvent): void {
+    if (ev.type === 'transcript' && ev.text.trim()) {
+      this.d.observer.live(this.callId, {
+        type: 'transcript',
+        role: 'user',
+        text: ev.text,
+        final: ev.isFinal,
+      });
+      if (this.guard.confirm()) this.runner.finishActive(true);
+      this.maybeBargeIn('stt');
+    }
+    this.detector.onStt(ev);
+  }
+
+  /** Barge-in: the priority path. Never waits on anything. */
+  private maybeBargeIn(source: 'vad' | 'stt'): void {
+    if (this.state.state !== 'speaking' || this.ending) return;
+    const turn = this.runner.bargeIn(source);
+    if (!turn) return;
+    this.guard.arm(() => this.runner.resume(turn));
+  }
+
+  private onUserTurn(t: UserTurn): void {
+    if (this.ending || this.root.signal.aborted) return;
+    this.guard.cancel();
+    this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: t.text, final: true });
+    const builder = this.newTurn(t.text);
+    builder.speechEndedAt = t.speechEndedAt;
+    builder.finalAt = t.finalAt;
+    builder.decidedAt = t.decidedAt;
+    this.log.info({ user: t.text, reason: t.reason }, 'user turn');
+    this.startReply(builder, t.text);
+  }
+
+  private onDtmfBatch(digits: string): void {
+    if (this.ending || this.root.signal.aborted) return;
+    const text = `[DTMF] ${digits}`;
+    const builder = this.newTurn(text);
+    builder.decidedAt = this.d.clock.now();
+    this.startReply(builder, text);
+  }
+
+  private startReply(builder: TurnBuilder, userText: string): void {
+    const job = (turn: ActiveTurn) => this.runner.reply(turn);
+    this.tasks.push(this.runner.begin(builder, job, () => this.history.addUser(userText)));
+  }
+
+  private onSttInterrupted(): void {
+    const midTurn = this.detector.pendingText !== '' || this.vad.speaking;
+    this.log.warn({ midTurn }, 'STT interrupted; reconnecting');
+    this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
+    if (!midTurn || this.ending) return;
+    this.detector.reset();
+    if (this.runner.busy()) return;
+    this.tasks.push(
+      this.runner.begin(this.newTurn(''), (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
+    );
+  }
+
+  /** Say `phrase`, let it play out, hang up with `reason` (STT gone for good). */
+  private endWithGoodbye(reason: string, phrase: string): void {
+    if (this.ending || this.root.signal.aborted) return;
+    this.ending = true;
+    this.endReason ??= reason;
+    const task = this.runner.begin(this.newTurn(''), async (turn) => {
+      if (await this.tts.ensure()) await this.runner.speakInTurn(turn, phrase);
+      await this.runner.drain(turn.controller.signal);
+      this.hangup(reason);
+    });
+    this.tasks.push(task);
+  }
+
+  private hangup(reason: string): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.endReason ??= reason;
+    this.log.info({ reason }, 'agent hangs up');
+    this.d.channel.hangup(reason);
+  }
+
+  private newTurn(userText: string): TurnBuilder {
+    return new TurnBuilder(this.callId, this.nextTurnIndex++, userText);
+  }
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../audio/clock.js';
+import {
+  answerChallenge,
+  computeDigestResponse,
+  formatChallenge,
+  formatCredentials,
+  parseChallenge,
+  parseCredentials,
+  pickChallenge,
+} from './digest.js';
+import { DigestVerifier } from './digest-verifier.js';
+
+describe('digest response vectors', () => {
+  it('RFC 2617 §3.5 (MD5, qop=auth)', () => {
+    expect(
+      computeDigestResponse({
+        algorithm: 'MD5',
+        username: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'Circle Of Life',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+        qop: 'auth',
+        nc: '00000001',
+        cnonce: '0a4f113b',
+      }),
+    ).toBe('6629fae49393a05397450978507c4ef1');
+  });
+
+  const rfc7616 = {
+    username: 'Mufasa',
+    realm: 'http-auth@example.org',
+    password: 'Circle of Life',
+    method: 'GET',
+    uri: '/dir/index.html',
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+    qop: 'auth',
+    nc: '00000001',
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  };
+  it('RFC 7616 §3.9.1 (MD5)', () => {
+    expect(computeDigestResponse({ ...rfc7616, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
+  });
+  it('RFC 7616 §3.9.1 (SHA-256)', () => {
+    expect(computeDigestResponse({ ...rfc7616, algorithm: 'SHA-256' })).toBe(
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
+  });
+});
+
+describe('challenge and credential headers', () => {
+  it('parses a challenge with quoted and bare values, and picks SHA-256 over MD5 (RFC 8760)', () => {
+    const md5 = 'Digest realm="pbx", nonce="abc", algorithm=MD5, qop="auth,auth-int", opaque="o1"';
+    const sha = 'Digest realm="pbx", nonce="abc", algorithm=SHA-256, qop="auth", stale=TRUE';
+    expect(parseChallenge(md5)).toEqual({
+      realm: 'pbx',
+      nonce: 'abc',
+      algorithm: 'MD5',
+      qop: ['auth', 'auth-int'],
+      opaque: 'o1',
+    });
+    expect(pickChallenge([md5, sha])?.algorithm).toBe('SHA-256');
+    expect(parseChallenge(sha)?.stale).toBe(true);
+    expect(parseChallenge('Basic realm="x"')).toBeUndefined();
+    expect(parseChallenge('Digest realm="x", nonce="n", algorithm=SHA-512-256')).toBeUndefined();
+  });
+
+  it('answers a challenge and round-trips the credentials header', () => {
+    const ch = parseChallenge(
+      formatChallenge({ realm: 'r', nonce: 'n1', algorithm: 'SHA-256', qop: ['auth'] }),
+    )!;
+    const creds = answerChallenge(ch, {
+      username: 'u',
+      password: 'p',
+      method: 'REGISTER',
+      uri: 'sip:pbx',
+      cnonce: 'c',
+      nc: 1,
+    });
+    expect(creds).toMatchObject({ qop: 'auth', nc: '00000001', algorithm: 'SHA-256' });
+    expect(parseCredentials(formatCredentials(creds))).toEqual(creds);
+  });
+});
+
+describe('DigestVerifier', () => {
+  const make = (clock = new ManualClock()) => ({
+    clock,
+    v: new DigestVerifier({
+      realm: 'switchboard',
+      clock,
+      nonceTtlMs: 60_000,
+      lookup: (u) => (u === 'trunk1' ? { password: 'pw' } : undefined),
+    }),
+  });
+  const answer = (v: DigestVerifier, password: string, nc = 1, alg = 0) => {
+    const ch = parseChallenge(v.challenges()[alg]!)!;
+    return answerChallenge(ch, {
+      username: 'trunk1',
+      password,
+      method: 'INVITE',
+      uri: 'sip:7000@gw',
+      cnonce: 'cn',
+      nc,
+    });
+  };
+
+  it('offers SHA-256 then MD5 and accepts a correct answer to either', () => {
+    const { v } = make();
+    expect(v.challenges().map((c) => parseChallenge(c)?.algorithm)).toEqual(['SHA-256', 'MD5']);
+    expect(v.verify(answer(v, 'pw', 1, 0), 'INVITE')).toEqual({ ok: true, username: 'trunk1' });
+    expect(v.verify(answer(v, 'pw', 1, 1), 'INVITE')).toEqual({ ok: true, username: 'trunk1' });
+  });
+  it('refuses a wrong password, a forged nonce, a replayed nonce-count and an expired nonce (stale)', () => {
+    const { v, clock } = make();
+    expect(v.verify(answer(v, 'nope'), 'INVITE')).toEqual({ ok: false, reason: 'bad-response' });
+    expect(v.verify({ ...answer(v, 'pw'), nonce: 'ff.aa.forged' }, 'INVITE')).toEqual({
+      ok: false,
+      reason: 'bad-nonce',
+    });
+    const once = answer(v, 'pw');
+    expect(v.verify(once, 'INVITE').ok).toBe(true);
+    expect(v.verify(once, 'INVITE')).toEqual({ ok: false, reason: 'replay' });
+    const old = answer(v, 'pw');
+    clock.advance(60_001);
+    expect(v.verify(old, 'INVITE')).toEqual({ ok: false, reason: 'stale' });
+  });
+});

@@ -1,0 +1,249 @@
+/**
+ * Registration client: keeps the agent registered to a PBX as an extension (RFC 3261 §10.2).
+ * Digest auth (MD5, SHA-256), refresh at 80% of the granted expiry, exponential back-off with
+ * jitter while the PBX is down, un-REGISTER on stop. Transport-neutral: a RegisterSender does the SIP
+ * plumbing (the embedded gateway's endpoint, or drachtio).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Registration } from '../config/profile-schema.js';
+import type { Logger } from '../log.js';
+import { answerChallenge, formatCredentials, pickChallenge } from './digest.js';
+
+export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed' | 'backoff';
+
+const TRANSITIONS: Record<RegistrationState, RegistrationState[]> = {
+  unregistered: ['registering'],
+  registering: ['registered', 'failed', 'backoff', 'unregistered'],
+  registered: ['registering', 'unregistered'],
+  failed: ['registering', 'unregistered'],
+  backoff: ['registering', 'unregistered'],
+};
+
+export interface RegisterMessage {
+  /** Request-URI (the registrar, without user). */
+  uri: string;
+  headers: Array<[string, string]>;
+}
+
+export interface RegisterReply {
+  status: number;
+  reason: string;
+  headers: Array<[string, string]>;
+}
+
+export interface RegisterSender {
+  /** Send one REGISTER in its own transaction; a timeout resolves as 408. Never rejects. */
+  send(msg: RegisterMessage): Promise<RegisterReply>;
+  /** Our Contact URI for this registration (where the PBX sends calls). */
+  contactUri(reg: Registration, id: string): string;
+}
+
+export interface RegistrationStatus {
+  id: string;
+  registrar: string;
+  user: string;
+  state: RegistrationState;
+  failures: number;
+  /** Clock time the current binding lapses, when registered. */
+  expiresAt?: number;
+  lastStatus?: number;
+}
+
+export interface RegistrationClientOptions {
+  id: string;
+  registration: Registration;
+  sender: RegisterSender;
+  clock: Clock;
+  log: Logger;
+  /** Fraction of the granted expiry after which we refresh. */
+  refreshRatio?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  random?: () => number;
+  onStateChange?(status: RegistrationStatus): void;
+}
+
+export class RegistrationClient {
+  private current: RegistrationState = 'unregistered';
+  private readonly callId = `${randomBytes(10).toString('hex')}@switchboard`;
+  private readonly fromTag = randomBytes(6).toString('hex');
+  private cseq = 1;
+  private nc = 0;
+  private failures = 0;
+  private timer: TimerHandle | undefined;
+  private expiresAt: number | undefined;
+  private lastStatus: number | undefined;
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: RegistrationClientOptions) {
+    this.log = o.log.child({
+      registration: o.id,
+      registrar: o.registration.registrar,
+      aor: o.registration.user,
+    });
+  }
+
+  get state(): RegistrationState {
+    return this.current;
+  }
+
+  get registration(): Registration {
+    return this.o.registration;
+  }
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  status(): RegistrationStatus {
+    const s: RegistrationStatus = {
+      id: this.o.id,
+      registrar: this.o.registration.registrar,
+      user: this.o.registration.user,
+      state: this.current,
+      failures: this.failures,
+    };
+    if (this.expiresAt !== undefined) s.expiresAt = this.expiresAt;
+    if (this.lastStatus !== undefined) s.lastStatus = this.lastStatus;
+    return s;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.attempt();
+  }
+
+  /** Un-REGISTER (Expires: 0) if bound, bounded by timeoutMs; always ends unregistered. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    const wasBound = this.current === 'registered' || this.current === 'registering';
+    if (wasBound) {
+      let t: TimerHandle | undefined;
+      const timeout = new Promise<void>((r) => (t = this.o.clock.setTimeout(r, timeoutMs)));
+      await Promise.race([this.exchange(0).then(() => undefined), timeout]);
+      if (t) this.o.clock.clearTimeout(t);
+    }
+    this.expiresAt = undefined;
+    this.transition('unregistered');
+  }
+
+  private attempt(): void {
+    if (this.stopped) return;
+    this.transition('registering');
+    void this.exchange(this.o.registration.expires).then((reply) => this.settle(reply));
+  }
+
+  /** One REGISTER, answering at most one digest challenge (two if the first nonce was stale). */
+  private async exchange(expires: number): Promise<RegisterReply> {
+    let reply = await this.o.sender.send(this.message(expires));
+    for (let round = 0; round < 2 && (reply.status === 401 || reply.status === 407); round++) {
+      const name = reply.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
+      const challenge = pickChallenge(values(reply, name));
+      if (!challenge || (round > 0 && !challenge.stale)) break;
+      const reg = this.o.registration;
+      const creds = answerChallenge(challenge, {
+        username: reg.username ?? reg.user,
+        password: reg.password,
+        method: 'REGISTER',
+        uri: this.registrarUri(),
+        cnonce: randomBytes(8).toString('hex'),
+        nc: ++this.nc,
+      });
+      const header = reply.status === 401 ? 'Authorization' : 'Proxy-Authorization';
+      reply = await this.o.sender.send(this.message(expires, [header, formatCredentials(creds)]));
+    }
+    return reply;
+  }
+
+  private settle(reply: RegisterReply): void {
+    if (this.stopped) return;
+    this.lastStatus = reply.status;
+    if (reply.status >= 200 && reply.status < 300) {
+      const granted = this.grantedExpires(reply);
+      this.failures = 0;
+      this.expiresAt = this.o.clock.now() + granted * 1000;
+      this.transition('registered');
+      const refreshMs = Math.max(1000, granted * 1000 * (this.o.refreshRatio ?? 0.8));
+      this.schedule(refreshMs, () => this.attempt());
+      return;
+    }
+    this.expiresAt = undefined;
+    this.failures++;
+    const permanent = [401, 403, 404, 407].includes(reply.status);
+    this.log.warn({ status: reply.status, failures: this.failures }, 'sip registration failed');
+    this.transition(permanent ? 'failed' : 'backoff');
+    this.schedule(this.backoffDelay(), () => this.attempt());
+  }
+
+  private backoffDelay(): number {
+    const base = this.o.backoffBaseMs ?? 1000;
+    const max = this.o.backoffMaxMs ?? 60_000;
+    const raw = Math.min(max, base * 2 ** Math.min(this.failures - 1, 20));
+    return Math.round(raw * (0.5 + 0.5 * (this.o.random ?? Math.random)()));
+  }
+
+  private grantedExpires(reply: RegisterReply): number {
+    const ours = this.o.sender.contactUri(this.o.registration, this.o.id);
+    for (const c of values(reply, 'contact')) {
+      const e = /;\s*expires\s*=\s*(\d+)/i.exec(c.slice(c.indexOf('>') + 1));
+      if (e && c.includes(ours.replace(/^sips?:/, ''))) return Number(e[1]);
+    }
+    const header = values(reply, 'expires')[0];
+    return header && /^\d+$/.test(header.trim()) ? Number(header.trim()) : this.o.registration.expires;
+  }
+
+  private message(expires: number, auth?: [string, string]): RegisterMessage {
+    const reg = this.o.registration;
+    const aor = this.aor();
+    const headers: Array<[string, string]> = [
+      ['From', `<${aor}>;tag=${this.fromTag}`],
+      ['To', `<${aor}>`],
+      ['Call-ID', this.callId],
+      ['CSeq', `${this.cseq++} REGISTER`],
+      ['Contact', `<${this.o.sender.contactUri(reg, this.o.id)}>`],
+      ['Expires', String(expires)],
+      ['Max-Forwards', '70'],
+    ];
+    if (auth) headers.push(auth);
+    return { uri: this.registrarUri(), headers };
+  }
+
+  private registrarUri(): string {
+    return this.o.registration.registrar.replace(/^(sips?:)(?:[^@]*@)?/, '$1');
+  }
+
+  private aor(): string {
+    const hostPart = this.registrarUri()
+      .replace(/^sips?:/, '')
+      .split(';')[0]!;
+    return `sip:${this.o.registration.user}@${hostPart}`;
+  }
+
+  private schedule(ms: number, fn: () => void): void {
+    this.clearTimer();
+    this.timer = this.o.clock.setTimeout(fn, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private transition(next: RegistrationState): void {
+    if (next === this.current) return;
+    if (!TRANSITIONS[this.current].includes(next)) {
+      this.log.warn({ from: this.current, to: next }, 'registration: illegal state change ignored');
+      return;
+    }
+    this.log.info({ from: this.current, to: next, failures: this.failures }, 'sip registration state');
+    this.current = next;
+    this.o.onStateChange?.(this.status());
+  }
+}
+
+function values(reply: RegisterReply, name: string): string[] {
+  return reply.headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+}

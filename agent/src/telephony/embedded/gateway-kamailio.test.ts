@@ -1,0 +1,94 @@
+/**
+ * Interop with a real Kamailio as the PBX (registrar + proxy on 127.0.0.1:15100/15101): the gateway
+ * registers as extension 7000 with digest auth (MD5, and SHA-256 over TCP after the PBX was down),
+ * a sipp caller reaching 7000@kamailio lands on the gateway, and stop() un-REGISTERs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway, type Harness } from './test-support/gateway-harness.js';
+import { startKamailio, type Kamailio } from './test-support/kamailio.js';
+import { runSipp, waitFor } from './test-support/sipp-runner.js';
+
+let kam: Kamailio | undefined;
+let gw: Harness | undefined;
+afterEach(async () => {
+  await gw?.gateway.stop();
+  await kam?.stop();
+  gw = undefined;
+  kam = undefined;
+});
+
+describe('registration to Kamailio as a PBX extension', () => {
+  it('registers with MD5 digest, receives the call for 7000 through the PBX, un-REGISTERs on stop', async () => {
+    kam = await startKamailio({ port: 15100, user: '7000', password: 'pw-7000', algorithm: 'MD5' });
+    // Loopback is not trusted here: the call is accepted only because it arrives over our registration.
+    gw = await startGateway({
+      port: 15088,
+      trustLoopback: false,
+      registrations: [
+        {
+          registrar: 'sip:127.0.0.1:15100',
+          user: '7000',
+          password: 'pw-7000',
+          transport: 'udp',
+          expires: 120,
+        },
+      ],
+    });
+    await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 8000);
+    // Kamailio's log lines arrive on its stderr a moment after its replies.
+    await waitFor(() =>
+      /REGISTER challenge for 7000[\s\S]*REGISTER saved for 7000 expires=120/.test(kam!.log()),
+    );
+
+    const run = await runSipp({
+      scenario: 'uac-call.xml',
+      target: '127.0.0.1:15100',
+      transport: 'udp',
+      localPort: 15089,
+    });
+    expect(run.code, run.stdout + run.errors + kam.log().slice(-3000)).toBe(0);
+    expect(gw.media).toHaveLength(1);
+    expect(gw.media[0]!.started).toMatchObject({ to: '7000', profile: 'receptionist' });
+    expect(kam.log()).toMatch(/routing INVITE for 7000 to sip:7000@127\.0\.0\.1:15088;sbreg=r0/);
+
+    await gw.gateway.stop();
+    expect(gw.gateway.registrationStates()[0]?.state).toBe('unregistered');
+    await waitFor(() => /REGISTER saved for 7000 expires=0/.test(kam!.log()));
+    const after = await runSipp({
+      scenario: 'uac-reject-404.xml',
+      target: '127.0.0.1:15100',
+      transport: 'udp',
+      localPort: 15089,
+    });
+    expect(after.code, after.stdout + after.errors).toBe(0);
+  });
+
+  it('backs off while the PBX is down, then registers with SHA-256 over TCP once it is up', async () => {
+    gw = await startGateway({
+      port: 15090,
+      timers: { t1: 50 },
+      registrationBackoff: { baseMs: 200, maxMs: 1000 },
+      registrations: [
+        {
+          registrar: 'sip:127.0.0.1:15101',
+          user: '7000',
+          password: 'pw-7000',
+          transport: 'tcp',
+          expires: 120,
+        },
+      ],
+    });
+    await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'backoff', 8000);
+    expect(gw.gateway.registrationStates()[0]!.failures).toBeGreaterThanOrEqual(1);
+    kam = await startKamailio({ port: 15101, user: '7000', password: 'pw-7000', algorithm: 'SHA-256' });
+    await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 15000);
+    const run = await runSipp({
+      scenario: 'uac-call.xml',
+      target: '127.0.0.1:15101',
+      transport: 'udp',
+      localPort: 15091,
+    });
+    expect(run.code, run.stdout + run.errors + kam.log().slice(-3000)).toBe(0);
+    expect(gw.media).toHaveLength(1);
+  }, 40_000);
+});

@@ -1,0 +1,54 @@
+/** Options and shared constants of the embedded SIP gateway. */
+import type { Clock } from '../../audio/clock.js';
+import type { Registration } from '../../config/profile-schema.js';
+import type { Logger } from '../../log.js';
+import type { Router } from '../../routing/router.js';
+import type { DigestAlgorithm } from '../../routing/digest.js';
+import type { CallMedia, MediaEvents } from './media-types.js';
+import type { SipTimers } from './sip/timers.js';
+import type { TransportName } from './sip/via.js';
+
+/** Builds a call's media half; the media side raises transfer and hangup requests through `events`. */
+export type CreateCallMedia = (callId: string, events: MediaEvents) => CallMedia;
+
+export interface RateLimitOptions {
+  /** Sustained INVITE+REGISTER requests per second per source address. */
+  perSecond: number;
+  burst: number;
+  /** Over the limit: 503 with Retry-After, or silently drop. */
+  action: 'reject' | 'drop';
+}
+
+export interface SipGatewayOptions {
+  host: string;
+  port: number;
+  transports: TransportName[];
+  /** Address put in Via/Contact/SDP when the bind address is not what peers should use. */
+  externalHost?: string;
+  router: Router;
+  registrations: Registration[];
+  createMedia: CreateCallMedia;
+  clock: Clock;
+  log: Logger;
+  /** Send 180 Ringing and wait this long before answering (0: answer at once). */
+  ringMs?: number;
+  timers?: Partial<SipTimers>;
+  maxMessageBytes?: number;
+  rateLimit?: RateLimitOptions;
+  /** Digest realm for trunk/user challenges. */
+  realm?: string;
+  digestAlgorithms?: DigestAlgorithm[];
+  /** How long to wait for the NOTIFY that reports a transfer's outcome. */
+  transferTimeoutMs?: number;
+  /** How long stop() waits for BYEs and un-REGISTERs. */
+  stopTimeoutMs?: number;
+  userAgent?: string;
+  /** Registration retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
+  registrationBackoff?: { baseMs: number; maxMs: number };
+}
+
+export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY'];
+/** Methods we know of but do not serve: 405 with Allow. Anything else unknown: 501. */
+export const KNOWN_UNSUPPORTED = ['REGISTER', 'SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK', 'UPDATE'];
+export const SUPPORTED_EXTENSIONS: string[] = [];
+export const ACCEPT = 'application/sdp';

@@ -1,0 +1,178 @@
+/**
+ * The SIP stack core: bytes from the transport → codec → transactions → the transaction user
+ * (the gateway). Retransmissions are absorbed here; responses go back per Via (rport/received)
+ * or over the TCP connection the request came in on.
+ */
+import type { Clock } from '../../../audio/clock.js';
+import type { Logger } from '../../../log.js';
+import { parseMessage } from './codec.js';
+import { serializeMessage } from './codec.js';
+import { NonInviteClientTransaction } from './client-transaction.js';
+import { newBranch } from './ids.js';
+import { buildResponse, parseCSeq, topVia, type SipRequest, type SipResponse } from './message.js';
+import { InviteServerTransaction, NonInviteServerTransaction } from './server-transaction.js';
+import type { SipTimers } from './timers.js';
+import type { SipPeer, SipTransport } from './transport.js';
+import { formatVia, responseTarget, stampVia } from './via.js';
+
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+export interface IncomingRequest {
+  req: SipRequest;
+  source: SipPeer;
+  /** Absent for ACK (ACK to a 2xx is its own, response-less transaction). */
+  tx?: ServerTransaction;
+}
+
+export interface SipEndpointOptions {
+  transport: SipTransport;
+  clock: Clock;
+  timers: SipTimers;
+  maxMessageBytes: number;
+  /** Host we put in Via/Contact (externalHost or the bind address). */
+  advertisedHost: string;
+  log: Logger;
+  /** Checked before anything else, retransmissions included: 'drop' discards silently. */
+  screen?(req: SipRequest, source: SipPeer): 'drop' | undefined;
+}
+
+export class SipEndpoint {
+  private readonly server = new Map<string, ServerTransaction>();
+  private readonly client = new Map<string, NonInviteClientTransaction>();
+  onRequest: (incoming: IncomingRequest) => void = () => undefined;
+
+  constructor(private readonly o: SipEndpointOptions) {
+    o.transport.onMessage((data, source) => this.receive(data, source));
+  }
+
+  get advertisedHost(): string {
+    return this.o.advertisedHost;
+  }
+
+  localPort(transport: SipPeer['transport']): number {
+    return this.o.transport.localPort(transport);
+  }
+
+  /** Send a response statelessly, per the request's (stamped) top Via. */
+  sendResponse(req: SipRequest, res: SipResponse, source: SipPeer): void {
+    const via = topVia(req);
+    let dest: SipPeer = source;
+    if (source.transport === 'udp' && via) dest = { transport: 'udp', ...responseTarget(via) };
+    this.o.transport.send(serializeMessage(res), dest);
+  }
+
+  /** The INVITE server transaction a CANCEL (same branch) refers to. */
+  inviteFor(cancel: SipRequest): InviteServerTransaction | undefined {
+    const tx = this.server.get(serverKey(cancel, 'INVITE'));
+    return tx instanceof InviteServerTransaction ? tx : undefined;
+  }
+
+  /** Send a request in a new client transaction; our Via (with rport) is put on top. */
+  request(
+    req: SipRequest,
+    dest: SipPeer,
+    onResponse: (res: SipResponse, timedOut: boolean) => void,
+  ): NonInviteClientTransaction {
+    const branch = newBranch();
+    const via = {
+      transport: dest.transport.toUpperCase(),
+      host: this.o.advertisedHost,
+      port: this.localPort(dest.transport),
+      params: { branch, rport: '' },
+    };
+    req.headers.prepend('Via', formatVia(via));
+    const method = parseCSeq(req.headers.get('cseq'))?.method ?? req.method;
+    const key = `${branch}|${method}`;
+    const tx = new NonInviteClientTransaction(req, {
+      clock: this.o.clock,
+      timers: this.o.timers,
+      reliable: dest.transport === 'tcp',
+      send: (r) => this.o.transport.send(serializeMessage(r), dest),
+      onResponse,
+      onTerminated: () => this.client.delete(key),
+    });
+    this.client.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** Abandon all transactions (shutdown). */
+  clear(): void {
+    for (const tx of [...this.server.values()]) tx.terminate();
+    for (const tx of [...this.client.values()]) tx.terminate();
+  }
+
+  private receive(data: Buffer, source: SipPeer): void {
+    const parsed = parseMessage(data, this.o.maxMessageBytes);
+    if (!parsed.ok) {
+      if (parsed.code === 'empty') return;
+      this.o.log.info({ source, code: parsed.code, reason: parsed.reason }, 'sip malformed message');
+      const req = parsed.request;
+      if (!req || req.method === 'ACK' || this.o.screen?.(req, source) === 'drop') return;
+      this.stampTopVia(req, source);
+      const status = parsed.code === 'too-large' ? 513 : 400;
+      this.sendResponse(
+        req,
+        buildResponse(req, status, { reason: status === 400 ? 'Bad Request' : undefined }),
+        source,
+      );
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'response') return this.receiveResponse(msg);
+    if (this.o.screen?.(msg, source) === 'drop') return;
+    this.stampTopVia(msg, source);
+    this.receiveRequest(msg, source);
+  }
+
+  private receiveResponse(res: SipResponse): void {
+    const branch = topVia(res)?.params.branch ?? '';
+    const method = parseCSeq(res.headers.get('cseq'))?.method ?? '';
+    const tx = this.client.get(`${branch}|${method}`);
+    if (tx) tx.receive(res);
+    else this.o.log.debug({ status: res.status, method }, 'sip stray response dropped');
+  }
+
+  private receiveRequest(req: SipRequest, source: SipPeer): void {
+    if (req.method === 'ACK') {
+      const inv = this.server.get(serverKey(req, 'INVITE'));
+      if (inv instanceof InviteServerTransaction && inv.state !== 'accepted') inv.ack();
+      else this.onRequest({ req, source });
+      return;
+    }
+    const key = serverKey(req, req.method);
+    const existing = this.server.get(key);
+    if (existing) {
+      existing.retransmission();
+      return;
+    }
+    const opts = {
+      clock: this.o.clock,
+      timers: this.o.timers,
+      reliable: source.transport === 'tcp',
+      send: (res: SipResponse) => this.sendResponse(req, res, source),
+      onTerminated: () => this.server.delete(key),
+    };
+    const tx =
+      req.method === 'INVITE' ? new InviteServerTransaction(opts) : new NonInviteServerTransaction(opts);
+    this.server.set(key, tx);
+    this.onRequest({ req, source, tx });
+  }
+
+  private stampTopVia(req: SipRequest, source: SipPeer): void {
+    const vias = req.headers.getAll('via');
+    const top = topVia(req);
+    if (!top) return;
+    req.headers.replaceAll('via', [formatVia(stampVia(top, source.address, source.port)), ...vias.slice(1)]);
+  }
+}
+
+function serverKey(req: SipRequest, method: string): string {
+  const via = topVia(req);
+  const branch = via?.params.branch;
+  if (branch && branch.startsWith('z9hG4bK')) return `${branch}|${via.host}:${via.port ?? ''}|${method}`;
+  // RFC 2543 peers: no usable branch; fall back to the dialog and CSeq identity.
+  const fromTag = /;\s*tag=([^;\s]+)/i.exec(req.headers.get('from') ?? '')?.[1] ?? '';
+  const seq = parseCSeq(req.headers.get('cseq'))?.seq ?? 0;
+  return `${req.headers.get('call-id')}|${fromTag}|${seq}|${method}`;
+}

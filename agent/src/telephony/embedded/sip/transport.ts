@@ -1,0 +1,157 @@
+/**
+ * UDP and TCP sockets for SIP: thin, no SIP logic beyond TCP framing. Incoming messages are handed
+ * to onMessage with their source; sends go to an address/port, or over an existing TCP connection.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../../../log.js';
+import { SipStreamFramer } from './stream-framer.js';
+import type { TransportName } from './via.js';
+
+export interface SipPeer {
+  transport: TransportName;
+  address: string;
+  port: number;
+  /** TCP connection the message arrived on (responses and in-dialog requests reuse it). */
+  connectionId?: number;
+}
+
+export interface SipTransportOptions {
+  host: string;
+  port: number;
+  transports: TransportName[];
+  maxMessageBytes: number;
+  log: Logger;
+  /** Idle TCP connections are closed after this long. */
+  tcpIdleMs?: number;
+}
+
+export type MessageSink = (data: Buffer, source: SipPeer) => void;
+
+export class SipTransport {
+  private udp: dgram.Socket | undefined;
+  private tcp: net.Server | undefined;
+  private readonly connections = new Map<number, net.Socket>();
+  private readonly byRemote = new Map<string, number>();
+  private nextConnectionId = 1;
+  private sink: MessageSink = () => undefined;
+
+  constructor(private readonly opts: SipTransportOptions) {}
+
+  onMessage(sink: MessageSink): void {
+    this.sink = sink;
+  }
+
+  async start(): Promise<void> {
+    const family = net.isIPv6(this.opts.host) ? 'udp6' : 'udp4';
+    if (this.opts.transports.includes('udp')) {
+      const sock = dgram.createSocket({ type: family, reuseAddr: false });
+      sock.on('message', (data, rinfo) =>
+        this.deliver(data, { transport: 'udp', address: rinfo.address, port: rinfo.port }),
+      );
+      sock.on('error', (err) => this.opts.log.warn({ err }, 'sip udp socket error'));
+      await new Promise<void>((resolve, reject) => {
+        sock.once('error', reject);
+        sock.bind(this.opts.port, this.opts.host, () => {
+          sock.off('error', reject);
+          resolve();
+        });
+      });
+      this.udp = sock;
+    }
+    if (this.opts.transports.includes('tcp')) {
+      const server = net.createServer((s) => this.adopt(s));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        const port =
+          this.opts.transports.includes('udp') && this.opts.port === 0
+            ? this.localPort('udp')
+            : this.opts.port;
+        server.listen(port, this.opts.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.tcp = server;
+    }
+  }
+
+  localPort(transport: TransportName): number {
+    if (transport === 'udp' && this.udp) return this.udp.address().port;
+    const addr = this.tcp?.address();
+    return addr && typeof addr === 'object' ? addr.port : this.opts.port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.connections.values()) s.destroy();
+    this.connections.clear();
+    this.byRemote.clear();
+    const udp = this.udp;
+    this.udp = undefined;
+    if (udp) await new Promise<void>((r) => udp.close(() => r()));
+    const tcp = this.tcp;
+    this.tcp = undefined;
+    if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+  }
+
+  /** Send bytes; over TCP reuse the given or an existing connection, else connect. Never throws. */
+  send(data: Buffer, dest: SipPeer): void {
+    try {
+      if (dest.transport === 'udp') {
+        this.udp?.send(data, dest.port, dest.address);
+        return;
+      }
+      const sock = this.connectionFor(dest);
+      sock.write(data);
+    } catch (err) {
+      this.opts.log.warn({ err, dest }, 'sip send failed');
+    }
+  }
+
+  private connectionFor(dest: SipPeer): net.Socket {
+    const byId = dest.connectionId !== undefined ? this.connections.get(dest.connectionId) : undefined;
+    if (byId && !byId.destroyed) return byId;
+    const existing = this.byRemote.get(`${dest.address}:${dest.port}`);
+    const sock = existing !== undefined ? this.connections.get(existing) : undefined;
+    if (sock && !sock.destroyed) return sock;
+    const fresh = net.connect({ host: dest.address, port: dest.port });
+    this.adopt(fresh, dest);
+    return fresh;
+  }
+
+  private adopt(sock: net.Socket, remote?: SipPeer): void {
+    const id = this.nextConnectionId++;
+    const address = remote?.address ?? normalizeAddress(sock.remoteAddress ?? '');
+    const port = remote?.port ?? sock.remotePort ?? 0;
+    const key = `${address}:${port}`;
+    this.connections.set(id, sock);
+    this.byRemote.set(key, id);
+    const framer = new SipStreamFramer(this.opts.maxMessageBytes);
+    sock.setTimeout(this.opts.tcpIdleMs ?? 600_000, () => sock.destroy());
+    sock.on('data', (chunk: Buffer) => {
+      const { frames, error } = framer.push(chunk);
+      for (const f of frames) this.deliver(f, { transport: 'tcp', address, port, connectionId: id });
+      if (error) {
+        this.opts.log.warn({ remote: key, error }, 'sip tcp stream unusable; closing');
+        sock.destroy();
+      }
+    });
+    sock.on('error', (err) => this.opts.log.debug({ err, remote: key }, 'sip tcp connection error'));
+    sock.on('close', () => {
+      this.connections.delete(id);
+      if (this.byRemote.get(key) === id) this.byRemote.delete(key);
+    });
+  }
+
+  private deliver(data: Buffer, source: SipPeer): void {
+    try {
+      this.sink(data, { ...source, address: normalizeAddress(source.address) });
+    } catch (err) {
+      this.opts.log.error({ err, source }, 'sip message handler threw');
+    }
+  }
+}
+
+function normalizeAddress(a: string): string {
+  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
+}

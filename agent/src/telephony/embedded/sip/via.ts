@@ -1,0 +1,47 @@
+/** Via header values and where responses go (RFC 3261 §18.2.2, RFC 3581 rport). */
+import { bareHost, formatParams, parseParams } from './uri.js';
+
+export type TransportName = 'udp' | 'tcp';
+
+export interface Via {
+  transport: string;
+  host: string;
+  port?: number;
+  params: Record<string, string>;
+}
+
+export const BRANCH_MAGIC = 'z9hG4bK';
+
+export function parseVia(text: string): Via | undefined {
+  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+([^;\s]+)\s*(;.*)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const hp = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(m[2]!);
+  if (!hp) return undefined;
+  const via: Via = { transport: m[1]!.toUpperCase(), host: hp[1]!, params: parseParams(m[3] ?? '') };
+  if (hp[2] !== undefined) via.port = Number(hp[2]);
+  return via;
+}
+
+export function formatVia(via: Via): string {
+  const port = via.port !== undefined ? `:${via.port}` : '';
+  return `SIP/2.0/${via.transport} ${via.host}${port}${formatParams(via.params)}`;
+}
+
+/**
+ * Stamp received/rport on the top Via of an incoming request, as a server must (RFC 3261 §18.2.1,
+ * RFC 3581 §4): received when the sent-by host differs from the packet source, rport filled in when asked.
+ */
+export function stampVia(via: Via, sourceAddress: string, sourcePort: number): Via {
+  const params = { ...via.params };
+  if (bareHost(via.host) !== sourceAddress || 'rport' in params) params.received = sourceAddress;
+  if ('rport' in params) params.rport = String(sourcePort);
+  return { ...via, params };
+}
+
+/** Destination for a response over an unreliable transport, from the (stamped) top Via. */
+export function responseTarget(via: Via): { address: string; port: number } {
+  const address = via.params.received ?? bareHost(via.host);
+  const rport = via.params.rport ? Number(via.params.rport) : undefined;
+  const port = rport ?? via.port ?? 5060;
+  return { address, port };
+}
