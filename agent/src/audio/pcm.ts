@@ -20,7 +20,8 @@ export function durationMs(samples: number, rate: number): number {
  * Node Buffers from sockets are often at odd offsets inside a pool, which Int16Array cannot view.
  */
 export function pcmFromBytes(bytes: Uint8Array): Pcm16 {
-  if (bytes.byteLength % 2 !== 0) throw new RangeError(`PCM16 needs an even byte count, got ${bytes.byteLength}`);
+  if (bytes.byteLength % 2 !== 0)
+    throw new RangeError(`PCM16 needs an even byte count, got ${bytes.byteLength}`);
   if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);

@@ -10,7 +10,8 @@ const portRange = z
   .regex(/^\d+-\d+$/, 'must look like 20000-20999')
   .transform((v, ctx) => {
     const [lo, hi] = v.split('-').map(Number) as [number, number];
-    if (lo < 1024 || hi > 65_535 || lo > hi) ctx.addIssue({ code: 'custom', message: 'must be within 1024-65535, low-high' });
+    if (lo < 1024 || hi > 65_535 || lo > hi)
+      ctx.addIssue({ code: 'custom', message: 'must be within 1024-65535, low-high' });
     return { min: lo, max: hi };
   });
 

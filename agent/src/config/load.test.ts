@@ -83,10 +83,19 @@ trunks:
   it.each([
     ['profiles: []', 'profiles'],
     ['profiles: [{ name: a }]', 'profiles.0.systemPrompt'],
-    ['profiles: [{ name: a, systemPrompt: x, routes: ["7000"] }, { name: b, systemPrompt: y, routes: ["7000"] }]', 'profiles.1.routes'],
-    ['profiles: [{ name: a, systemPrompt: x, transferTargets: [{ name: t, uri: "http://x" }] }]', 'profiles.0.transferTargets.0.uri'],
+    [
+      'profiles: [{ name: a, systemPrompt: x, routes: ["7000"] }, { name: b, systemPrompt: y, routes: ["7000"] }]',
+      'profiles.1.routes',
+    ],
+    [
+      'profiles: [{ name: a, systemPrompt: x, transferTargets: [{ name: t, uri: "http://x" }] }]',
+      'profiles.0.transferTargets.0.uri',
+    ],
     ['defaultProfile: nobody\nprofiles: [{ name: a, systemPrompt: x }]', 'defaultProfile'],
-    ['profiles: [{ name: a, systemPrompt: x }]\ntrunks: [{ name: t, sources: ["300.1.1.1/8"] }]', 'trunks.0.sources'],
+    [
+      'profiles: [{ name: a, systemPrompt: x }]\ntrunks: [{ name: t, sources: ["300.1.1.1/8"] }]',
+      'trunks.0.sources',
+    ],
     ['profiles: [{ name: a, systemPrompt: "${MISSING_VAR}" }]', 'MISSING_VAR'],
     ['profiles: [ {', 'not valid YAML'],
   ])('rejects a bad profiles file (%s) naming %s', (yaml, field) => {

@@ -36,7 +36,9 @@ function withSecretFiles(source: NodeJS.ProcessEnv): Record<string, string | und
     try {
       out[name] = readFileSync(file, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   // Empty strings mean "unset", as shells and env files often leave them.
@@ -58,7 +60,9 @@ export function loadProfiles(path: string, env: Record<string, string | undefine
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`SWITCHBOARD_PROFILES: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      `SWITCHBOARD_PROFILES: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let raw: unknown;
   try {
@@ -77,7 +81,8 @@ export function checkProfiles(file: ProfilesFile, where: string): ProfilesFile {
   const names = new Set<string>();
   const routes = new Map<string, string>();
   file.profiles.forEach((p, i) => {
-    if (names.has(p.name)) throw new ConfigError(`${where} profiles.${i}.name: duplicate profile "${p.name}"`);
+    if (names.has(p.name))
+      throw new ConfigError(`${where} profiles.${i}.name: duplicate profile "${p.name}"`);
     names.add(p.name);
     for (const r of p.routes) {
       const other = routes.get(r);
@@ -99,7 +104,8 @@ export function checkProfiles(file: ProfilesFile, where: string): ProfilesFile {
   }
   file.trunks.forEach((t, i) => {
     t.sources.forEach((cidr, j) => {
-      if (!isCidr(cidr)) throw new ConfigError(`${where} trunks.${i}.sources.${j}: "${cidr}" is not an IP or CIDR`);
+      if (!isCidr(cidr))
+        throw new ConfigError(`${where} trunks.${i}.sources.${j}: "${cidr}" is not an IP or CIDR`);
     });
   });
   file.registrations.forEach((r, i) => {

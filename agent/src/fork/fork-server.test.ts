@@ -69,7 +69,9 @@ function opened(ws: WebSocket): Promise<void> {
 }
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
 }
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {

@@ -44,7 +44,10 @@ export class ForkServer {
     const path = new URL(req.url ?? '/', 'http://fork.invalid').pathname;
     if (path !== FORK_PATH && path !== `${FORK_PATH}/`) return false;
     if (!isAuthorized(req, this.options.credentials)) {
-      this.options.log.warn({ remote: req.socket.remoteAddress }, 'fork connection refused: bad or missing credentials');
+      this.options.log.warn(
+        { remote: req.socket.remoteAddress },
+        'fork connection refused: bad or missing credentials',
+      );
       socket.end(
         'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="switchboard-fork"\r\n' +
           'Connection: close\r\nContent-Length: 0\r\n\r\n',

@@ -31,7 +31,8 @@ class SocketChannel implements CallChannel {
   }
 
   sendAudio(pcm: Pcm16): void {
-    if (this.ws.readyState === this.ws.OPEN && pcm.length > 0) this.ws.send(encodeAudioOut(pcm), { binary: true });
+    if (this.ws.readyState === this.ws.OPEN && pcm.length > 0)
+      this.ws.send(encodeAudioOut(pcm), { binary: true });
   }
   killAudio(): void {
     this.command({ type: 'killAudio' });
@@ -68,13 +69,19 @@ export class ForkSession {
   ) {
     this.log = log;
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('close', (code, reason) => this.finish(code === CloseCode.normal ? 'hangup' : `socket_closed_${code}`, reason));
+    ws.on('close', (code, reason) =>
+      this.finish(code === CloseCode.normal ? 'hangup' : `socket_closed_${code}`, reason),
+    );
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'fork socket error'));
   }
 
   private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (this.state === 'closed') return;
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
     try {
       if (this.state === 'awaiting_metadata') {
         if (isBinary) throw new ForkProtocolError(CloseCode.policyViolation, 'audio before metadata');
@@ -93,7 +100,8 @@ export class ForkSession {
         return;
       }
       const msg = decodeInbound(bytes.toString('utf8'));
-      if (msg.type === 'hangup') this.handler!.onEvent({ type: 'hangup', reason: msg.reason ?? 'caller_hangup' });
+      if (msg.type === 'hangup')
+        this.handler!.onEvent({ type: 'hangup', reason: msg.reason ?? 'caller_hangup' });
       else this.handler!.onEvent(msg);
     } catch (err) {
       if (err instanceof ForkProtocolError) {
@@ -119,7 +127,10 @@ export class ForkSession {
     // The call's own components add callId to their child loggers themselves.
     this.handler = this.createCall(channel, parentLog);
     this.state = 'active';
-    this.log.info({ from: meta.from, to: meta.to, sampleRate: meta.sampleRate, source: meta.source }, 'fork started');
+    this.log.info(
+      { from: meta.from, to: meta.to, sampleRate: meta.sampleRate, source: meta.source },
+      'fork started',
+    );
   }
 
   private closeSocket(code: number, reason: string): void {

@@ -57,7 +57,11 @@ describe('fork protocol: metadata', () => {
       playbackSampleRate: 16000,
       extra: { trunk: 'carrier' },
     });
-    expect(decodeMetadata(text)).toMatchObject({ callId: 'c', playbackSampleRate: 16000, extra: { trunk: 'carrier' } });
+    expect(decodeMetadata(text)).toMatchObject({
+      callId: 'c',
+      playbackSampleRate: 16000,
+      extra: { trunk: 'carrier' },
+    });
   });
 
   it.each([
@@ -78,7 +82,9 @@ describe('fork protocol: inbound messages', () => {
       name: 'r1-2',
       event: 'playout',
     });
-    expect(decodeInbound('{"type":"mark","data":{"name":"x","event":"cleared"}}')).toMatchObject({ event: 'cleared' });
+    expect(decodeInbound('{"type":"mark","data":{"name":"x","event":"cleared"}}')).toMatchObject({
+      event: 'cleared',
+    });
   });
 
   it('decodes dtmf, hangup and transfer results', () => {
@@ -87,13 +93,18 @@ describe('fork protocol: inbound messages', () => {
       digit: '#',
       durationMs: 160,
     });
-    expect(decodeInbound('{"type":"hangup","data":{"reason":"bye"}}')).toEqual({ type: 'hangup', reason: 'bye' });
+    expect(decodeInbound('{"type":"hangup","data":{"reason":"bye"}}')).toEqual({
+      type: 'hangup',
+      reason: 'bye',
+    });
     expect(decodeInbound('{"type":"transferResult","data":{"status":486}}')).toEqual({
       type: 'transferResult',
       ok: false,
       status: 486,
     });
-    expect(decodeInbound(encodeInbound({ type: 'transferResult', ok: true, status: 200 }))).toMatchObject({ ok: true });
+    expect(decodeInbound(encodeInbound({ type: 'transferResult', ok: true, status: 200 }))).toMatchObject({
+      ok: true,
+    });
   });
 
   it.each([
@@ -114,7 +125,9 @@ describe('fork protocol: commands', () => {
     expect(encodeCommand({ type: 'transfer', target: 'sip:sales@pbx' })).toBe(
       '{"type":"transfer","data":{"target":"sip:sales@pbx"}}',
     );
-    expect(encodeCommand({ type: 'disconnect', reason: 'done' })).toBe('{"type":"disconnect","data":{"reason":"done"}}');
+    expect(encodeCommand({ type: 'disconnect', reason: 'done' })).toBe(
+      '{"type":"disconnect","data":{"reason":"done"}}',
+    );
     expect(encodeCommand({ type: 'json', data: { action: 'sendDtmf', digits: '12' } })).toBe(
       '{"type":"json","data":{"action":"sendDtmf","digits":"12"}}',
     );
@@ -141,8 +154,12 @@ describe('fork protocol: audio frames', () => {
   });
 
   it('rejects odd byte counts and oversize frames', () => {
-    expect(protocolError(() => checkAudioFrame(new Uint8Array(321))).closeCode).toBe(CloseCode.invalidPayload);
-    expect(protocolError(() => checkAudioFrame(new Uint8Array(MAX_FRAME_BYTES + 2))).closeCode).toBe(CloseCode.tooBig);
+    expect(protocolError(() => checkAudioFrame(new Uint8Array(321))).closeCode).toBe(
+      CloseCode.invalidPayload,
+    );
+    expect(protocolError(() => checkAudioFrame(new Uint8Array(MAX_FRAME_BYTES + 2))).closeCode).toBe(
+      CloseCode.tooBig,
+    );
   });
 
   it('writes little-endian PCM and replaces -1 samples (mark sentinels) with 0', () => {

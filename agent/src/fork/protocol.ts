@@ -103,7 +103,10 @@ export function decodeMetadata(text: string): CallMetadata {
   if (!callId) throw new ForkProtocolError(CloseCode.policyViolation, 'metadata: callId is required');
   const rate = num(obj.sampleRate) ?? num(obj.sample_rate) ?? 8000;
   if (rate !== 8000 && rate !== 16000) {
-    throw new ForkProtocolError(CloseCode.policyViolation, `metadata: sampleRate ${rate} is not 8000 or 16000`);
+    throw new ForkProtocolError(
+      CloseCode.policyViolation,
+      `metadata: sampleRate ${rate} is not 8000 or 16000`,
+    );
   }
   const playback = num(obj.playbackSampleRate) ?? rate;
   if (!(SUPPORTED_PLAYBACK_RATES as readonly number[]).includes(playback)) {
@@ -145,7 +148,9 @@ export function decodeMetadata(text: string): CallMetadata {
   return meta;
 }
 
-export function encodeMetadata(meta: Omit<CallMetadata, 'extra'> & { extra?: Record<string, unknown> }): string {
+export function encodeMetadata(
+  meta: Omit<CallMetadata, 'extra'> & { extra?: Record<string, unknown> },
+): string {
   const { extra, ...rest } = meta;
   return JSON.stringify({ ...extra, ...rest });
 }
@@ -160,7 +165,10 @@ export function decodeInbound(text: string): InboundMessage {
       const name = str(data.name);
       const event = data.event;
       if (!name || (event !== 'playout' && event !== 'cleared')) {
-        throw new ForkProtocolError(CloseCode.invalidPayload, 'mark: needs data.name and data.event playout|cleared');
+        throw new ForkProtocolError(
+          CloseCode.invalidPayload,
+          'mark: needs data.name and data.event playout|cleared',
+        );
       }
       return { type, name, event };
     }
@@ -180,7 +188,8 @@ export function decodeInbound(text: string): InboundMessage {
     }
     case 'transferResult': {
       const status = num(data.status);
-      if (status === undefined) throw new ForkProtocolError(CloseCode.invalidPayload, 'transferResult: data.status');
+      if (status === undefined)
+        throw new ForkProtocolError(CloseCode.invalidPayload, 'transferResult: data.status');
       const msg: InboundMessage = { type, ok: status >= 200 && status < 300, status };
       const reason = str(data.reason);
       if (reason) msg.reason = reason;
@@ -257,10 +266,16 @@ export type AudioFrameCheck = { kind: 'audio' } | { kind: 'shutdown' };
 export function checkAudioFrame(bytes: Uint8Array): AudioFrameCheck {
   if (bytes.byteLength === 0) return { kind: 'shutdown' };
   if (bytes.byteLength > MAX_FRAME_BYTES) {
-    throw new ForkProtocolError(CloseCode.tooBig, `audio frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
+    throw new ForkProtocolError(
+      CloseCode.tooBig,
+      `audio frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`,
+    );
   }
   if (bytes.byteLength % 2 !== 0) {
-    throw new ForkProtocolError(CloseCode.invalidPayload, `audio frame has an odd byte count (${bytes.byteLength})`);
+    throw new ForkProtocolError(
+      CloseCode.invalidPayload,
+      `audio frame has an odd byte count (${bytes.byteLength})`,
+    );
   }
   return { kind: 'audio' };
 }

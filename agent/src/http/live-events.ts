@@ -10,7 +10,7 @@ import type {
   LiveEvent,
   TurnRecord,
 } from '../conversation/call-record.js';
-import { AsyncQueue } from '../conversation/async-queue.js';
+import { AsyncQueue } from '../streams/async-queue.js';
 
 export interface LiveEnvelope {
   /** 1, 2, 3… per call: the SSE event id, so a reconnecting client can skip what it has seen. */
@@ -117,7 +117,7 @@ export class LiveEvents implements CallObserver {
   ): LiveSubscription | undefined {
     const call = this.calls.get(callId);
     if (!call || options.signal?.aborted) return undefined;
-    const queue = new AsyncQueue<LiveEnvelope>(this.queueLimit);
+    const queue = new AsyncQueue<LiveEnvelope>({ capacity: this.queueLimit });
     const sub = new LiveSubscription(callId, call.start, queue, (s) => call.subscribers.delete(s));
     for (const e of call.history) if (e.seq > (options.afterSeq ?? 0)) sub.push(e);
     call.subscribers.add(sub);

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../audio/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
-import { AsyncQueue } from '../conversation/async-queue.js';
+import { AsyncQueue } from '../streams/async-queue.js';
 import { ProviderError } from '../providers/errors.js';
 import type {
   ChatMessage,
@@ -214,7 +214,7 @@ export class MemoryUtterance implements TtsUtterance {
   readonly texts: string[] = [];
   ended = false;
   cancelled = false;
-  private readonly queue = new AsyncQueue<TtsEvent>(100_000);
+  private readonly queue = new AsyncQueue<TtsEvent>({ capacity: 100_000 });
   private pending = 0;
 
   constructor(

@@ -6,7 +6,7 @@
 import type { Clock } from '../../audio/clock.js';
 import type { Pcm16 } from '../../audio/pcm.js';
 import { resample } from '../../audio/resample.js';
-import { AsyncQueue } from '../async-queue.js';
+import { AsyncQueue } from '../../streams/async-queue.js';
 import type { SpeechClassifier } from './speech-classifier.js';
 import type { Vad, VadEvent, VadTiming } from './vad.js';
 
@@ -28,7 +28,7 @@ export class FrameVad implements Vad {
   readonly kind: string;
   readonly onsetMs: number;
   readonly hangoverMs: number;
-  private readonly events = new AsyncQueue<VadEvent>(256);
+  private readonly events = new AsyncQueue<VadEvent>({ capacity: 256 });
   private classifier: SpeechClassifier | undefined;
   private preload: { pcm: Pcm16; at: number }[] = [];
   private preloadSamples = 0;

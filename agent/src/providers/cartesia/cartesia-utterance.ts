@@ -5,7 +5,7 @@
  */
 import { pcmFromBytes } from '../../audio/pcm.js';
 import { ProviderError } from '../errors.js';
-import { EventQueue } from '../event-queue.js';
+import { AsyncQueue } from '../../streams/async-queue.js';
 import type { TtsEvent, TtsUtterance } from '../types.js';
 import type { TtsContext } from './cartesia-sdk.js';
 
@@ -36,8 +36,9 @@ export function providerErrorFromCartesiaEvent(ev: ServerErrorEvent): ProviderEr
 }
 
 export class CartesiaUtterance implements TtsUtterance {
-  private readonly queue = new EventQueue<TtsEvent>({
+  private readonly queue = new AsyncQueue<TtsEvent>({
     capacity: 100_000,
+    overflow: 'fail',
     onOverflow: () => new ProviderError('tts', 'bad_response', 'TTS audio not consumed', false),
     onReturn: () => this.cancel(),
   });
@@ -116,7 +117,7 @@ export class CartesiaUtterance implements TtsUtterance {
         } else if (ev.type === 'done') {
           this.finish();
           this.queue.push({ type: 'done' });
-          this.queue.end();
+          this.queue.close();
           return;
         } else if (ev.type === 'error') {
           return this.fail(providerErrorFromCartesiaEvent(ev));

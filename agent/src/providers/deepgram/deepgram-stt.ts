@@ -8,7 +8,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../audio/clock.js'
 import { bytesFromPcm, type Pcm16 } from '../../audio/pcm.js';
 import type { Logger } from '../../log.js';
 import { ProviderError } from '../errors.js';
-import { EventQueue } from '../event-queue.js';
+import { AsyncQueue } from '../../streams/async-queue.js';
 import type { SttEvent, SttOptions, SttProvider, SttStream } from '../types.js';
 import { connectError, toHttpBase, toWebSocketBase } from '../ws-handshake.js';
 import { flag, sttEventFromDeepgram } from './deepgram-messages.js';
@@ -89,7 +89,7 @@ export class DeepgramStt implements SttProvider {
 }
 
 class DeepgramSttStream implements SttStream {
-  private readonly queue: EventQueue<SttEvent>;
+  private readonly queue: AsyncQueue<SttEvent>;
   private readonly clock: Clock;
   private readonly keepAliveMs: number;
   private lastSentAt: number;
@@ -109,7 +109,9 @@ class DeepgramSttStream implements SttStream {
     this.clock = config.clock ?? systemClock;
     this.keepAliveMs = config.keepAliveMs ?? 5000;
     this.lastSentAt = this.clock.now();
-    this.queue = new EventQueue<SttEvent>({
+    this.queue = new AsyncQueue<SttEvent>({
+      capacity: 10_000,
+      overflow: 'fail',
       onOverflow: () => new ProviderError('stt', 'bad_response', 'STT events not consumed', false),
       onReturn: () => this.close(),
     });
@@ -178,7 +180,7 @@ class DeepgramSttStream implements SttStream {
     if (this.endTimer) this.clock.clearTimeout(this.endTimer);
     this.options.signal.removeEventListener('abort', this.onAbort);
     this.closeSocket();
-    this.queue.end();
+    this.queue.close();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SttEvent> {

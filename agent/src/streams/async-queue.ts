@@ -1,34 +1,41 @@
 /**
- * The one small queue behind every provider stream: producers push from socket callbacks, one
- * consumer async-iterates. Bounded: past `capacity` items the queue fails with the error from
- * `onOverflow` rather than growing without limit (a consumer that stopped reading is a bug).
+ * The one stream primitive: producers push from callbacks, a consumer async-iterates
+ * (STYLE.md §2). Bounded: past `capacity` the queue either drops its oldest item (live audio and
+ * events, where the newest matters) or fails with `onOverflow()` (provider streams, where a
+ * consumer that stopped reading is a bug).
  */
-export interface EventQueueOptions {
+export interface AsyncQueueOptions {
   capacity?: number;
-  /** The error the consumer gets when the queue overflows. */
+  overflow?: 'drop-oldest' | 'fail';
+  /** The error the consumer gets when a 'fail' queue overflows. */
   onOverflow?: () => unknown;
   /** Called when the consumer stops early (break out of for-await). */
   onReturn?: () => void;
 }
 
-export class EventQueue<T> implements AsyncIterable<T> {
+type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
+
+export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
-  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  private readonly waiters: Waiter<T>[] = [];
   private ended = false;
   private failure: { error: unknown } | undefined;
-  private iterating = false;
+  /** Items dropped by a 'drop-oldest' queue. */
+  dropped = 0;
 
   private readonly capacity: number;
+  private readonly overflow: 'drop-oldest' | 'fail';
   private readonly onOverflow: () => unknown;
   private readonly onReturn: (() => void) | undefined;
 
-  constructor(options: EventQueueOptions = {}) {
-    this.capacity = options.capacity ?? 10_000;
-    this.onOverflow = options.onOverflow ?? (() => new RangeError('event queue overflow'));
+  constructor(options: AsyncQueueOptions = {}) {
+    this.capacity = options.capacity ?? 1024;
+    this.overflow = options.overflow ?? 'drop-oldest';
+    this.onOverflow = options.onOverflow ?? (() => new RangeError('queue overflow'));
     this.onReturn = options.onReturn;
   }
 
-  get isEnded(): boolean {
+  get isClosed(): boolean {
     return this.ended;
   }
 
@@ -38,45 +45,44 @@ export class EventQueue<T> implements AsyncIterable<T> {
 
   push(item: T): void {
     if (this.ended) return;
-    const waiter = this.waiter;
+    const waiter = this.waiters.shift();
     if (waiter) {
-      this.waiter = undefined;
       waiter.resolve({ value: item, done: false });
       return;
     }
     if (this.items.length >= this.capacity) {
-      this.fail(this.onOverflow());
-      return;
+      if (this.overflow === 'fail') {
+        this.fail(this.onOverflow());
+        return;
+      }
+      this.items.shift();
+      this.dropped++;
     }
     this.items.push(item);
   }
 
   /** No more items; the consumer drains what is queued, then finishes. Idempotent. */
-  end(): void {
+  close(): void {
     if (this.ended) return;
     this.ended = true;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.resolve({ value: undefined, done: true });
+    for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
   }
 
   /** Drop what is queued and finish now. */
   clear(): void {
     this.items.length = 0;
-    this.end();
+    this.close();
   }
 
   /** The consumer gets `error` thrown after the queued items. */
   fail(error: unknown): void {
     if (this.ended) return;
-    this.failure = { error };
     this.ended = true;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter && this.items.length === 0) {
-      this.failure = undefined;
-      waiter.reject(error);
+    if (this.items.length === 0 && this.waiters.length > 0) {
+      for (const w of this.waiters.splice(0)) w.reject(error);
+      return;
     }
+    this.failure = { error };
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -87,14 +93,10 @@ export class EventQueue<T> implements AsyncIterable<T> {
       return Promise.reject(error);
     }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.iterating) throw new Error('EventQueue supports one consumer');
-    this.iterating = true;
     return {
       next: () => this.next(),
       return: (): Promise<IteratorResult<T>> => {
