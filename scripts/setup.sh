@@ -39,3 +39,9 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
+
+# The web softphone the agent serves at /phone.
+if [ ! -f softphone/dist/index.html ] || [ -n "$(find softphone/src softphone/index.html -newer softphone/dist/index.html -print -quit)" ]; then
+  echo "setup: building the web softphone"
+  npm run build -w softphone --silent >/dev/null
+fi
