@@ -1,10 +1,18 @@
 /**
  * The admin-socket connection to drachtio-server. drachtio-srf reconnects by itself with exponential
- * back-off (150 ms × 1.7 per attempt, capped by the adapter); this layer only tracks the state for
- * /readyz and learns the SIP address drachtio listens on.
+ * back-off (150 ms × 1.7 per attempt, capped by the adapter) when the connection is lost; this layer tracks
+ * the state for /readyz and learns the SIP address drachtio listens on.
+ *
+ * A refused secret is different: srf resets its back-off on every TCP connect, so against a real
+ * drachtio-server it re-sent the wrong secret every ~255 ms forever. On a refusal we stop srf and try again
+ * ourselves on a slow back-off (5 s doubling to 5 min), in case drachtio is restarted with the right secret.
  */
+import { systemClock, type Clock } from '../../audio/clock.js';
 import type { Logger } from '../../log.js';
+import { RetryTimer, type BackoffOptions } from './backoff.js';
 import type { SrfConnectOptions, SrfLike } from './types.js';
+
+export const AUTH_RETRY_BACKOFF: BackoffOptions = { initialMs: 5_000, maxMs: 300_000, factor: 2 };
 
 export type DrachtioState = 'connecting' | 'connected' | 'reconnecting' | 'auth_failed' | 'stopped';
 
@@ -22,23 +30,22 @@ export class DrachtioConnection {
   state: DrachtioState = 'connecting';
   sipAddress: string | undefined;
   connects = 0;
+  authFailures = 0;
   private readonly listeners: Array<(connected: boolean) => void> = [];
+  private readonly authRetry: RetryTimer;
 
   constructor(
     private readonly srf: SrfLike,
     private readonly opts: SrfConnectOptions,
     private readonly log: Logger,
+    clock: Clock = systemClock,
+    authBackoff: BackoffOptions = AUTH_RETRY_BACKOFF,
   ) {
+    this.authRetry = new RetryTimer(clock, () => this.retryAfterRefusal(), authBackoff);
     srf.on('connect', (err, hostport) => {
       if (this.state === 'stopped') return;
-      if (err) {
-        this.state = 'auth_failed';
-        this.log.error(
-          { err: err.message },
-          'drachtio-server refused the connection (check DRACHTIO_SECRET)',
-        );
-        return;
-      }
+      if (err) return this.refused(err);
+      this.authRetry.reset();
       this.state = 'connected';
       this.connects++;
       this.sipAddress = sipAddressFromHostport(hostport);
@@ -52,6 +59,24 @@ export class DrachtioConnection {
     srf.on('reconnecting', () => {
       if (this.state !== 'stopped' && this.state !== 'auth_failed') this.state = 'reconnecting';
     });
+  }
+
+  private refused(err: Error): void {
+    this.authFailures++;
+    if (this.state === 'auth_failed' && this.authRetry.pending) return;
+    this.state = 'auth_failed';
+    this.srf.disconnect();
+    const retryInMs = this.authRetry.schedule();
+    this.log.error(
+      { err: err.message, retryInMs },
+      'drachtio-server refused the connection (check DRACHTIO_SECRET)',
+    );
+  }
+
+  private retryAfterRefusal(): void {
+    if (this.state === 'stopped') return;
+    this.log.info({ host: this.opts.host, port: this.opts.port }, 'retrying drachtio-server after refusal');
+    this.srf.connect(this.opts);
   }
 
   private lost(why: string): void {
@@ -75,6 +100,7 @@ export class DrachtioConnection {
 
   stop(): void {
     this.state = 'stopped';
+    this.authRetry.stop();
     try {
       this.srf.disconnect();
     } catch {

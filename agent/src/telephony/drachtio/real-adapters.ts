@@ -19,25 +19,53 @@ import type {
 export const DRACHTIO_RETRY_MAX_DELAY_MS = 30_000;
 
 interface WireProtocolInternals {
-  _app?: { wp?: { reconnectVars?: { retryTimer?: NodeJS.Timeout | null } } };
+  closing?: boolean;
+  socket?: { destroyed?: boolean; destroy(): void };
+  reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
+}
+
+/** drachtio-srf keeps its wire protocol at srf._app.client.wp (the client is replaced on each connect()). */
+function wireProtocol(srf: Srf): WireProtocolInternals | undefined {
+  return (srf as unknown as { _app?: { client?: { wp?: WireProtocolInternals } } })._app?.client?.wp;
+}
+
+/**
+ * Stop drachtio-srf for good. srf 5.0.29's disconnect() throws when no socket is authenticated (between
+ * reconnect attempts, after a refused secret) before it marks the wire protocol closing, so its reconnect
+ * loop outlived the stop and kept knocking on drachtio's admin port (seen against a real drachtio-server).
+ */
+function stopSrf(srf: Srf): void {
+  const wp = wireProtocol(srf);
+  if (wp) {
+    wp.closing = true;
+    if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
+    if (wp.reconnectVars) wp.reconnectVars.retryTimer = null;
+  }
+  try {
+    srf.disconnect();
+  } catch {
+    // no authenticated socket: nothing to end
+  }
+  if (wp?.socket && !wp.socket.destroyed) wp.socket.destroy();
 }
 
 export function createRealSrf(srf: Srf = new Srf()): SrfLike & { readonly raw: Srf } {
   // drachtio-srf's typings are partial (register(), request() signature, reconnect options); cast at the edge.
   const loose = srf as unknown as Record<string, (...args: unknown[]) => unknown>;
+  let disconnected = false;
+  // The first socket of a connect() is not reachable to destroy; if it authenticates after a stop, end it.
+  srf.on('connect', (err: Error | null) => {
+    if (disconnected && !err) stopSrf(srf);
+  });
   return {
     raw: srf,
     connect(opts) {
+      disconnected = false;
       loose.connect!.call(srf, { ...opts, reconnect: { retryMaxDelay: DRACHTIO_RETRY_MAX_DELAY_MS } });
     },
     disconnect() {
-      // A pending reconnect timer ignores the closing flag in srf 5.0.29: clear it ourselves.
-      const wp = (srf as unknown as WireProtocolInternals)._app?.wp;
-      if (wp?.reconnectVars?.retryTimer) {
-        clearTimeout(wp.reconnectVars.retryTimer);
-        wp.reconnectVars.retryTimer = null;
-      }
-      srf.disconnect();
+      disconnected = true;
+      stopSrf(srf);
     },
     on(event: string, listener: (...args: never[]) => void) {
       srf.on(event as 'error', listener as (err: Error) => void);

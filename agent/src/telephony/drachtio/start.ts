@@ -82,6 +82,7 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     srf,
     { host: env.DRACHTIO_HOST, port: env.DRACHTIO_PORT, secret: env.DRACHTIO_SECRET },
     log,
+    clock,
   );
   const invites = new InviteHandler({
     router,

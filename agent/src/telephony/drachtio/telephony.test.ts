@@ -37,8 +37,32 @@ describe('drachtio connection and readiness', () => {
     srf.emit('connect', new Error('failed to authenticate to server'));
     expect(tel.readiness().drachtio).toBe('auth_failed');
     await tel.stop();
-    expect(srf.disconnected).toBe(1);
+    expect(srf.disconnected).toBe(2);
     expect(tel.readiness().drachtio).toBe('stopped');
+  });
+
+  it("a refused secret stops srf and retries on a slow back-off (5 s, 10 s, ...), not srf's 255 ms loop", async () => {
+    const { srf, clock, tel } = await boot();
+    srf.emit('connect', new Error('failed to authenticate to server'));
+    expect(tel.readiness().drachtio).toBe('auth_failed');
+    expect(srf.disconnected).toBe(1);
+    clock.advance(4999);
+    expect(srf.connects).toHaveLength(1);
+    clock.advance(1);
+    expect(srf.connects).toHaveLength(2);
+    srf.emit('connect', new Error('failed to authenticate to server'));
+    expect(srf.disconnected).toBe(2);
+    clock.advance(9999);
+    expect(srf.connects).toHaveLength(2);
+    clock.advance(1);
+    expect(srf.connects).toHaveLength(3);
+    srf.emit('connect', null, 'udp/192.0.2.1:5060');
+    expect(tel.readiness().drachtio).toBe('connected');
+    // Success resets the back-off: the next refusal waits 5 s again. stop() cancels the pending retry.
+    srf.emit('connect', new Error('failed to authenticate to server'));
+    await tel.stop();
+    clock.advance(60_000);
+    expect(srf.connects).toHaveLength(3);
   });
 
   it('parses drachtio hostports and FREESWITCH lists', () => {
