@@ -47,6 +47,8 @@ export const envSchema = z.object({
   SWITCHBOARD_TLS_CERT: z.string().optional(),
   SWITCHBOARD_TLS_KEY: z.string().optional(),
   SWITCHBOARD_RTP_PORTS: portRange.default({ min: 20_000, max: 20_999 }),
+  /** Embedded gateway: send 180 Ringing and answer after this many ms (0: answer at once). */
+  SWITCHBOARD_SIP_RING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 
   DRACHTIO_HOST: z.string().default('127.0.0.1'),
   DRACHTIO_PORT: port.default(9022),

@@ -1,16 +1,24 @@
 /** Starts the configured telephony back-end; each one opens forks to the agent's fork server. */
 import type { Clock } from '../audio/clock.js';
-import type { Config } from '../config/load.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, type Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';
 import { startDrachtioTelephony } from './drachtio/start.js';
 import { SipGateway } from './embedded/gateway.js';
 import { createCallMedia } from './embedded/media/call-media.js';
 import { createPortAllocator } from './embedded/media/port-allocator.js';
+import type { CallMedia, MediaEvents } from './embedded/media-types.js';
+import type { CreateCallMedia } from './embedded/gateway-options.js';
+import type { ForkTarget } from './embedded/media/fork-link.js';
+import { WebRtcCallMedia } from './embedded/webrtc/webrtc-call-media.js';
+import { mediaKindForOffer } from './embedded/webrtc/webrtc-offer.js';
 
 export interface Telephony {
   /** Where the embedded gateway listens (undefined for drachtio, which owns SIP). */
-  sip: { host: string; port: number } | undefined;
+  sip: { host: string; port: number; wsPort?: number; wssPort?: number } | undefined;
+  /** Softphone contacts registered with the embedded registrar (absent for drachtio). */
+  registeredUsers?(): Array<{ user: string; contact: string; transport: string; expiresInS: number }>;
   readiness(): { ok: boolean; detail: string };
   stop(): Promise<void>;
 }
@@ -24,41 +32,108 @@ export interface TelephonyOptions {
   log: Logger;
 }
 
+/** The wss certificate and key (PEM files), or a ConfigError when wss is enabled without them. */
+export function loadSipTls(env: Config['env']): { cert: Buffer; key: Buffer } | undefined {
+  const wss = env.SWITCHBOARD_SIP_TRANSPORTS.includes('wss');
+  if (!wss) return undefined;
+  if (!env.SWITCHBOARD_TLS_CERT || !env.SWITCHBOARD_TLS_KEY)
+    throw new ConfigError(
+      'SWITCHBOARD_SIP_TRANSPORTS has wss: set SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY (PEM files)',
+    );
+  const read = (name: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(
+        `${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  };
+  return {
+    cert: read('SWITCHBOARD_TLS_CERT', env.SWITCHBOARD_TLS_CERT),
+    key: read('SWITCHBOARD_TLS_KEY', env.SWITCHBOARD_TLS_KEY),
+  };
+}
+
+export interface EmbeddedMediaOptions {
+  host: string;
+  externalHost?: string;
+  rtpPorts: { min: number; max: number };
+  fork: ForkTarget;
+  log: Logger;
+  clock: Clock;
+}
+
+/**
+ * The embedded gateway's media builder: WebRTC media (ICE, DTLS-SRTP, werift) when the INVITE's offer
+ * is UDP/TLS/RTP/SAVPF (softphones), plain RTP otherwise (SIP phones, PBXs, trunks). Both share the
+ * RTP port range (werift probes for a free port; the plain-RTP allocator binds what it hands out).
+ */
+export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia {
+  const ports = createPortAllocator(o.rtpPorts);
+  return (callId: string, events: MediaEvents, offerSdp?: string): CallMedia =>
+    mediaKindForOffer(offerSdp ?? '') === 'webrtc'
+      ? new WebRtcCallMedia({
+          callId,
+          host: o.externalHost ?? o.host,
+          portRange: [o.rtpPorts.min, o.rtpPorts.max],
+          fork: o.fork,
+          events,
+          log: o.log,
+          clock: o.clock,
+        })
+      : createCallMedia({
+          callId,
+          localAddress: o.host,
+          ...(o.externalHost ? { externalAddress: o.externalHost } : {}),
+          ports,
+          fork: o.fork,
+          events,
+          log: o.log,
+          clock: o.clock,
+        });
+}
+
 async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
   const { env } = o.config;
-  const ports = createPortAllocator(env.SWITCHBOARD_RTP_PORTS);
   const log = o.log;
-  const transports = env.SWITCHBOARD_SIP_TRANSPORTS.filter(
-    (t): t is 'udp' | 'tcp' => t === 'udp' || t === 'tcp',
-  );
+  const transports = env.SWITCHBOARD_SIP_TRANSPORTS;
+  const tls = loadSipTls(env);
+  const fork = { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password };
+  const createMedia = embeddedMediaFactory({
+    host: env.SWITCHBOARD_SIP_HOST,
+    ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
+    rtpPorts: env.SWITCHBOARD_RTP_PORTS,
+    fork,
+    log,
+    clock: o.clock,
+  });
   const gateway = new SipGateway({
     host: env.SWITCHBOARD_SIP_HOST,
     port: env.SWITCHBOARD_SIP_PORT,
     transports,
+    wsPort: env.SWITCHBOARD_SIP_WS_PORT,
+    wssPort: env.SWITCHBOARD_SIP_WSS_PORT,
+    ...(tls ? { tls } : {}),
+    users: o.config.profiles.users,
     ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
     router: o.router,
     registrations: o.config.profiles.registrations,
     clock: o.clock,
     log,
+    ringMs: env.SWITCHBOARD_SIP_RING_MS,
     rateLimit: { perSecond: 20, burst: 40, action: 'reject' },
-    createMedia: (callId, events) =>
-      createCallMedia({
-        callId,
-        localAddress: env.SWITCHBOARD_SIP_HOST,
-        ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalAddress: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
-        ports,
-        fork: { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password },
-        events,
-        log,
-        clock: o.clock,
-      }),
+    createMedia,
   });
   await gateway.start();
   return {
     sip: {
       host: env.SWITCHBOARD_SIP_HOST,
-      port: gateway.localPort(transports.includes('udp') ? 'udp' : 'tcp'),
+      port: gateway.localPort(transports.includes('udp') ? 'udp' : (transports[0] ?? 'tcp')),
+      ...(transports.includes('ws') ? { wsPort: gateway.localPort('ws') } : {}),
+      ...(transports.includes('wss') ? { wssPort: gateway.localPort('wss') } : {}),
     },
+    registeredUsers: () => gateway.registeredUsers(),
     readiness: () => {
       const regs = gateway.registrationStates();
       const down = regs.filter((r) => r.state !== 'registered');

@@ -68,10 +68,14 @@ export class CallSession {
     this.log = d.log.child({ callId: this.callId });
     this.inviteTx = invite.tx;
     this.dialog = Dialog.fromInvite(invite.req, newTag(), invite.source, localContact)!;
-    this.media = d.createMedia(this.callId, {
-      onTransfer: (target) => this.startTransfer(target),
-      onHangupRequested: (reason) => this.hangup(reason),
-    });
+    this.media = d.createMedia(
+      this.callId,
+      {
+        onTransfer: (target) => this.startTransfer(target),
+        onHangupRequested: (reason) => this.hangup(reason),
+      },
+      invite.req.body,
+    );
   }
 
   get dialogId(): string {
@@ -102,7 +106,9 @@ export class CallSession {
     }
     this.answerSdp = result.answer;
     if (this.d.ringMs > 0) {
-      this.inviteTx.respond(this.response(this.invite.req, 180));
+      const ringing = this.response(this.invite.req, 180);
+      ringing.headers.append('Contact', this.dialog.localContact); // early dialog: Contact required (§12.1.1)
+      this.inviteTx.respond(ringing);
       this.ringTimer = this.d.clock.setTimeout(() => this.answer(), this.d.ringMs);
     } else this.answer();
   }

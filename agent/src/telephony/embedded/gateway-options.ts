@@ -1,6 +1,6 @@
 /** Options and shared constants of the embedded SIP gateway. */
 import type { Clock } from '../../audio/clock.js';
-import type { Registration } from '../../config/profile-schema.js';
+import type { Registration, SoftphoneUser } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
 import type { DigestAlgorithm } from '../../routing/digest.js';
@@ -8,8 +8,11 @@ import type { CallMedia, MediaEvents } from './media-types.js';
 import type { SipTimers } from './sip/timers.js';
 import type { TransportName } from './sip/via.js';
 
-/** Builds a call's media half; the media side raises transfer and hangup requests through `events`. */
-export type CreateCallMedia = (callId: string, events: MediaEvents) => CallMedia;
+/**
+ * Builds a call's media half; the media side raises transfer and hangup requests through `events`.
+ * `offerSdp` is the INVITE's offer, so the builder can pick plain RTP or WebRTC media by its profile.
+ */
+export type CreateCallMedia = (callId: string, events: MediaEvents, offerSdp?: string) => CallMedia;
 
 export interface RateLimitOptions {
   /** Sustained INVITE+REGISTER requests per second per source address. */
@@ -45,10 +48,21 @@ export interface SipGatewayOptions {
   userAgent?: string;
   /** Registration retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
   registrationBackoff?: { baseMs: number; maxMs: number };
+  /** Softphone users who may REGISTER (digest) and be called at sip:<username>@<host>. */
+  users?: SoftphoneUser[];
+  /** Registrar Expires bounds, seconds (defaults 60 / 3600 / 600). */
+  registrar?: { minExpires?: number; maxExpires?: number; defaultExpires?: number };
+  /** SIP over WebSocket ports when `transports` has 'ws' / 'wss' (0: any free port). */
+  wsPort?: number;
+  wssPort?: number;
+  /** PEM certificate chain and key for wss (required when 'wss' is enabled). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** A user-to-user call that nobody answers ends with 480 after this long (default 60 s). */
+  noAnswerMs?: number;
 }
 
-export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY'];
+export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER'];
 /** Methods we know of but do not serve: 405 with Allow. Anything else unknown: 501. */
-export const KNOWN_UNSUPPORTED = ['REGISTER', 'SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK', 'UPDATE'];
+export const KNOWN_UNSUPPORTED = ['SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK', 'UPDATE'];
 export const SUPPORTED_EXTENSIONS: string[] = [];
 export const ACCEPT = 'application/sdp';

@@ -1,7 +1,8 @@
 /**
- * The embedded SIP gateway: answers INVITEs on UDP/TCP, routes them to agent profiles, hands each
- * call's media to a CallMedia, keeps PBX registrations, and refuses what it does not serve with the
- * proper status. Thin wiring over the SIP endpoint (sip/) and the per-call CallSession.
+ * The embedded SIP gateway: answers INVITEs on UDP/TCP/WS/WSS, routes them to agent profiles, hands
+ * each call's media to a CallMedia, keeps PBX registrations, registers softphone users and bridges calls
+ * between them (UserCall), and refuses what it does not serve with the proper status. Thin wiring over
+ * the SIP endpoint (sip/), the Registrar, and the per-call CallSession / UserCall.
  */
 import type { Logger } from '../../log.js';
 import { DigestVerifier } from '../../routing/digest-verifier.js';
@@ -15,7 +16,8 @@ import {
   SUPPORTED_EXTENSIONS,
   type SipGatewayOptions,
 } from './gateway-options.js';
-import { admitInvite } from './invite-admission.js';
+import { admitInvite, admitUserCall } from './invite-admission.js';
+import { Registrar } from './registrar.js';
 import { EndpointRegisterSender } from './registration-sender.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sip/codec.js';
 import { dialogIdOf } from './sip/dialog.js';
@@ -25,6 +27,9 @@ import { buildResponse, type SipRequest, type SipResponse } from './sip/message.
 import type { InviteServerTransaction } from './sip/server-transaction.js';
 import { DEFAULT_TIMERS } from './sip/timers.js';
 import { SipTransport, type SipPeer } from './sip/transport.js';
+import { parseUri } from './sip/uri.js';
+import type { TransportName } from './sip/via.js';
+import { UserCall } from './user-call.js';
 
 export type { SipGatewayOptions } from './gateway-options.js';
 
@@ -38,7 +43,10 @@ export class SipGateway {
   private readonly transport: SipTransport;
   private readonly endpoint: SipEndpoint;
   private readonly sessions = new Map<string, CallSession>();
-  private readonly byInvite = new WeakMap<InviteServerTransaction, CallSession>();
+  private readonly byInvite = new WeakMap<InviteServerTransaction, CallSession | UserCall>();
+  /** User-to-user calls by each of their dialog ids (caller leg and answered callee leg). */
+  private readonly userCalls = new Map<string, UserCall>();
+  readonly registrar: Registrar;
   private readonly verifier: DigestVerifier;
   private readonly limiter: SourceRateLimiter | undefined;
   private readonly registrationClients: RegistrationClient[] = [];
@@ -55,6 +63,9 @@ export class SipGateway {
       transports: o.transports,
       maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       log: this.log,
+      ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+      ...(o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
     });
     this.endpoint = new SipEndpoint({
       transport: this.transport,
@@ -71,6 +82,11 @@ export class SipGateway {
       clock: o.clock,
       lookup: (u) => o.router.credentialFor(u),
       ...(o.digestAlgorithms ? { algorithms: o.digestAlgorithms } : {}),
+    });
+    this.registrar = this.createRegistrar();
+    this.transport.onConnectionClosed((peer) => {
+      this.registrar.dropConnection(peer);
+      for (const call of new Set(this.userCalls.values())) call.flowClosed(peer);
     });
     if (o.rateLimit) this.limiter = new SourceRateLimiter(o.clock, o.rateLimit.perSecond, o.rateLimit.burst);
     o.registrations.forEach((registration, i) => {
@@ -98,6 +114,8 @@ export class SipGateway {
         host: this.o.host,
         udpPort: this.localPort('udp'),
         tcpPort: this.localPort('tcp'),
+        ...(this.o.transports.includes('ws') ? { wsPort: this.localPort('ws') } : {}),
+        ...(this.o.transports.includes('wss') ? { wssPort: this.localPort('wss') } : {}),
         transports: this.o.transports,
       },
       'sip gateway listening',
@@ -112,6 +130,7 @@ export class SipGateway {
     const bound = this.o.stopTimeoutMs ?? 3000;
     const work = Promise.all([
       ...[...this.sessions.values()].map((c) => c.hangup('shutdown')),
+      ...[...new Set(this.userCalls.values())].map((c) => c.hangup('shutdown')),
       ...this.registrationClients.map((r) => r.stop(bound)),
     ]);
     let timer: ReturnType<SipGatewayOptions['clock']['setTimeout']> | undefined;
@@ -119,13 +138,19 @@ export class SipGateway {
     if (timer) this.o.clock.clearTimeout(timer);
     for (const c of this.sessions.values()) c.media.stop('shutdown');
     this.sessions.clear();
+    this.userCalls.clear();
     this.endpoint.clear();
     await this.transport.stop();
     this.log.info('sip gateway stopped');
   }
 
-  localPort(transport: 'udp' | 'tcp'): number {
+  localPort(transport: TransportName): number {
     return this.transport.localPort(transport);
+  }
+
+  /** Registered softphone contacts, for the calls API. */
+  registeredUsers(): ReturnType<Registrar['list']> {
+    return this.registrar.list();
   }
 
   get activeCalls(): number {
@@ -157,7 +182,7 @@ export class SipGateway {
     const { req, tx } = incoming;
     if (req.method === 'ACK') {
       const id = dialogIdOf(req);
-      const call = id ? this.sessions.get(id) : undefined;
+      const call = id ? (this.sessions.get(id) ?? this.userCalls.get(id)) : undefined;
       call?.handle(incoming);
       return;
     }
@@ -174,12 +199,13 @@ export class SipGateway {
     }
     const id = dialogIdOf(req);
     if (id !== undefined) {
-      const call = this.sessions.get(id);
+      const call = this.sessions.get(id) ?? this.userCalls.get(id);
       if (call) call.handle(incoming);
       else tx.respond(this.response(req, 481));
       return;
     }
     if (req.method === 'OPTIONS') return tx.respond(this.withCapabilities(this.response(req, 200)));
+    if (req.method === 'REGISTER') return tx.respond(this.registrar.register(req, incoming.source).response);
     if (req.method === 'INVITE')
       return this.newCall(incoming as IncomingRequest & { tx: InviteServerTransaction });
     tx.respond(this.response(req, 481));
@@ -226,11 +252,10 @@ export class SipGateway {
       res.headers.append('Accept', ACCEPT);
       return tx.respond(res);
     }
-    const admission = admitInvite(
-      { router: this.o.router, verifier: this.verifier, registrations: this.registrationClients },
-      req,
-      source,
-    );
+    const requestUser = parseUri(req.uri)?.user;
+    if (requestUser && !this.o.router.profileFor(requestUser) && this.registrar.isUser(requestUser))
+      return this.newUserCall(incoming, requestUser);
+    const admission = admitInvite(this.admissionDeps(), req, source);
     const callId = req.headers.get('call-id');
     if (admission.kind === 'reject') {
       this.log.info(
@@ -244,8 +269,7 @@ export class SipGateway {
       for (const c of this.verifier.challenges(admission.stale)) res.headers.append('Proxy-Authenticate', c);
       return tx.respond(res);
     }
-    const contactTransport = source.transport === 'tcp' ? ';transport=tcp' : '';
-    const contact = `<sip:switchboard@${this.endpoint.advertisedHost}:${this.localPort(source.transport)}${contactTransport}>`;
+    const contact = this.contactFor(source.transport);
     const call = new CallSession(
       {
         endpoint: this.endpoint,
@@ -275,6 +299,82 @@ export class SipGateway {
     this.sessions.set(call.dialogId, call);
     this.byInvite.set(tx, call);
     call.begin();
+  }
+
+  /** A call to a softphone user's AoR: bridged to their registered contacts (480 when none). */
+  private newUserCall(incoming: IncomingRequest & { tx: InviteServerTransaction }, user: string): void {
+    const { req, tx, source } = incoming;
+    const callId = req.headers.get('call-id');
+    const admission = admitUserCall(this.admissionDeps(), req, source);
+    if (admission.kind === 'challenge') {
+      const res = this.response(req, 407);
+      for (const c of this.verifier.challenges(admission.stale)) res.headers.append('Proxy-Authenticate', c);
+      return tx.respond(res);
+    }
+    if (admission.kind === 'reject') {
+      this.log.info({ callId, status: 403, reason: admission.reason }, 'sip user call refused');
+      return tx.respond(this.response(req, 403));
+    }
+    const targets = this.registrar.contactsFor(user);
+    if (targets.length === 0) {
+      this.log.info({ callId, callee: user }, 'sip user call: callee not registered');
+      return tx.respond(this.response(req, 480));
+    }
+    const call = new UserCall(
+      {
+        endpoint: this.endpoint,
+        clock: this.o.clock,
+        log: this.log,
+        userAgent: this.userAgent,
+        contactFor: (t) => this.contactFor(t),
+        noAnswerMs: this.o.noAnswerMs ?? 60_000,
+        onDialog: (id, c) => this.userCalls.set(id, c),
+        onEnded: (c) => {
+          for (const id of c.dialogIds()) this.userCalls.delete(id);
+        },
+      },
+      incoming,
+      user,
+      targets,
+    );
+    this.log.info(
+      { callId, callee: user, caller: admission.caller, transport: source.transport },
+      'sip user call',
+    );
+    this.byInvite.set(tx, call);
+    call.begin();
+  }
+
+  private admissionDeps(): Parameters<typeof admitInvite>[0] {
+    return {
+      router: this.o.router,
+      verifier: this.verifier,
+      registrations: this.registrationClients,
+      connectionUser: (source) => this.registrar.userOnConnection(source),
+    };
+  }
+
+  private createRegistrar(): Registrar {
+    const users = new Map((this.o.users ?? []).map((u) => [u.username, u]));
+    return new Registrar({
+      clock: this.o.clock,
+      log: this.log,
+      userAgent: this.userAgent,
+      isUser: (u) => users.has(u),
+      verifier: new DigestVerifier({
+        realm: this.o.realm ?? 'switchboard',
+        clock: this.o.clock,
+        lookup: (u) => users.get(u),
+        ...(this.o.digestAlgorithms ? { algorithms: this.o.digestAlgorithms } : {}),
+      }),
+      ...this.o.registrar,
+    });
+  }
+
+  /** Our Contact for a dialog over this transport (RFC 7118 §5: transport=ws/wss). */
+  private contactFor(transport: TransportName): string {
+    const param = transport === 'udp' ? '' : `;transport=${transport}`;
+    return `<sip:switchboard@${this.endpoint.advertisedHost}:${this.localPort(transport)}${param}>`;
   }
 
   private response(req: SipRequest, status: number, reason?: string): SipResponse {

@@ -20,6 +20,8 @@ export interface AdmissionDeps {
   router: Router;
   verifier: DigestVerifier;
   registrations: RegistrationClient[];
+  /** The softphone user registered over this connection, if any: trusted like a digest-authenticated user. */
+  connectionUser?(source: SipPeer): string | undefined;
 }
 
 export function admitInvite(d: AdmissionDeps, req: SipRequest, source: SipPeer): Admission {
@@ -34,15 +36,53 @@ export function admitInvite(d: AdmissionDeps, req: SipRequest, source: SipPeer):
       r.defaultProfile;
     return { kind: 'accept', profile, via: 'registration' };
   }
-  const authHeader = req.headers.get('proxy-authorization') ?? req.headers.get('authorization');
-  const verdict = authHeader ? d.verifier.verify(parseCredentials(authHeader), req.method) : undefined;
+  const { verdict, authenticatedUser } = authenticate(d, req, source);
   const decision = d.router.route({
     requestUser: uri.user,
     sourceAddress: source.address,
-    ...(verdict?.ok ? { authenticatedUser: verdict.username } : {}),
+    ...(authenticatedUser ? { authenticatedUser } : {}),
   });
   if (decision.kind === 'accept') return { kind: 'accept', profile: decision.profile, via: 'route' };
   if (decision.kind === 'reject') return decision;
+  return challengeOrReject(verdict);
+}
+
+export type UserCallAdmission =
+  | { kind: 'accept'; caller: string | undefined }
+  | { kind: 'challenge'; stale: boolean }
+  | { kind: 'reject'; status: 403; reason: string };
+
+/**
+ * May this caller ring a softphone user? Yes when registered over the same connection, digest-
+ * authenticated on this INVITE, or from a source the router trusts (loopback by default, trunk ACLs).
+ */
+export function admitUserCall(d: AdmissionDeps, req: SipRequest, source: SipPeer): UserCallAdmission {
+  const { verdict, authenticatedUser } = authenticate(d, req, source);
+  if (authenticatedUser) return { kind: 'accept', caller: authenticatedUser };
+  // The router's trust test, asked through its public decision: a trusted source reaching no agent gets 404.
+  const probe = d.router.route({ requestUser: '\u0000', sourceAddress: source.address });
+  if (probe.kind === 'accept' || (probe.kind === 'reject' && probe.status === 404))
+    return { kind: 'accept', caller: undefined };
+  if (probe.kind === 'reject' && !verdict) return { kind: 'reject', status: 403, reason: probe.reason };
+  return challengeOrReject(verdict);
+}
+
+type Verdict = ReturnType<DigestVerifier['verify']>;
+
+function authenticate(
+  d: AdmissionDeps,
+  req: SipRequest,
+  source: SipPeer,
+): { verdict: Verdict | undefined; authenticatedUser: string | undefined } {
+  const authHeader = req.headers.get('proxy-authorization') ?? req.headers.get('authorization');
+  const verdict = authHeader ? d.verifier.verify(parseCredentials(authHeader), req.method) : undefined;
+  const authenticatedUser = verdict?.ok ? verdict.username : d.connectionUser?.(source);
+  return { verdict, authenticatedUser };
+}
+
+function challengeOrReject(
+  verdict: Verdict | undefined,
+): { kind: 'challenge'; stale: boolean } | { kind: 'reject'; status: 403; reason: string } {
   if (
     verdict &&
     !verdict.ok &&

@@ -1,11 +1,11 @@
 /**
- * A UAS dialog (RFC 3261 §12.1.1): identity, remote target, route set and CSeq spaces, and how to
+ * A dialog, UAS (RFC 3261 §12.1.1) or UAC (§12.1.2, for the B2BUA's outgoing legs): identity, remote target, route set and CSeq spaces, and how to
  * build in-dialog requests (BYE, REFER) and where to send them.
  */
 import { isIP } from 'node:net';
 import { SipHeaders } from './headers.js';
 import { initialCSeq } from './ids.js';
-import { parseCSeq, type SipRequest } from './message.js';
+import { parseCSeq, type SipRequest, type SipResponse } from './message.js';
 import type { SipPeer } from './transport.js';
 import { bareHost, parseNameAddr, parseUri } from './uri.js';
 
@@ -54,6 +54,46 @@ export class Dialog {
     return d;
   }
 
+  /**
+   * The UAC side of a dialog (RFC 3261 §12.1.2), from the INVITE we sent and its 2xx (or early 1xx with
+   * a To tag): route set is the response's Record-Route reversed; requests go over `flow`.
+   */
+  static fromUac(
+    invite: SipRequest,
+    res: SipResponse,
+    flow: SipPeer,
+    localContact: string,
+  ): Dialog | undefined {
+    const from = invite.headers.get('from') ?? '';
+    const to = res.headers.get('to') ?? '';
+    const localTag = /;\s*tag=([^;\s]+)/i.exec(from)?.[1];
+    const remoteTag = /;\s*tag=([^;\s]+)/i.exec(to)?.[1];
+    if (!localTag || !remoteTag) return undefined;
+    const contact = res.headers.getAll('contact')[0];
+    const target = contact ? contact.replace(/^[^<]*<([^>]*)>.*$/, '$1') : invite.uri;
+    const d = new Dialog(
+      invite.headers.get('call-id') ?? '',
+      localTag,
+      remoteTag,
+      from,
+      to,
+      target,
+      res.headers.getAll('record-route').reverse(),
+      flow,
+      localContact,
+    );
+    d.localSeq = parseCSeq(invite.headers.get('cseq'))?.seq ?? d.localSeq;
+    return d;
+  }
+
+  /** ACK for a 2xx to the INVITE with this CSeq number (RFC 3261 §13.2.2.4); the CSeq is not advanced. */
+  createAck(inviteSeq: number, body = '', contentType?: string): { req: SipRequest; dest: SipPeer } {
+    const { req, dest } = this.createRequest('ACK', contentType ? [['Content-Type', contentType]] : [], body);
+    this.localSeq--;
+    req.headers.set('CSeq', `${inviteSeq} ACK`);
+    return { req, dest };
+  }
+
   get id(): string {
     return dialogId(this.callId, this.localTag, this.remoteTag);
   }
@@ -86,7 +126,7 @@ export class Dialog {
   }
 
   private nextHop(): SipPeer {
-    if (this.flow.transport === 'tcp') return this.flow;
+    if (this.flow.transport !== 'udp') return this.flow; // TCP/WS: the connection (RFC 7118 §5)
     const first = this.routeSet[0];
     const uriText = first ? first.replace(/^[^<]*<([^>]*)>.*$/, '$1') : this.remoteTarget;
     const uri = parseUri(uriText);

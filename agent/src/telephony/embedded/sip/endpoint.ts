@@ -1,7 +1,7 @@
 /**
  * The SIP stack core: bytes from the transport → codec → transactions → the transaction user
  * (the gateway). Retransmissions are absorbed here; responses go back per Via (rport/received)
- * or over the TCP connection the request came in on.
+ * or over the TCP/WebSocket connection the request came in on.
  */
 import type { Clock } from '../../../audio/clock.js';
 import type { Logger } from '../../../log.js';
@@ -9,11 +9,12 @@ import { parseMessage } from './codec.js';
 import { serializeMessage } from './codec.js';
 import { NonInviteClientTransaction } from './client-transaction.js';
 import { newBranch } from './ids.js';
+import { cancelFor, InviteClientTransaction } from './invite-client-transaction.js';
 import { buildResponse, parseCSeq, topVia, type SipRequest, type SipResponse } from './message.js';
 import { InviteServerTransaction, NonInviteServerTransaction } from './server-transaction.js';
 import type { SipTimers } from './timers.js';
 import type { SipPeer, SipTransport } from './transport.js';
-import { formatVia, responseTarget, stampVia } from './via.js';
+import { formatVia, isReliable, responseTarget, stampVia } from './via.js';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -38,7 +39,7 @@ export interface SipEndpointOptions {
 
 export class SipEndpoint {
   private readonly server = new Map<string, ServerTransaction>();
-  private readonly client = new Map<string, NonInviteClientTransaction>();
+  private readonly client = new Map<string, NonInviteClientTransaction | InviteClientTransaction>();
   onRequest: (incoming: IncomingRequest) => void = () => undefined;
 
   constructor(private readonly o: SipEndpointOptions) {
@@ -73,6 +74,47 @@ export class SipEndpoint {
     dest: SipPeer,
     onResponse: (res: SipResponse, timedOut: boolean) => void,
   ): NonInviteClientTransaction {
+    this.stampOurVia(req, dest);
+    return this.startNonInvite(req, dest, onResponse);
+  }
+
+  /** Send an INVITE in a new INVITE client transaction (our Via on top). */
+  invite(
+    req: SipRequest,
+    dest: SipPeer,
+    onResponse: (res: SipResponse, timedOut: boolean) => void,
+  ): InviteClientTransaction {
+    const branch = this.stampOurVia(req, dest);
+    const key = `${branch}|INVITE`;
+    const tx = new InviteClientTransaction(req, {
+      clock: this.o.clock,
+      timers: this.o.timers,
+      reliable: isReliable(dest.transport),
+      send: (r) => this.o.transport.send(serializeMessage(r), dest),
+      onResponse,
+      onTerminated: () => this.client.delete(key),
+    });
+    this.client.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** CANCEL a pending INVITE we sent: same branch as the INVITE, its own non-INVITE transaction. */
+  cancel(
+    invite: InviteClientTransaction,
+    dest: SipPeer,
+    onResponse: (res: SipResponse, timedOut: boolean) => void = () => undefined,
+  ): NonInviteClientTransaction {
+    return this.startNonInvite(cancelFor(invite.request), dest, onResponse);
+  }
+
+  /** ACK for a 2xx (its own transaction-less request, RFC 3261 §13.2.2.4): our Via on top, sent as is. */
+  sendAck(req: SipRequest, dest: SipPeer): void {
+    this.stampOurVia(req, dest);
+    this.o.transport.send(serializeMessage(req), dest);
+  }
+
+  private stampOurVia(req: SipRequest, dest: SipPeer): string {
     const branch = newBranch();
     const via = {
       transport: dest.transport.toUpperCase(),
@@ -81,12 +123,21 @@ export class SipEndpoint {
       params: { branch, rport: '' },
     };
     req.headers.prepend('Via', formatVia(via));
+    return branch;
+  }
+
+  private startNonInvite(
+    req: SipRequest,
+    dest: SipPeer,
+    onResponse: (res: SipResponse, timedOut: boolean) => void,
+  ): NonInviteClientTransaction {
+    const branch = topVia(req)?.params.branch ?? '';
     const method = parseCSeq(req.headers.get('cseq'))?.method ?? req.method;
     const key = `${branch}|${method}`;
     const tx = new NonInviteClientTransaction(req, {
       clock: this.o.clock,
       timers: this.o.timers,
-      reliable: dest.transport === 'tcp',
+      reliable: isReliable(dest.transport),
       send: (r) => this.o.transport.send(serializeMessage(r), dest),
       onResponse,
       onTerminated: () => this.client.delete(key),
@@ -149,7 +200,7 @@ export class SipEndpoint {
     const opts = {
       clock: this.o.clock,
       timers: this.o.timers,
-      reliable: source.transport === 'tcp',
+      reliable: isReliable(source.transport),
       send: (res: SipResponse) => this.sendResponse(req, res, source),
       onTerminated: () => this.server.delete(key),
     };

@@ -56,6 +56,9 @@ export function callIdOf(msg: SipMessage): string {
 export const REASONS: Record<number, string> = {
   100: 'Trying',
   180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
   200: 'OK',
   202: 'Accepted',
   400: 'Bad Request',
@@ -67,6 +70,8 @@ export const REASONS: Record<number, string> = {
   408: 'Request Timeout',
   415: 'Unsupported Media Type',
   420: 'Bad Extension',
+  423: 'Interval Too Brief',
+  480: 'Temporarily Unavailable',
   481: 'Call/Transaction Does Not Exist',
   486: 'Busy Here',
   487: 'Request Terminated',
@@ -74,7 +79,10 @@ export const REASONS: Record<number, string> = {
   491: 'Request Pending',
   500: 'Server Internal Error',
   501: 'Not Implemented',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  600: 'Busy Everywhere',
+  603: 'Decline',
   513: 'Message Too Large',
 };
 

@@ -1,18 +1,20 @@
 /**
- * UDP and TCP sockets for SIP: thin, no SIP logic beyond TCP framing. Incoming messages are handed
- * to onMessage with their source; sends go to an address/port, or over an existing TCP connection.
+ * UDP, TCP and WebSocket (ws-listener.ts) sockets for SIP: thin, no SIP logic beyond TCP framing.
+ * Incoming messages are handed to onMessage with their source; sends go to an address/port, or over
+ * an existing TCP/WebSocket connection.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../../../log.js';
 import { SipStreamFramer } from './stream-framer.js';
+import { SipWsListener } from './ws-listener.js';
 import type { TransportName } from './via.js';
 
 export interface SipPeer {
   transport: TransportName;
   address: string;
   port: number;
-  /** TCP connection the message arrived on (responses and in-dialog requests reuse it). */
+  /** TCP/WebSocket connection the message arrived on (responses and in-dialog requests reuse it). */
   connectionId?: number;
 }
 
@@ -24,9 +26,15 @@ export interface SipTransportOptions {
   log: Logger;
   /** Idle TCP connections are closed after this long. */
   tcpIdleMs?: number;
+  /** SIP over WebSocket (RFC 7118), when `transports` has 'ws' / 'wss'. */
+  wsPort?: number;
+  wssPort?: number;
+  /** PEM certificate chain and key for wss. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export type MessageSink = (data: Buffer, source: SipPeer) => void;
+export type ConnectionCloseSink = (peer: SipPeer) => void;
 
 export class SipTransport {
   private udp: dgram.Socket | undefined;
@@ -35,11 +43,36 @@ export class SipTransport {
   private readonly byRemote = new Map<string, number>();
   private nextConnectionId = 1;
   private sink: MessageSink = () => undefined;
+  private closeSinks: ConnectionCloseSink[] = [];
+  private readonly ws = new Map<'ws' | 'wss', SipWsListener>();
 
-  constructor(private readonly opts: SipTransportOptions) {}
+  constructor(private readonly opts: SipTransportOptions) {
+    for (const t of ['ws', 'wss'] as const) {
+      if (!opts.transports.includes(t)) continue;
+      this.ws.set(
+        t,
+        new SipWsListener({
+          transport: t,
+          host: opts.host,
+          port: (t === 'ws' ? opts.wsPort : opts.wssPort) ?? 0,
+          ...(opts.tls ? { tls: opts.tls } : {}),
+          maxMessageBytes: opts.maxMessageBytes,
+          log: opts.log,
+          nextConnectionId: () => this.nextConnectionId++,
+          onMessage: (data, source) => this.deliver(data, source),
+          onClose: (peer) => this.connectionClosed(peer),
+        }),
+      );
+    }
+  }
 
   onMessage(sink: MessageSink): void {
     this.sink = sink;
+  }
+
+  /** Called when a TCP or WebSocket connection closes (the registrar drops bindings made over it). */
+  onConnectionClosed(sink: ConnectionCloseSink): void {
+    this.closeSinks.push(sink);
   }
 
   async start(): Promise<void> {
@@ -74,15 +107,18 @@ export class SipTransport {
       });
       this.tcp = server;
     }
+    for (const l of this.ws.values()) await l.start();
   }
 
   localPort(transport: TransportName): number {
     if (transport === 'udp' && this.udp) return this.udp.address().port;
+    if (transport === 'ws' || transport === 'wss') return this.ws.get(transport)?.port ?? 0;
     const addr = this.tcp?.address();
     return addr && typeof addr === 'object' ? addr.port : this.opts.port;
   }
 
   async stop(): Promise<void> {
+    for (const l of this.ws.values()) await l.stop();
     for (const s of this.connections.values()) s.destroy();
     this.connections.clear();
     this.byRemote.clear();
@@ -99,6 +135,10 @@ export class SipTransport {
     try {
       if (dest.transport === 'udp') {
         this.udp?.send(data, dest.port, dest.address);
+        return;
+      }
+      if (dest.transport === 'ws' || dest.transport === 'wss') {
+        this.ws.get(dest.transport)?.send(data, dest); // never dials out: peers reach us (RFC 7118 §5)
         return;
       }
       const sock = this.connectionFor(dest);
@@ -140,7 +180,18 @@ export class SipTransport {
     sock.on('close', () => {
       this.connections.delete(id);
       if (this.byRemote.get(key) === id) this.byRemote.delete(key);
+      this.connectionClosed({ transport: 'tcp', address, port, connectionId: id });
     });
+  }
+
+  private connectionClosed(peer: SipPeer): void {
+    for (const sink of this.closeSinks) {
+      try {
+        sink(peer);
+      } catch (err) {
+        this.opts.log.error({ err, peer }, 'sip connection-close handler threw');
+      }
+    }
   }
 
   private deliver(data: Buffer, source: SipPeer): void {

@@ -1,7 +1,12 @@
 /** Via header values and where responses go (RFC 3261 §18.2.2, RFC 3581 rport). */
 import { bareHost, formatParams, parseParams } from './uri.js';
 
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
+
+/** Connection-oriented transports: no retransmissions, responses and in-dialog requests reuse the connection. */
+export function isReliable(t: TransportName): boolean {
+  return t !== 'udp';
+}
 
 export interface Via {
   transport: string;
