@@ -51,13 +51,18 @@ export class DigestVerifier {
     });
   }
 
-  verify(c: DigestCredentials | undefined, method: string): VerifyResult {
+  /** `lookup` overrides the constructor's for callers with several credential sources (registrar, trunks). */
+  verify(
+    c: DigestCredentials | undefined,
+    method: string,
+    lookup: DigestVerifierOptions['lookup'] = this.o.lookup,
+  ): VerifyResult {
     if (!c || c.realm !== this.o.realm || !this.algorithms.includes(c.algorithm))
       return { ok: false, reason: 'no-credentials' };
     const issued = this.nonceTime(c.nonce);
     if (issued === undefined) return { ok: false, reason: 'bad-nonce' };
     if (this.o.clock.now() - issued > this.ttl) return { ok: false, reason: 'stale' };
-    const user = this.o.lookup(c.username);
+    const user = lookup(c.username);
     if (!user) return { ok: false, reason: 'unknown-user' };
     const expected = computeDigestResponse({ ...c, password: user.password, method });
     const a = Buffer.from(expected);

@@ -1,11 +1,11 @@
 /**
  * Server-side SIP digest authentication (RFC 2617/3261, MD5, qop=auth) for INVITE and REGISTER.
- * Written against the DigestAuthenticator interface so a shared helper (routing/digest.ts) can replace it.
- * Nonces are stateless: issue time + HMAC, valid for nonceTtlMs.
+ * The drachtio app's view of the shared digest code in routing/.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../audio/clock.js';
-import { parseAuthParams } from './sip-utils.js';
+import { parseCredentials } from '../../routing/digest.js';
+import { DigestVerifier, type VerifyResult } from '../../routing/digest-verifier.js';
 
 export interface Credential {
   username: string;
@@ -27,38 +27,42 @@ export interface DigestAuthenticator {
   ): DigestResult;
 }
 
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+const REASONS: Record<
+  Exclude<VerifyResult, { ok: true }>['reason'],
+  Exclude<DigestResult, { ok: true }>['reason']
+> = {
+  'no-credentials': 'malformed',
+  'bad-nonce': 'bad_response',
+  stale: 'stale',
+  'unknown-user': 'unknown_user',
+  'bad-response': 'bad_response',
+  replay: 'bad_response',
+};
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
+/**
+ * The shared verifier (routing/digest-verifier.ts: HMAC nonces, replay check) behind the drachtio
+ * app's one-header interface. MD5 only: drachtio sends one WWW-Authenticate and most SIP trunks
+ * and phones still answer MD5 alone.
+ */
 export class Md5DigestAuthenticator implements DigestAuthenticator {
-  private readonly key = randomBytes(32);
+  private readonly verifier: DigestVerifier;
 
   constructor(
     readonly realm: string,
-    private readonly clock: Clock,
-    private readonly nonceTtlMs = 300_000,
-  ) {}
-
-  private nonce(): string {
-    const ts = Math.floor(this.clock.now()).toString(36);
-    return `${ts}.${createHmac('sha256', this.key).update(ts).digest('base64url').slice(0, 22)}`;
-  }
-
-  private nonceState(nonce: string): 'ok' | 'stale' | 'bad' {
-    const [ts, mac] = nonce.split('.');
-    if (!ts || !mac) return 'bad';
-    const expected = createHmac('sha256', this.key).update(ts).digest('base64url').slice(0, 22);
-    if (!safeEqual(mac, expected)) return 'bad';
-    return this.clock.now() - parseInt(ts, 36) > this.nonceTtlMs ? 'stale' : 'ok';
+    clock: Clock,
+    nonceTtlMs = 300_000,
+  ) {
+    this.verifier = new DigestVerifier({
+      realm,
+      clock,
+      nonceTtlMs,
+      algorithms: ['MD5'],
+      lookup: () => undefined,
+    });
   }
 
   challenge(stale = false): string {
-    return `Digest realm="${this.realm}", nonce="${this.nonce()}", qop="auth", algorithm=MD5${stale ? ', stale=true' : ''}`;
+    return this.verifier.challenges(stale)[0]!;
   }
 
   verify(
@@ -67,27 +71,19 @@ export class Md5DigestAuthenticator implements DigestAuthenticator {
     lookup: (u: string) => Credential | undefined,
   ): DigestResult {
     if (!authorization) return { ok: false, reason: 'missing' };
-    const p = parseAuthParams(authorization);
-    const { username, nonce, uri, response } = p;
-    if (!username || !nonce || !uri || !response) return { ok: false, reason: 'malformed' };
-    if (p.realm !== this.realm) return { ok: false, reason: 'realm' };
-    const state = this.nonceState(nonce);
-    if (state === 'bad') return { ok: false, reason: 'bad_response' };
-    const cred = lookup(username);
-    if (!cred) return { ok: false, reason: 'unknown_user' };
-    const ha1 = md5(`${username}:${this.realm}:${cred.password}`);
-    const ha2 = md5(`${method}:${uri}`);
-    const expected =
-      p.qop === 'auth'
-        ? md5(`${ha1}:${nonce}:${p.nc ?? ''}:${p.cnonce ?? ''}:auth:${ha2}`)
-        : md5(`${ha1}:${nonce}:${ha2}`);
-    if (!safeEqual(expected, response.toLowerCase())) return { ok: false, reason: 'bad_response' };
-    if (state === 'stale') return { ok: false, reason: 'stale' };
-    return { ok: true, username };
+    const credentials = parseCredentials(authorization);
+    if (!credentials) return { ok: false, reason: 'malformed' };
+    if (credentials.realm !== this.realm) return { ok: false, reason: 'realm' };
+    const r = this.verifier.verify(credentials, method, lookup);
+    return r.ok ? r : { ok: false, reason: REASONS[r.reason] };
   }
 }
 
 /** Client side of the same computation, for tests and fakes. */
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+let nextNc = 1;
+
+/** Each call uses a fresh nonce-count, as a real client does (the verifier refuses replays). */
 export function digestResponse(o: {
   username: string;
   password: string;
@@ -100,9 +96,10 @@ export function digestResponse(o: {
 }): string {
   const ha1 = md5(`${o.username}:${o.realm}:${o.password}`);
   const ha2 = md5(`${o.method}:${o.uri}`);
-  const resp = md5(`${ha1}:${o.nonce}:${o.nc ?? '00000001'}:${o.cnonce ?? 'c0ffee'}:auth:${ha2}`);
+  const nc = o.nc ?? (nextNc++).toString(16).padStart(8, '0');
+  const resp = md5(`${ha1}:${o.nonce}:${nc}:${o.cnonce ?? 'c0ffee'}:auth:${ha2}`);
   return (
     `Digest username="${o.username}", realm="${o.realm}", nonce="${o.nonce}", uri="${o.uri}", ` +
-    `response="${resp}", qop=auth, nc=${o.nc ?? '00000001'}, cnonce="${o.cnonce ?? 'c0ffee'}", algorithm=MD5`
+    `response="${resp}", qop=auth, nc=${nc}, cnonce="${o.cnonce ?? 'c0ffee'}", algorithm=MD5`
   );
 }

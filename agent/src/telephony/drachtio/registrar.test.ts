@@ -85,12 +85,12 @@ describe('softphone registrar', () => {
   it('UDP contacts are reached through the address the REGISTER came from; too-short expiry gets 423', () => {
     const { registrar, register, auth } = setup();
     const { nonce } = parseAuthParams(register(base).headers['WWW-Authenticate']!);
-    const udp = { ...base, Contact: '<sip:alice@10.0.0.5:5060>', Authorization: auth(nonce!) };
-    expect(register({ ...udp, Expires: '10' }, 'udp')).toMatchObject({
+    const udp = { ...base, Contact: '<sip:alice@10.0.0.5:5060>' };
+    expect(register({ ...udp, Expires: '10', Authorization: auth(nonce!) }, 'udp')).toMatchObject({
       status: 423,
       headers: { 'Min-Expires': '60' },
     });
-    expect(register(udp, 'udp').status).toBe(200);
+    expect(register({ ...udp, Authorization: auth(nonce!) }, 'udp').status).toBe(200);
     expect(registrar.lookup('alice')?.proxy).toBe('sip:198.51.100.20:50123;transport=udp');
   });
 
@@ -100,6 +100,6 @@ describe('softphone registrar', () => {
     clock.advance(301_000);
     const res = register({ ...base, Authorization: auth(nonce!) });
     expect(res.status).toBe(401);
-    expect(res.headers['WWW-Authenticate']).toContain('stale=true');
+    expect(res.headers['WWW-Authenticate']).toMatch(/stale=true/i);
   });
 });
