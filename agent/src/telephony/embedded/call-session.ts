@@ -125,7 +125,7 @@ export class CallSession {
       case 'BYE':
         tx.respond(this.response(req, 200));
         this.log.info('sip caller hung up');
-        this.finish('caller hangup', true);
+        this.finish('caller_hangup', true);
         return;
       case 'INVITE':
         return this.onReInvite(req, tx as InviteServerTransaction);

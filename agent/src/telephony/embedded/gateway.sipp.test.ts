@@ -43,8 +43,8 @@ describe.each(['udp', 'tcp'] as const)('sipp over %s', (transport) => {
       codec: 'PCMU',
       source: 'embedded',
     });
-    expect(m.stopped).toBe('caller hangup');
-    expect(m.notices).toContainEqual({ type: 'hangup', reason: 'caller hangup' });
+    expect(m.stopped).toBe('caller_hangup');
+    expect(m.notices).toContainEqual({ type: 'hangup', reason: 'caller_hangup' });
     expect(run.messages).toMatch(/SIP\/2.0 100 Trying/);
     expect(h.gateway.activeCalls).toBe(0);
   });
@@ -74,7 +74,7 @@ describe.each(['udp', 'tcp'] as const)('sipp over %s', (transport) => {
     expect(m.offers).toHaveLength(3);
     expect(m.offers[1]).toMatch(/a=sendonly/);
     expect(m.answers[1]).toMatch(/a=recvonly/);
-    expect(m.stopped).toBe('caller hangup');
+    expect(m.stopped).toBe('caller_hangup');
   });
 
   it('CANCEL after 200 (race): 200 to the CANCEL and the call stays up until BYE', async () => {
@@ -83,7 +83,7 @@ describe.each(['udp', 'tcp'] as const)('sipp over %s', (transport) => {
     expect(run.code, run.stdout + run.errors).toBe(0);
     const m = h.media[before]!;
     expect(m.started).toBeDefined();
-    expect(m.stopped).toBe('caller hangup');
+    expect(m.stopped).toBe('caller_hangup');
     expect(run.messages).not.toMatch(/SIP\/2.0 487/);
   });
 

@@ -48,7 +48,7 @@ export class UserCallRelay {
       tx.respond(this.response(req, from, 200));
       this.d.log.info({ side: from === 'a' ? 'caller' : 'callee' }, 'sip user call: hung up');
       this.bye(other(from));
-      this.d.onBye(from === 'a' ? 'caller hangup' : 'callee hangup');
+      this.d.onBye(from === 'a' ? 'caller_hangup' : 'callee_hangup');
       return;
     }
     if (req.method === 'INVITE') return this.relayInvite(req, tx as InviteServerTransaction, from);

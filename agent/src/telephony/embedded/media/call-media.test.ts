@@ -203,7 +203,7 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     expect(stats.packetsSent).toBeGreaterThanOrEqual(talkStart + 50);
     expect(stats.jitterMs).toBeLessThan(30);
 
-    media.stop('caller hangup');
+    media.stop('caller_hangup');
     expect(await server.closeCode).toBe(1000);
     expect(ports.inUse).toBe(0);
     const rebind = await udp(ourPort);

@@ -1,0 +1,90 @@
+/**
+ * TEST-ONLY: the caller's RTP end of a SIP call, on a Node UDP socket the test controls. It records
+ * every packet the agent sends (decoded G.711), and plays caller audio as paced 20 ms PCMU packets.
+ * Symmetric RTP: it answers to wherever the agent's packets come from (the agent sends from its
+ * media port as soon as the call is answered).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { decodeG711, encodeG711 } from '../../src/audio/g711.js';
+import { concatPcm } from '../../src/audio/pcm.js';
+import { parseRtp, serializeRtp } from '../../src/telephony/embedded/media/rtp-packet.js';
+
+const FRAME = 160;
+
+export class RtpPeer {
+  readonly received: { at: number; payloadType: number; pcm: Int16Array }[] = [];
+  remote: { address: string; port: number } | undefined;
+  private seq = Math.floor(Math.random() * 1000);
+  private ts = Math.floor(Math.random() * 100_000);
+  private readonly ssrc = Math.floor(Math.random() * 0xffffffff);
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {
+    socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
+  }
+
+  static async open(): Promise<RtpPeer> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => resolve());
+    });
+    return new RtpPeer(socket, socket.address().port);
+  }
+
+  private onPacket(msg: Buffer, rinfo: RemoteInfo): void {
+    let p;
+    try {
+      p = parseRtp(msg);
+    } catch {
+      return;
+    }
+    this.remote ??= { address: rinfo.address, port: rinfo.port };
+    if (p.payloadType === 0 || p.payloadType === 8) {
+      this.received.push({
+        at: performance.now(),
+        payloadType: p.payloadType,
+        pcm: Int16Array.from(decodeG711(p.payloadType === 0 ? 'PCMU' : 'PCMA', p.payload)),
+      });
+    }
+  }
+
+  /** Everything the agent sent, decoded. */
+  receivedPcm(): Int16Array {
+    return concatPcm(this.received.map((r) => r.pcm));
+  }
+
+  /** Play 8 kHz PCM as PCMU (PT 0) in real-time paced 20 ms packets to the agent's media address. */
+  async play(pcm: Int16Array): Promise<void> {
+    const remote = this.remote;
+    if (!remote) throw new Error('rtp peer: no packet from the agent yet, so no address to send to');
+    const start = performance.now();
+    for (let i = 0, n = 0; i < pcm.length; i += FRAME, n++) {
+      const frame = new Int16Array(FRAME);
+      frame.set(pcm.subarray(i, i + FRAME));
+      const packet = serializeRtp(
+        {
+          payloadType: 0,
+          sequence: this.seq++ & 0xffff,
+          timestamp: (this.ts += FRAME),
+          ssrc: this.ssrc,
+          marker: n === 0,
+        },
+        encodeG711('PCMU', frame),
+      );
+      this.socket.send(packet, remote.port, remote.address);
+      const wait = start + (n + 1) * 20 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
