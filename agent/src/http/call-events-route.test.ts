@@ -3,7 +3,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../audio/clock.js';
 import type { CallEventMessage } from './call-events-route.js';
-import { makeServer, sampleTurn, startCall } from './http-test-kit.js';
+import { makeServer, sampleTurn, startCall } from '../testing/http-test-kit.js';
 
 interface SseClient {
   status: Promise<number>;

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeServer, sampleTurn, startCall } from './http-test-kit.js';
+import { makeServer, sampleTurn, startCall } from '../testing/http-test-kit.js';
 import { readinessFrom } from './readiness.js';
 
 const TOKEN = 'test-api-token-0123456789abcdef';

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { HttpServerDeps } from './http-server.js';
-import { makeServer } from './http-test-kit.js';
+import { makeServer } from '../testing/http-test-kit.js';
 
 const within = <T>(p: Promise<T>, ms: number, label: string) =>
   Promise.race([

@@ -116,7 +116,7 @@ describe('CallStore', () => {
 
   it('crash-safety: a process killed with SIGKILL mid-call leaves the call and its turns, ended_at null', async () => {
     const path = join(dir, 'crash.sqlite');
-    const fixture = fileURLToPath(new URL('./crash-writer.fixture.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../testing/crash-writer.fixture.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,7 +10,7 @@ import { digestResponse } from './digest-auth.js';
 import { tokenizerSafeJson } from './fork-commands.js';
 import { parseAuthParams } from './sip-utils.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
-import { testConfig } from './test-support/config.js';
+import { testConfig } from './testing/config.js';
 import {
   FakeMrf,
   FakeRequest,
@@ -19,7 +19,7 @@ import {
   G722_ANSWER,
   settle,
   type FakeChannel,
-} from './test-support/fakes.js';
+} from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
 let running: DrachtioTelephony | undefined;

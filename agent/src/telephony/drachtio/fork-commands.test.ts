@@ -14,7 +14,7 @@ import {
   negotiatedCodec,
   setVarArgs,
 } from './fork-commands.js';
-import { FakeDialog, FakeEslConnection, PCMU_ANSWER, settle } from './test-support/fakes.js';
+import { FakeDialog, FakeEslConnection, PCMU_ANSWER, settle } from './testing/fakes.js';
 
 /** switch_separate_string as used by uuid_audio_fork (max 10 tokens; quotes group; ^^X delimiter). */
 function separate(text: string): string[] {

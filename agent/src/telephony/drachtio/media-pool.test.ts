@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../audio/clock.js';
 import { backoffDelay } from './backoff.js';
 import { MediaServerPool, serverLoad } from './media-pool.js';
-import { FakeMrf, settle } from './test-support/fakes.js';
+import { FakeMrf, settle } from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
 const specs = [

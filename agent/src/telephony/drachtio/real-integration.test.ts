@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrachtioConnection } from './drachtio-connection.js';
 import { createRealMrf, createRealSrf } from './real-adapters.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
-import { testConfig } from './test-support/config.js';
-import { startKamailioPbx, type KamailioPbx } from './test-support/kamailio-pbx.js';
-import { startJssipPhone } from './test-support/jssip-phone.js';
-import { inviteRejectedScenario, registerScenario, runSipp } from './test-support/sipp.js';
+import { testConfig } from './testing/config.js';
+import { startKamailioPbx, type KamailioPbx } from './testing/kamailio-pbx.js';
+import { startJssipPhone } from './testing/jssip-phone.js';
+import { inviteRejectedScenario, registerScenario, runSipp } from './testing/sipp.js';
 
 const e = process.env;
 const haveDrachtio = Boolean(e.DRACHTIO_HOST && e.DRACHTIO_PORT && e.DRACHTIO_SECRET);

@@ -4,7 +4,7 @@ import { ManualClock } from '../../audio/clock.js';
 import { digestResponse, Md5DigestAuthenticator } from './digest-auth.js';
 import { Registrar } from './registrar.js';
 import { parseAuthParams } from './sip-utils.js';
-import { FakeRequest, FakeResponse } from './test-support/fakes.js';
+import { FakeRequest, FakeResponse } from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
 

@@ -6,8 +6,8 @@ import { digestResponse } from './digest-auth.js';
 import { sipAddressFromHostport } from './drachtio-connection.js';
 import { parseAuthParams, parseMediaServers } from './sip-utils.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
-import { testConfig } from './test-support/config.js';
-import { FakeMrf, FakeRequest, FakeResponse, FakeSrf, response, settle } from './test-support/fakes.js';
+import { testConfig } from './testing/config.js';
+import { FakeMrf, FakeRequest, FakeResponse, FakeSrf, response, settle } from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
 let running: DrachtioTelephony | undefined;

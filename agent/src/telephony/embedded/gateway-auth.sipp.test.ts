@@ -3,8 +3,8 @@
  * source outside it, using 127.0.0.2 as the stranger) and a digest-challenged trunk (407, then accepted).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, testProfiles, type Harness } from './test-support/gateway-harness.js';
-import { runSipp } from './test-support/sipp-runner.js';
+import { startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
+import { runSipp } from './testing/sipp-runner.js';
 
 const ACL_PORT = 15084;
 const DIGEST_PORT = 15086;

@@ -4,9 +4,9 @@
  * a sipp caller reaching 7000@kamailio lands on the gateway, and stop() un-REGISTERs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway, type Harness } from './test-support/gateway-harness.js';
-import { startKamailio, type Kamailio } from './test-support/kamailio.js';
-import { runSipp, waitFor } from './test-support/sipp-runner.js';
+import { startGateway, type Harness } from './testing/gateway-harness.js';
+import { startKamailio, type Kamailio } from './testing/kamailio.js';
+import { runSipp, waitFor } from './testing/sipp-runner.js';
 
 let kam: Kamailio | undefined;
 let gw: Harness | undefined;

@@ -15,10 +15,10 @@ import { createLogger } from '../../log.js';
 import { Router } from '../../routing/router.js';
 import { embeddedMediaFactory } from '../start-telephony.js';
 import { SipGateway } from './gateway.js';
-import { installJssipGlobals, jssipPeers } from './test-support/jssip-werift-shim.js';
-import { testProfiles } from './test-support/gateway-harness.js';
-import { until } from './test-support/raw-ws-sip.js';
-import { sipjsPeers, WeriftSessionDescriptionHandler } from './test-support/sipjs-werift-sdh.js';
+import { installJssipGlobals, jssipPeers } from './testing/jssip-werift-shim.js';
+import { testProfiles } from './testing/gateway-harness.js';
+import { until } from './testing/raw-ws-sip.js';
+import { sipjsPeers, WeriftSessionDescriptionHandler } from './testing/sipjs-werift-sdh.js';
 import { ForkRecorder, tone } from './webrtc/testing/fork-recorder.js';
 
 const WS_URL = 'ws://127.0.0.1:18064';

@@ -18,8 +18,8 @@ import { Router } from '../../routing/router.js';
 import { embeddedMediaFactory, loadSipTls } from '../start-telephony.js';
 import { SipGateway, type SipGatewayOptions } from './gateway.js';
 import { SipWsConfigError } from './sip/ws-listener.js';
-import { testProfiles } from './test-support/gateway-harness.js';
-import { rawWs, until, type RawWs } from './test-support/raw-ws-sip.js';
+import { testProfiles } from './testing/gateway-harness.js';
+import { rawWs, until, type RawWs } from './testing/raw-ws-sip.js';
 import { ForkRecorder } from './webrtc/testing/fork-recorder.js';
 
 const USERS = [

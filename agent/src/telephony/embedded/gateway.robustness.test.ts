@@ -3,9 +3,9 @@
  * gets a 400/513 or is dropped, the proper status for what we do not do, and the gateway keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Harness } from './test-support/gateway-harness.js';
-import { inviteText, rawTcp, rawUdp } from './test-support/raw-sip-client.js';
-import { runSipp } from './test-support/sipp-runner.js';
+import { startGateway, type Harness } from './testing/gateway-harness.js';
+import { inviteText, rawTcp, rawUdp } from './testing/raw-sip-client.js';
+import { runSipp } from './testing/sipp-runner.js';
 
 const PORT = 15080;
 const LIMITED_PORT = 15082;

@@ -3,8 +3,8 @@
  * The media half is RecordingCallMedia (test-only), so these prove signalling, not RTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Harness } from './test-support/gateway-harness.js';
-import { runSipp, waitFor, type SippOptions } from './test-support/sipp-runner.js';
+import { startGateway, type Harness } from './testing/gateway-harness.js';
+import { runSipp, waitFor, type SippOptions } from './testing/sipp-runner.js';
 
 const GW_PORT = 15060;
 const RINGING_GW_PORT = 15063;

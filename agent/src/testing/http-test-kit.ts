@@ -1,9 +1,9 @@
 /** Test helper for this folder's tests (not production code): a server over a real in-memory store. */
 import { createLogger } from '../log.js';
 import { CallStore } from '../store/call-store.js';
-import { CallMetrics } from './call-metrics.js';
-import { createHttpServer, type HttpServerDeps } from './http-server.js';
-import { LiveEvents } from './live-events.js';
+import { CallMetrics } from '../http/call-metrics.js';
+import { createHttpServer, type HttpServerDeps } from '../http/http-server.js';
+import { LiveEvents } from '../http/live-events.js';
 import { combineObservers, type TurnRecord } from '../conversation/call-record.js';
 
 export function makeServer(overrides: Partial<HttpServerDeps> = {}) {

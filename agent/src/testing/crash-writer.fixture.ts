@@ -2,7 +2,7 @@
  * Test fixture (not production code): writes a call and two turns through CallStore, prints "written",
  * then waits to be killed with SIGKILL by call-store.test.ts. Usage: node --import tsx crash-writer.fixture.ts <db>
  */
-import { CallStore } from './call-store.js';
+import { CallStore } from '../store/call-store.js';
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: crash-writer.fixture.ts <db path>');

@@ -1,0 +1,188 @@
+/**
+ * TEST-ONLY: Debian's Chromium (playwright-core) with a fake microphone, and the web softphone page
+ * driven through its accessible controls. A probe injected before the page's own scripts records every
+ * RTCPeerConnection the page makes, so tests read getStats() exactly as the page's calls see it, and
+ * times the first agent audio after the Call button is clicked.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { waitFor } from './softphone-e2e.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Flags as in the existing Chromium tests: loopback WebRTC, no mDNS, fake devices, autoplay. */
+export function chromiumArgs(microphoneWav: string): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-audio-capture=${microphoneWav}`,
+    '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--autoplay-policy=no-user-gesture-required',
+    '--mute-audio',
+  ];
+}
+
+export function launchChromium(microphoneWav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(microphoneWav),
+    timeout: 60_000,
+  });
+}
+
+/** What one RTCPeerConnection of the page reports (audio only). */
+export interface PageRtpStats {
+  connectionState: string;
+  inPackets: number;
+  inEnergy: number;
+  inLevel: number;
+  outPackets: number;
+  micEnergy: number;
+  micLevel: number;
+  senderEnabled: boolean | null;
+  localSdp: string;
+  remoteSdp: string;
+}
+
+export interface DialTiming {
+  clickAt: number | null;
+  firstPacketMs: number | null;
+  firstAudioMs: number | null;
+}
+
+/* The probe runs in the page (plain JS, injected before the app). Energy threshold: a 20 ms frame of
+   audio at level 0.01 adds 2e-6, so anything above 1e-6 is more than digital silence. */
+const PROBE = `(() => {
+  const Orig = window.RTCPeerConnection;
+  const pcs = [];
+  const marks = [];
+  const mark = (what) => marks.push({ what, at: performance.now() });
+  class Probed extends Orig {
+    constructor(...a) {
+      super(...a);
+      pcs.push(this);
+      mark('pc' + pcs.length + ' created');
+      this.addEventListener('signalingstatechange', () => mark('pc' + pcs.length + ' signaling ' + this.signalingState));
+      this.addEventListener('icegatheringstatechange', () => mark('pc' + pcs.length + ' gathering ' + this.iceGatheringState));
+      this.addEventListener('connectionstatechange', () => mark('pc' + pcs.length + ' connection ' + this.connectionState));
+    }
+  }
+  window.RTCPeerConnection = Probed;
+  const stats = async (i) => {
+    const pc = pcs[i ?? pcs.length - 1];
+    if (!pc) return null;
+    const out = { connectionState: pc.connectionState, inPackets: 0, inEnergy: 0, inLevel: 0, outPackets: 0,
+      micEnergy: 0, micLevel: 0, senderEnabled: null,
+      localSdp: pc.localDescription ? pc.localDescription.sdp : '', remoteSdp: pc.remoteDescription ? pc.remoteDescription.sdp : '' };
+    (await pc.getStats()).forEach((r) => {
+      if (r.kind !== 'audio') return;
+      if (r.type === 'inbound-rtp') { out.inPackets = r.packetsReceived || 0; out.inEnergy = r.totalAudioEnergy || 0; out.inLevel = r.audioLevel || 0; }
+      if (r.type === 'outbound-rtp') out.outPackets = r.packetsSent || 0;
+      if (r.type === 'media-source') { out.micEnergy = r.totalAudioEnergy || 0; out.micLevel = r.audioLevel || 0; }
+    });
+    const s = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+    out.senderEnabled = s ? s.track.enabled : null;
+    return out;
+  };
+  const timing = { clickAt: null, firstPacketMs: null, firstAudioMs: null };
+  document.addEventListener('click', (ev) => {
+    const t = ev.target;
+    if (!(t instanceof Element) || !t.closest('button.call') || timing.clickAt !== null) return;
+    timing.clickAt = performance.now();
+    const started = pcs.length;
+    const poll = setInterval(async () => {
+      const now = performance.now() - timing.clickAt;
+      if (now > 60000) return clearInterval(poll);
+      if (pcs.length <= started) return;
+      const s = await stats(pcs.length - 1);
+      if (!s) return;
+      if (s.inPackets > 0 && timing.firstPacketMs === null) timing.firstPacketMs = now;
+      if (s.inPackets > 0 && s.inEnergy > 1e-6 && timing.firstAudioMs === null) { timing.firstAudioMs = now; clearInterval(poll); }
+    }, 10);
+  }, true);
+  window.__sbProbe = { stats, timing, count: () => pcs.length,
+    marks: () => marks.map((m) => ({ what: m.what, ms: timing.clickAt === null ? null : Math.round(m.at - timing.clickAt) })) };
+})();`;
+
+export interface PhonePage {
+  page: Page;
+  /** Console errors and page errors seen so far. */
+  problems: string[];
+  stats(index?: number): Promise<PageRtpStats>;
+  timing(): Promise<DialTiming>;
+  /** Peer connection milestones (created, signaling, gathering, connection states), ms after the Call click. */
+  marks(): Promise<{ what: string; ms: number | null }[]>;
+  /** Add an account through the form and wait until it shows Registered. */
+  register(a: { wsUrl: string; sipUri: string; password: string }): Promise<void>;
+  /** Type a number and click Call. */
+  dial(target: string): Promise<void>;
+  /** The state line of the first call card (e.g. "Connected 0:03"), or '' when there is none. */
+  callStatus(): Promise<string>;
+  /** A button of the call card whose accessible name starts with `label` (Hold, Resume, Mute, Hang up, Answer). */
+  callButton(label: string): ReturnType<Page['locator']>;
+  /** Transcript lines of the agent panel, as shown ("You: …", "Agent: …"). */
+  transcript(): Promise<string[]>;
+}
+
+/** A fresh context (own localStorage) with one page on the softphone. */
+export async function openPhone(browser: Browser, phoneUrl: string): Promise<PhonePage> {
+  const context: BrowserContext = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript(PROBE);
+  await page.goto(phoneUrl);
+  await page.getByRole('heading', { name: 'Switchboard Phone' }).waitFor({ timeout: 20_000 });
+  const calls = page.getByRole('list', { name: 'Calls' });
+  return {
+    page,
+    problems,
+    async stats(index) {
+      return waitFor(
+        'a peer connection in the page',
+        async () =>
+          ((await page.evaluate(`window.__sbProbe.stats(${index ?? 'undefined'})`)) as PageRtpStats | null) ??
+          undefined,
+        10_000,
+      );
+    },
+    timing: async () => (await page.evaluate('window.__sbProbe.timing')) as DialTiming,
+    marks: async () =>
+      (await page.evaluate('window.__sbProbe.marks()')) as { what: string; ms: number | null }[],
+    async register(a) {
+      await page.locator('summary', { hasText: 'Add account' }).click();
+      await page.getByLabel('WebSocket URL').fill(a.wsUrl);
+      await page.getByLabel('SIP address', { exact: true }).fill(a.sipUri);
+      await page.getByLabel('Password', { exact: true }).fill(a.password);
+      await page.getByRole('button', { name: 'Add account' }).click();
+      await page
+        .getByRole('list', { name: 'Accounts' })
+        .getByText('Registered', { exact: true })
+        .waitFor({ timeout: 20_000 });
+    },
+    async dial(target) {
+      await page.getByLabel('Number or SIP address').fill(target);
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+    },
+    async callStatus() {
+      const status = calls.locator('li.call .status').first();
+      return (await status.count()) ? ((await status.textContent()) ?? '').trim() : '';
+    },
+    callButton: (label) => calls.getByRole('button', { name: new RegExp(`^${label} `) }).first(),
+    async transcript() {
+      return page
+        .getByRole('list', { name: 'Transcript' })
+        .locator('li')
+        .evaluateAll((lis) => lis.map((l) => (l.textContent ?? '').trim()));
+    },
+  };
+}
