@@ -12,7 +12,7 @@ export default tseslint.config(
   {
     // Production code never imports test-only fakes.
     files: ['agent/src/**/*.ts'],
-    ignores: ['agent/src/testing/**', '**/*.test.ts'],
+    ignores: ['agent/src/**/testing/**', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['**/testing/**'] }],
     },

@@ -5,7 +5,7 @@ import { concatPcm } from '../audio/pcm.js';
 import { envSchema } from '../config/env-schema.js';
 import { createLogger } from '../log.js';
 import { startFakeProviders, type FakeProviders } from '../testing/fakes/fake-providers.js';
-import { framesOf, silencePcm, speechPcm } from '../testing/fakes/speech-audio.js';
+import { framesOf, silencePcm, speechPcm } from '../testing/speech-fixtures.js';
 import { createProviders } from './create.js';
 import type { SttEvent, TtsEvent } from './types.js';
 

@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { concatPcm } from '../audio/pcm.js';
 import { startDeepgramFake, type DeepgramFake } from '../testing/fakes/deepgram-fake.js';
-import { framesOf, silencePcm, speechPcm } from '../testing/fakes/speech-audio.js';
+import { framesOf, silencePcm, speechPcm } from '../testing/speech-fixtures.js';
 import { DeepgramStt } from './deepgram/deepgram-stt.js';
 import { ProviderError } from './errors.js';
 import type { SttEvent, SttOptions, SttStream } from './types.js';

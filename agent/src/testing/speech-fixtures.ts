@@ -1,12 +1,14 @@
 /**
  * Real speech for tests: espeak-ng synthesises, sox converts to mono 16-bit at the wanted rate and
- * pads with digital silence. Files go to os.tmpdir(); nothing is committed.
+ * pads with digital silence (both are Debian packages installed by scripts/setup.sh). Files go to
+ * os.tmpdir(); nothing is committed. Also silence, white noise and 20 ms framing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pcm16 } from '../audio/pcm.js';
+import { samplesFor, type Pcm16 } from '../audio/pcm.js';
+import { parseWav } from '../audio/wav.js';
 
 export interface SpeechFixture {
   pcm: Pcm16;
@@ -14,26 +16,6 @@ export interface SpeechFixture {
   /** First and last 10 ms window above an energy floor, in ms from the start (an oracle for clean speech). */
   speechStartMs: number;
   speechEndMs: number;
-}
-
-/** Parse a PCM16 mono WAV (any chunk layout). */
-export function readWav(bytes: Buffer): { pcm: Pcm16; sampleRate: number } {
-  if (bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') {
-    throw new Error('not a WAV file');
-  }
-  let at = 12;
-  let sampleRate = 0;
-  while (at + 8 <= bytes.length) {
-    const id = bytes.toString('ascii', at, at + 4);
-    const size = bytes.readUInt32LE(at + 4);
-    if (id === 'fmt ') sampleRate = bytes.readUInt32LE(at + 12);
-    if (id === 'data') {
-      const data = Buffer.from(bytes.subarray(at + 8, at + 8 + size));
-      return { pcm: new Int16Array(data.buffer, data.byteOffset, Math.floor(data.length / 2)), sampleRate };
-    }
-    at += 8 + size + (size % 2);
-  }
-  throw new Error('WAV has no data chunk');
 }
 
 export function energyBounds(
@@ -56,13 +38,30 @@ export function energyBounds(
   return { startMs: first * 10, endMs: (last + 1) * 10 };
 }
 
+/** An espeak-ng voice and speaking rate (words per minute). */
+export interface SpeechVoice {
+  voice: string;
+  wpm: number;
+}
+
+const US_ENGLISH: SpeechVoice = { voice: 'en-us', wpm: 160 };
+/** espeak-ng's own defaults. */
+const ESPEAK_DEFAULT: SpeechVoice = { voice: 'en', wpm: 175 };
+
 /** Synthesise `text`, padded with `padMs` of silence before and after. Needs espeak-ng and sox. */
-export function makeSpeech(text: string, sampleRate: number, padMs = 1000): SpeechFixture {
+export function makeSpeech(
+  text: string,
+  sampleRate: number,
+  padMs = 1000,
+  voice: SpeechVoice = US_ENGLISH,
+): SpeechFixture {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-speech-'));
   try {
     const raw = path.join(dir, 'raw.wav');
     const out = path.join(dir, 'out.wav');
-    execFileSync('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', raw, text], { timeout: 20_000 });
+    execFileSync('espeak-ng', ['-v', voice.voice, '-s', String(voice.wpm), '-w', raw, text], {
+      timeout: 20_000,
+    });
     const pad = (padMs / 1000).toFixed(3);
     execFileSync(
       'sox',
@@ -71,7 +70,7 @@ export function makeSpeech(text: string, sampleRate: number, padMs = 1000): Spee
         timeout: 20_000,
       },
     );
-    const { pcm } = readWav(readFileSync(out));
+    const pcm = parseWav(readFileSync(out)).samples;
     const b = energyBounds(pcm, sampleRate);
     return { pcm, sampleRate, speechStartMs: b.startMs, speechEndMs: b.endMs };
   } finally {
@@ -89,5 +88,22 @@ export function whiteNoise(ms: number, sampleRate: number, level: number, seed =
     s ^= s << 5;
     out[i] = Math.round((((s >>> 0) / 0xffffffff) * 2 - 1) * level * 1.7);
   }
+  return out;
+}
+
+/** Just the speech samples, unpadded, in espeak-ng's default voice. */
+export function speechPcm(text: string, sampleRate: number): Pcm16 {
+  return makeSpeech(text, sampleRate, 0, ESPEAK_DEFAULT).pcm;
+}
+
+export function silencePcm(ms: number, sampleRate: number): Pcm16 {
+  return new Int16Array(samplesFor(ms, sampleRate));
+}
+
+/** Cut audio into frames of `frameMs` (the last one may be shorter). */
+export function framesOf(pcm: Pcm16, sampleRate: number, frameMs = 20): Pcm16[] {
+  const size = samplesFor(frameMs, sampleRate);
+  const out: Pcm16[] = [];
+  for (let at = 0; at < pcm.length; at += size) out.push(pcm.subarray(at, Math.min(pcm.length, at + size)));
   return out;
 }

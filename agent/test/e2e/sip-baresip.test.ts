@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { concatPcm } from '../../src/audio/pcm.js';
-import { encodeWav } from '../../src/audio/wav.js';
-import { makeSpeech, readWav } from '../../src/testing/speech-fixtures.js';
+import { encodeWav, parseWav } from '../../src/audio/wav.js';
+import { makeSpeech } from '../../src/testing/speech-fixtures.js';
 import { e2eProfiles, llmMessages, rmsOf, startE2e, until, type E2e } from '../../src/testing/e2e-harness.js';
 
 const SIP_PORT = 17080;
@@ -109,15 +109,16 @@ describe('baresip (a real SIP user agent) calls the agent', () => {
     // The caller heard the agent: baresip's decoded-audio dump holds greeting + reply, not silence.
     const dec = readdirSync(join(dir, 'snd')).find((f) => f.endsWith('-dec.wav'));
     expect(dec, run.out).toBeDefined();
-    const heard = readWav(readFileSync(join(dir, 'snd', dec!)));
+    const heard = parseWav(readFileSync(join(dir, 'snd', dec!)));
     expect(heard.sampleRate).toBe(8000);
     const frames: Int16Array[] = [];
-    for (let i = 0; i + 160 <= heard.pcm.length; i += 160) frames.push(heard.pcm.subarray(i, i + 160));
+    for (let i = 0; i + 160 <= heard.samples.length; i += 160)
+      frames.push(heard.samples.subarray(i, i + 160));
     const loudMs = frames.filter((f) => rmsOf(f) > 300).length * 20;
     const sentMs = h.fakes.cartesia.contexts.reduce((n, c) => n + (c.samplesSent / 8000) * 1000, 0);
     expect(h.fakes.cartesia.contexts.map((c) => c.texts.join('').trim())).toEqual([GREETING, REPLY]);
     expect(loudMs).toBeGreaterThan(sentMs * 0.7);
-    expect(rmsOf(heard.pcm)).toBeGreaterThan(200);
+    expect(rmsOf(heard.samples)).toBeGreaterThan(200);
 
     // baresip quit and hung up: the record is finished as a caller hangup.
     await until(() => !!h!.storedCalls()[0]?.end_reason, 10_000, 'call record ended');

@@ -1,12 +1,9 @@
 /**
- * TEST-ONLY: sipp scenarios for the end-to-end SIP tests, written to a temp dir, and a bounded sipp
- * runner (killed on timeout) that keeps the message trace. Scenario parts: an INVITE dialogue whose
+ * TEST-ONLY: sipp scenarios for the end-to-end SIP tests, run by the shared bounded sipp process
+ * (src/testing/sipp.ts), which keeps the message trace. Scenario parts: an INVITE dialogue whose
  * SDP points at a chosen RTP port, then one ending (caller BYE, wait for the agent's BYE, REFER, CANCEL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { killRunningSipp, runSipp } from '../../src/testing/sipp.js';
 
 const HDRS = `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
       From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
@@ -227,42 +224,20 @@ export interface SippRunOptions {
   timeoutMs: number;
 }
 
-const running = new Set<ChildProcess>();
-
-/** Kill every sipp this module started that is still running (afterEach, when a test failed early). */
-export function killRunningSipp(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-}
+export { killRunningSipp };
 
 /** Run one sipp call; the process is killed if it outlives `timeoutMs` + 5 s. */
-export function runSippCall(o: SippRunOptions): Promise<SippResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-e2e-'));
-  const file = join(dir, 'scenario.xml');
-  writeFileSync(file, buildScenario(o.spec));
-  const msgFile = join(dir, 'messages.log');
-  const errFile = join(dir, 'errors.log');
-  const args = [
-    o.target,
-    ...['-sf', file, '-t', o.transport === 'udp' ? 'u1' : 't1', '-i', '127.0.0.1', '-p', String(o.localPort)],
-    ...['-m', '1', '-l', '1', '-s', o.service ?? '7000', '-mp', String(o.mediaPort), '-mi', '127.0.0.1'],
-    ...['-timeout', `${Math.ceil(o.timeoutMs / 1000)}s`, '-timeout_error', '-nostdin'],
-    ...['-trace_msg', '-message_file', msgFile, '-trace_err', '-error_file', errFile],
-  ];
-  return new Promise((resolve) => {
-    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs + 5000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      running.delete(child);
-      const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
-      const result = { code, stdout: stdout.slice(-4000), messages: read(msgFile), errors: read(errFile) };
-      rmSync(dir, { recursive: true, force: true });
-      resolve(result);
-    });
+export async function runSippCall(o: SippRunOptions): Promise<SippResult> {
+  const run = await runSipp({
+    scenario: { xml: buildScenario(o.spec) },
+    target: o.target,
+    transport: o.transport,
+    localPort: o.localPort,
+    service: o.service,
+    limit: 1,
+    mediaPort: o.mediaPort,
+    mediaIp: '127.0.0.1',
+    timeoutMs: o.timeoutMs,
   });
+  return { code: run.code, stdout: run.output.slice(-4000), messages: run.messages, errors: run.errors };
 }

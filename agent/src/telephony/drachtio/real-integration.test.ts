@@ -14,7 +14,7 @@ import { DrachtioConnection } from './drachtio-connection.js';
 import { createRealMrf, createRealSrf } from './real-adapters.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
 import { testConfig } from './testing/config.js';
-import { startKamailioPbx, type KamailioPbx } from './testing/kamailio-pbx.js';
+import { startKamailio, type Kamailio } from '../../testing/kamailio.js';
 import { startJssipPhone } from './testing/jssip-phone.js';
 import { inviteRejectedScenario, registerScenario, runSipp } from './testing/sipp.js';
 
@@ -105,11 +105,16 @@ describe.skipIf(!haveDrachtio)('real drachtio-server', () => {
 });
 
 describe.skipIf(!haveDrachtio)('real drachtio-server: registrations and call routing (no FreeSWITCH)', () => {
-  let pbx: KamailioPbx;
+  let pbx: Kamailio;
   let tel: DrachtioTelephony;
 
   beforeAll(async () => {
-    pbx = await startKamailioPbx({ port: PBX_PORT, user: '7001', password: 'ext-pass', maxExpiresS: 30 });
+    pbx = await startKamailio({
+      port: PBX_PORT,
+      user: '7001',
+      password: 'ext-pass',
+      expires: { minS: 10, maxS: 30 },
+    });
     const srf = createRealSrf();
     tel = await startDrachtioTelephony({
       config: testConfig(drachtioEnv(NO_FREESWITCH), {
@@ -135,7 +140,9 @@ describe.skipIf(!haveDrachtio)('real drachtio-server: registrations and call rou
     expect(tel.readiness().registrations[0]).toMatchObject({ lastStatus: 200, expiresS: 30 });
     await waitFor(() => /PBX saved 7001/.test(pbx.log()), 2000);
     expect(pbx.log()).toMatch(/PBX challenge for 7001 \(auth: <null>\)/);
-    expect(pbx.log()).toMatch(/PBX saved 7001 contact=<sip:7001@127\.0\.0\.1:15260;transport=udp>/);
+    expect(pbx.log()).toMatch(
+      /PBX saved 7001 expires=\S+ contact=<sip:7001@127\.0\.0\.1:15260;transport=udp>/,
+    );
   });
 
   it('a call from the PBX to our extension reaches the agent path (503: no media server)', async () => {

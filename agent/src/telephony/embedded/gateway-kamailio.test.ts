@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type Harness } from './testing/gateway-harness.js';
-import { startKamailio, type Kamailio } from './testing/kamailio.js';
+import { startKamailio, type Kamailio } from '../../testing/kamailio.js';
 import { runSipp, waitFor } from './testing/sipp-runner.js';
 
 let kam: Kamailio | undefined;
@@ -36,9 +36,7 @@ describe('registration to Kamailio as a PBX extension', () => {
     });
     await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 8000);
     // Kamailio's log lines arrive on its stderr a moment after its replies.
-    await waitFor(() =>
-      /REGISTER challenge for 7000[\s\S]*REGISTER saved for 7000 expires=120/.test(kam!.log()),
-    );
+    await waitFor(() => /PBX challenge for 7000[\s\S]*PBX saved 7000 expires=120 /.test(kam!.log()));
 
     const run = await runSipp({
       scenario: 'uac-call.xml',
@@ -49,11 +47,11 @@ describe('registration to Kamailio as a PBX extension', () => {
     expect(run.code, run.stdout + run.errors + kam.log().slice(-3000)).toBe(0);
     expect(gw.media).toHaveLength(1);
     expect(gw.media[0]!.started).toMatchObject({ to: '7000', profile: 'receptionist' });
-    expect(kam.log()).toMatch(/routing INVITE for 7000 to sip:7000@127\.0\.0\.1:15088;sbreg=r0/);
+    expect(kam.log()).toMatch(/PBX routing INVITE for 7000 to sip:7000@127\.0\.0\.1:15088;sbreg=r0/);
 
     await gw.gateway.stop();
     expect(gw.gateway.registrationStates()[0]?.state).toBe('unregistered');
-    await waitFor(() => /REGISTER saved for 7000 expires=0/.test(kam!.log()));
+    await waitFor(() => /PBX saved 7000 expires=0 /.test(kam!.log()));
     const after = await runSipp({
       scenario: 'uac-reject-404.xml',
       target: '127.0.0.1:15100',

@@ -1,14 +1,12 @@
 /**
- * TEST-ONLY: a real sipp process with a scenario written into a temp dir, bounded in time (killed on
- * timeout), its message trace kept so tests can assert on what crossed the wire.
+ * TEST-ONLY: sipp scenarios for the drachtio tests, and a runner with their defaults (UDP, 10 s) over the
+ * shared bounded sipp process (agent/src/testing/sipp.ts): XML written to a temp dir, message trace kept.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runSipp as runSippProcess } from '../../../testing/sipp.js';
 
 export interface SippRun {
   code: number | null;
+  /** stdout and stderr, interleaved. */
   stdout: string;
   /** sipp's -trace_msg log: every message sent and received. */
   messages: string;
@@ -26,51 +24,17 @@ export interface SippOptions {
   auth?: { username: string; password: string };
 }
 
-export function runSipp(o: SippOptions): Promise<SippRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'drachtio-sipp-'));
-  const scenario = join(dir, 'scenario.xml');
-  const msgFile = join(dir, 'messages.log');
-  const errFile = join(dir, 'errors.log');
-  writeFileSync(scenario, o.scenarioXml);
-  const timeoutMs = o.timeoutMs ?? 10_000;
-  const args = [
-    o.target,
-    '-sf',
-    scenario,
-    '-t',
-    o.transport === 'tcp' ? 't1' : 'u1',
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(o.localPort),
-    '-m',
-    '1',
-    '-s',
-    o.service ?? '7000',
-    '-timeout',
-    `${Math.ceil(timeoutMs / 1000)}s`,
-    '-timeout_error',
-    '-trace_msg',
-    '-message_file',
-    msgFile,
-    '-trace_err',
-    '-error_file',
-    errFile,
-    '-nostdin',
-    ...(o.auth ? ['-au', o.auth.username, '-ap', o.auth.password] : []),
-  ];
-  return new Promise((resolve) => {
-    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      const read = (f: string): string => (existsSync(f) ? readFileSync(f, 'utf8') : '');
-      resolve({ code, stdout, messages: read(msgFile), errors: read(errFile) });
-    });
+export async function runSipp(o: SippOptions): Promise<SippRun> {
+  const run = await runSippProcess({
+    scenario: { xml: o.scenarioXml },
+    target: o.target,
+    transport: o.transport ?? 'udp',
+    localPort: o.localPort,
+    service: o.service,
+    auth: o.auth,
+    timeoutMs: o.timeoutMs ?? 10_000,
   });
+  return { code: run.code, stdout: run.output, messages: run.messages, errors: run.errors };
 }
 
 const SDP = `v=0

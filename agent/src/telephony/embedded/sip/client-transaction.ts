@@ -5,6 +5,7 @@
  */
 import type { Clock, TimerHandle } from '../../../audio/clock.js';
 import type { SipRequest, SipResponse } from './message.js';
+import { RetransmitTimer, timeoutResponse } from './retransmit-timer.js';
 import { nextInterval, type SipTimers } from './timers.js';
 
 export type ClientTransactionState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -21,22 +22,24 @@ export interface ClientTransactionOptions {
 
 export class NonInviteClientTransaction {
   state: ClientTransactionState = 'trying';
-  private interval: number;
-  private timerE: TimerHandle | undefined;
-  private timerF: TimerHandle | undefined;
+  /** Timers E (retransmit) and F (give up). */
+  private readonly timerEF: RetransmitTimer;
   private timerK: TimerHandle | undefined;
 
   constructor(
     readonly request: SipRequest,
     private readonly o: ClientTransactionOptions,
   ) {
-    this.interval = o.timers.t1;
+    this.timerEF = new RetransmitTimer(
+      o,
+      (interval) => this.retransmit(interval),
+      () => this.timeout(),
+    );
   }
 
   start(): void {
     this.o.send(this.request);
-    if (!this.o.reliable) this.scheduleE();
-    this.timerF = this.o.clock.setTimeout(() => this.timeout(), 64 * this.o.timers.t1);
+    this.timerEF.start();
   }
 
   receive(res: SipResponse): void {
@@ -47,7 +50,7 @@ export class NonInviteClientTransaction {
       return;
     }
     this.state = 'completed';
-    this.clear();
+    this.timerEF.stop();
     this.o.onResponse(res, false);
     const k = this.o.reliable ? 0 : this.o.timers.t4;
     this.timerK = this.o.clock.setTimeout(() => this.terminate(), k);
@@ -56,38 +59,21 @@ export class NonInviteClientTransaction {
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clear();
+    this.timerEF.stop();
     if (this.timerK) this.o.clock.clearTimeout(this.timerK);
     this.o.onTerminated();
   }
 
-  private scheduleE(): void {
-    this.timerE = this.o.clock.setTimeout(() => {
-      if (this.state !== 'trying' && this.state !== 'proceeding') return;
-      this.o.send(this.request);
-      this.interval =
-        this.state === 'proceeding' ? this.o.timers.t2 : nextInterval(this.interval, this.o.timers);
-      this.scheduleE();
-    }, this.interval);
+  /** Timer E: doubles from T1 to T2 while trying, T2 once a provisional came. */
+  private retransmit(interval: number): number | undefined {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return undefined;
+    this.o.send(this.request);
+    return this.state === 'proceeding' ? this.o.timers.t2 : nextInterval(interval, this.o.timers);
   }
 
   private timeout(): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    const res: SipResponse = {
-      kind: 'response',
-      status: 408,
-      reason: 'Request Timeout',
-      headers: this.request.headers.clone(),
-      body: '',
-    };
     this.terminate();
-    this.o.onResponse(res, true);
-  }
-
-  private clear(): void {
-    if (this.timerE) this.o.clock.clearTimeout(this.timerE);
-    if (this.timerF) this.o.clock.clearTimeout(this.timerF);
-    this.timerE = undefined;
-    this.timerF = undefined;
+    this.o.onResponse(timeoutResponse(this.request), true);
   }
 }

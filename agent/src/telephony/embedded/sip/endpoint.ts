@@ -7,7 +7,7 @@ import type { Clock } from '../../../audio/clock.js';
 import type { Logger } from '../../../log.js';
 import { parseMessage } from './codec.js';
 import { serializeMessage } from './codec.js';
-import { NonInviteClientTransaction } from './client-transaction.js';
+import { NonInviteClientTransaction, type ClientTransactionOptions } from './client-transaction.js';
 import { newBranch } from './ids.js';
 import { cancelFor, InviteClientTransaction } from './invite-client-transaction.js';
 import { buildResponse, parseCSeq, topVia, type SipRequest, type SipResponse } from './message.js';
@@ -86,17 +86,7 @@ export class SipEndpoint {
   ): InviteClientTransaction {
     const branch = this.stampOurVia(req, dest);
     const key = `${branch}|INVITE`;
-    const tx = new InviteClientTransaction(req, {
-      clock: this.o.clock,
-      timers: this.o.timers,
-      reliable: isReliable(dest.transport),
-      send: (r) => this.o.transport.send(serializeMessage(r), dest),
-      onResponse,
-      onTerminated: () => this.client.delete(key),
-    });
-    this.client.set(key, tx);
-    tx.start();
-    return tx;
+    return this.startClient(key, new InviteClientTransaction(req, this.clientOptions(key, dest, onResponse)));
   }
 
   /** CANCEL a pending INVITE we sent: same branch as the INVITE, its own non-INVITE transaction. */
@@ -134,14 +124,29 @@ export class SipEndpoint {
     const branch = topVia(req)?.params.branch ?? '';
     const method = parseCSeq(req.headers.get('cseq'))?.method ?? req.method;
     const key = `${branch}|${method}`;
-    const tx = new NonInviteClientTransaction(req, {
+    return this.startClient(
+      key,
+      new NonInviteClientTransaction(req, this.clientOptions(key, dest, onResponse)),
+    );
+  }
+
+  /** Options shared by both client transaction kinds: send to dest, forget the key when done. */
+  private clientOptions(
+    key: string,
+    dest: SipPeer,
+    onResponse: (res: SipResponse, timedOut: boolean) => void,
+  ): ClientTransactionOptions {
+    return {
       clock: this.o.clock,
       timers: this.o.timers,
       reliable: isReliable(dest.transport),
       send: (r) => this.o.transport.send(serializeMessage(r), dest),
       onResponse,
       onTerminated: () => this.client.delete(key),
-    });
+    };
+  }
+
+  private startClient<T extends NonInviteClientTransaction | InviteClientTransaction>(key: string, tx: T): T {
     this.client.set(key, tx);
     tx.start();
     return tx;

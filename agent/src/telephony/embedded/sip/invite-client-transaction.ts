@@ -3,28 +3,21 @@
  * over UDP, timer B gives up (408) while nothing came back, a non-2xx final is ACKed here (same
  * branch), 2xx responses (retransmissions too) go to the TU, which ACKs them in the dialog.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { TimerHandle } from '../../../audio/clock.js';
+import type { ClientTransactionOptions } from './client-transaction.js';
 import { SipHeaders } from './headers.js';
 import { parseCSeq, type SipRequest, type SipResponse } from './message.js';
-import { nextInterval, type SipTimers } from './timers.js';
+import { RetransmitTimer, timeoutResponse } from './retransmit-timer.js';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
-export interface InviteClientTransactionOptions {
-  clock: Clock;
-  timers: SipTimers;
-  reliable: boolean;
-  send(req: SipRequest): void;
-  /** Every response; a timeout arrives as a synthetic 408 with timedOut. */
-  onResponse(res: SipResponse, timedOut: boolean): void;
-  onTerminated(): void;
-}
+/** Same shape as the non-INVITE one: a timeout arrives as a synthetic 408 with timedOut. */
+export type InviteClientTransactionOptions = ClientTransactionOptions;
 
 export class InviteClientTransaction {
   state: InviteClientState = 'calling';
-  private interval: number;
-  private timerA: TimerHandle | undefined;
-  private timerB: TimerHandle | undefined;
+  /** Timers A (retransmit) and B (give up). */
+  private readonly timerAB: RetransmitTimer;
   private timerEnd: TimerHandle | undefined;
   private ackFor: SipRequest | undefined;
 
@@ -32,13 +25,16 @@ export class InviteClientTransaction {
     readonly request: SipRequest,
     private readonly o: InviteClientTransactionOptions,
   ) {
-    this.interval = o.timers.t1;
+    this.timerAB = new RetransmitTimer(
+      o,
+      (interval) => this.retransmit(interval),
+      () => this.timeout(),
+    );
   }
 
   start(): void {
     this.o.send(this.request);
-    if (!this.o.reliable) this.scheduleA();
-    this.timerB = this.o.clock.setTimeout(() => this.timeout(), 64 * this.o.timers.t1);
+    this.timerAB.start();
   }
 
   receive(res: SipResponse): void {
@@ -46,7 +42,7 @@ export class InviteClientTransaction {
     if (res.status < 200) {
       if (this.state !== 'calling' && this.state !== 'proceeding') return;
       this.state = 'proceeding';
-      this.clearAB();
+      this.timerAB.stop();
       this.o.onResponse(res, false);
       return;
     }
@@ -54,7 +50,7 @@ export class InviteClientTransaction {
       if (this.state === 'completed') return;
       const first = this.state !== 'accepted';
       this.state = 'accepted';
-      this.clearAB();
+      this.timerAB.stop();
       if (first) this.timerEnd = this.o.clock.setTimeout(() => this.terminate(), 64 * this.o.timers.t1);
       this.o.onResponse(res, false); // retransmitted 2xx too: the TU re-sends its ACK
       return;
@@ -65,7 +61,7 @@ export class InviteClientTransaction {
     }
     if (this.state === 'accepted') return;
     this.state = 'completed';
-    this.clearAB();
+    this.timerAB.stop();
     this.ackFor = ackForFinal(this.request, res);
     this.o.send(this.ackFor);
     this.o.onResponse(res, false);
@@ -76,65 +72,45 @@ export class InviteClientTransaction {
   terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    this.clearAB();
+    this.timerAB.stop();
     if (this.timerEnd) this.o.clock.clearTimeout(this.timerEnd);
     this.o.onTerminated();
   }
 
-  private scheduleA(): void {
-    this.timerA = this.o.clock.setTimeout(() => {
-      if (this.state !== 'calling') return;
-      this.o.send(this.request);
-      this.interval = nextInterval(this.interval, { ...this.o.timers, t2: Number.MAX_SAFE_INTEGER });
-      this.scheduleA();
-    }, this.interval);
+  /** Timer A: doubles from T1 with no T2 cap, while no response came. */
+  private retransmit(interval: number): number | undefined {
+    if (this.state !== 'calling') return undefined;
+    this.o.send(this.request);
+    return interval * 2;
   }
 
   private timeout(): void {
     if (this.state !== 'calling') return;
-    const res: SipResponse = {
-      kind: 'response',
-      status: 408,
-      reason: 'Request Timeout',
-      headers: this.request.headers.clone(),
-      body: '',
-    };
     this.terminate();
-    this.o.onResponse(res, true);
-  }
-
-  private clearAB(): void {
-    if (this.timerA) this.o.clock.clearTimeout(this.timerA);
-    if (this.timerB) this.o.clock.clearTimeout(this.timerB);
-    this.timerA = undefined;
-    this.timerB = undefined;
+    this.o.onResponse(timeoutResponse(this.request), true);
   }
 }
 
 /** ACK for a non-2xx final (RFC 3261 §17.1.1.3): same Request-URI, top Via, From, Call-ID, Route; To from the response. */
 export function ackForFinal(invite: SipRequest, res: SipResponse): SipRequest {
-  const h = new SipHeaders();
-  const via = invite.headers.getAll('via')[0];
-  if (via) h.append('Via', via);
-  for (const r of invite.headers.getAll('route')) h.append('Route', r);
-  h.append('Max-Forwards', '70');
-  h.append('From', invite.headers.get('from') ?? '');
-  h.append('To', res.headers.get('to') ?? '');
-  h.append('Call-ID', invite.headers.get('call-id') ?? '');
-  h.append('CSeq', `${parseCSeq(invite.headers.get('cseq'))?.seq ?? 1} ACK`);
-  return { kind: 'request', method: 'ACK', uri: invite.uri, headers: h, body: '' };
+  return sameBranchRequest(invite, 'ACK', res.headers.get('to') ?? '');
 }
 
 /** CANCEL for a pending INVITE (RFC 3261 §9.1): same Request-URI, top Via (branch), From, To, Call-ID, Route. */
 export function cancelFor(invite: SipRequest): SipRequest {
+  return sameBranchRequest(invite, 'CANCEL', invite.headers.get('to') ?? '');
+}
+
+/** A request in the INVITE's transaction (its top Via, so its branch), with the INVITE's CSeq number. */
+function sameBranchRequest(invite: SipRequest, method: 'ACK' | 'CANCEL', to: string): SipRequest {
   const h = new SipHeaders();
   const via = invite.headers.getAll('via')[0];
   if (via) h.append('Via', via);
   for (const r of invite.headers.getAll('route')) h.append('Route', r);
   h.append('Max-Forwards', '70');
   h.append('From', invite.headers.get('from') ?? '');
-  h.append('To', invite.headers.get('to') ?? '');
+  h.append('To', to);
   h.append('Call-ID', invite.headers.get('call-id') ?? '');
-  h.append('CSeq', `${parseCSeq(invite.headers.get('cseq'))?.seq ?? 1} CANCEL`);
-  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers: h, body: '' };
+  h.append('CSeq', `${parseCSeq(invite.headers.get('cseq'))?.seq ?? 1} ${method}`);
+  return { kind: 'request', method, uri: invite.uri, headers: h, body: '' };
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../audio/clock.js';
 import { NonInviteClientTransaction } from './client-transaction.js';
+import { InviteClientTransaction } from './invite-client-transaction.js';
 import { SipHeaders } from './headers.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { InviteServerTransaction, NonInviteServerTransaction } from './server-transaction.js';
@@ -162,5 +163,60 @@ describe('non-INVITE client transaction', () => {
     clock.advance(40_000);
     expect(got).toEqual([200]);
     expect(sends).toBe(1);
+  });
+});
+
+describe('INVITE client transaction', () => {
+  const invite = (): SipRequest => ({
+    kind: 'request',
+    method: 'INVITE',
+    uri: 'sip:x',
+    headers: new SipHeaders([
+      ['Via', 'SIP/2.0/UDP h;branch=z9hG4bKa'],
+      ['CSeq', '3 INVITE'],
+    ]),
+    body: '',
+  });
+  function setup() {
+    const clock = new ManualClock();
+    const sends: Array<{ at: number; method: string }> = [];
+    const got: Array<[number, boolean]> = [];
+    let ended = -1;
+    const tx = new InviteClientTransaction(invite(), {
+      clock,
+      timers: DEFAULT_TIMERS,
+      reliable: false,
+      send: (r) => sends.push({ at: clock.now(), method: r.method }),
+      onResponse: (r, t) => got.push([r.status, t]),
+      onTerminated: () => (ended = clock.now()),
+    });
+    return { clock, sends, got, tx, ended: () => ended };
+  }
+  it('timer A doubles from T1 with no T2 cap; timer B gives a synthetic 408 at 64·T1', () => {
+    const { clock, sends, got, tx, ended } = setup();
+    tx.start();
+    clock.advance(40_000);
+    expect(sends.map((s) => s.at)).toEqual([0, 500, 1500, 3500, 7500, 15500, 31500]);
+    expect(got).toEqual([[408, true]]);
+    expect(ended()).toBe(32_000);
+  });
+  it('a provisional stops timer A and B; a non-2xx final is ACKed and timer D (32 s) ends it', () => {
+    const { clock, sends, got, tx, ended } = setup();
+    tx.start();
+    clock.advance(600);
+    tx.receive(res(180));
+    clock.advance(60_000);
+    expect(sends.map((s) => s.at)).toEqual([0, 500]);
+    tx.receive(res(486));
+    tx.receive(res(486));
+    expect(sends.slice(2).map((s) => s.method)).toEqual(['ACK', 'ACK']);
+    expect(got).toEqual([
+      [180, false],
+      [486, false],
+    ]);
+    clock.advance(31_999);
+    expect(tx.state).toBe('completed');
+    clock.advance(1);
+    expect(ended()).toBe(92_600);
   });
 });

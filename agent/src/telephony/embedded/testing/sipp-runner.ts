@@ -1,95 +1,34 @@
 /**
- * TEST-ONLY: runs a real sipp process against the gateway, bounded in time (killed on timeout),
- * with the message trace kept so tests can assert on what crossed the wire.
+ * TEST-ONLY: runs a real sipp scenario from test/sipp against the gateway, with the gateway tests'
+ * defaults (20 s, 10 calls/s, an RTP port per local SIP port), over the shared bounded sipp process.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import {
+  runSipp as runSippProcess,
+  type SippOptions as ProcessOptions,
+  type SippRun,
+} from '../../../testing/sipp.js';
+
+export type { SippRun };
 
 export const SIPP_DIR = resolve(import.meta.dirname, '../../../../test/sipp');
 
-export interface SippRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** sipp's -trace_msg log: every message sent and received. */
-  messages: string;
-  errors: string;
-}
-
-export interface SippOptions {
+/** The shared options, but the scenario is a file name under test/sipp and the timeout defaults to 20 s. */
+export type SippOptions = Omit<ProcessOptions, 'scenario' | 'timeoutMs' | 'limit' | 'mediaIp' | 'auth'> & {
   scenario: string;
-  target: string;
-  transport: 'udp' | 'tcp';
-  localPort: number;
-  localIp?: string;
-  service?: string;
-  calls?: number;
-  rate?: number;
   timeoutMs?: number;
-  mediaPort?: number;
-  extra?: string[];
-  /** -key name value pairs, available as [name] in the scenario. */
-  keys?: Record<string, string>;
-  /** Called with the child once started (to coordinate with the test). */
-  onStdout?(chunk: string): void;
-}
+};
 
 export function runSipp(o: SippOptions): Promise<SippRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
-  const msgFile = join(dir, 'messages.log');
-  const errFile = join(dir, 'errors.log');
-  const timeoutMs = o.timeoutMs ?? 20_000;
-  const args = [
-    o.target,
-    '-sf',
-    join(SIPP_DIR, o.scenario),
-    '-t',
-    o.transport === 'udp' ? 'u1' : 't1',
-    '-i',
-    o.localIp ?? '127.0.0.1',
-    '-p',
-    String(o.localPort),
-    '-m',
-    String(o.calls ?? 1),
-    '-r',
-    String(o.rate ?? 10),
-    '-l',
-    String(o.calls ?? 1),
-    '-s',
-    o.service ?? '7000',
+  return runSippProcess({
+    ...o,
+    scenario: { file: resolve(SIPP_DIR, o.scenario) },
+    calls: o.calls ?? 1,
+    limit: o.calls ?? 1,
+    rate: o.rate ?? 10,
     // Media port per local SIP port, so parallel test files never collide (RTP range 21000–21499).
-    '-mp',
-    String(o.mediaPort ?? 21000 + (o.localPort - 15060) * 10),
-    '-timeout',
-    `${Math.ceil(timeoutMs / 1000)}s`,
-    '-timeout_error',
-    '-trace_msg',
-    '-message_file',
-    msgFile,
-    '-trace_err',
-    '-error_file',
-    errFile,
-    '-nostdin',
-    ...Object.entries(o.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
-    ...(o.extra ?? []),
-  ];
-  return new Promise((resolvePromise) => {
-    const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      o.onStdout?.(c.toString());
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      const read = (f: string): string => (existsSync(f) ? readFileSync(f, 'utf8') : '');
-      resolvePromise({ code, stdout, stderr, messages: read(msgFile), errors: read(errFile) });
-    });
+    mediaPort: o.mediaPort ?? 21000 + (o.localPort - 15060) * 10,
+    timeoutMs: o.timeoutMs ?? 20_000,
   });
 }
 

@@ -9,11 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../audio/clock.js';
 import { rms } from '../../../audio/pcm.js';
+import { launchChromiumContext } from '../../../testing/chromium.js';
 import { FrameTicker } from '../media/frame-ticker.js';
 import { IN_NETNS, runFileInNetns } from './testing/netns.js';
 import { ForkRecorder, tone } from './testing/fork-recorder.js';
@@ -101,26 +102,7 @@ describe.runIf(IN_NETNS)('WebRTC media with Chromium (inside the namespace)', ()
     server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE));
     await new Promise<void>((r) => server.listen(16010, '127.0.0.1', r));
     origin = 'http://127.0.0.1:16010';
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}`,
-        '--allow-loopback-in-peer-connection',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-        '--autoplay-policy=no-user-gesture-required',
-        '--mute-audio',
-      ],
-    });
+    context = await launchChromiumContext(join(dir, 'profile'), wav);
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(origin);
   }, 60_000);

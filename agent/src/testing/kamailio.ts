@@ -1,9 +1,12 @@
 /**
- * TEST-ONLY: a real Kamailio standing in for a PBX on 127.0.0.1: a registrar (usrloc in memory) with MD5
- * digest auth (qop=auth) against one fixed extension and password, granting at most `maxExpiresS`, and a
- * proxy that relays INVITEs for registered extensions to their Contact (logging the final failure status it
- * got back; like any RFC 3261 proxy it turns a downstream 503 into 500 towards the caller). Config written into a temp dir,
- * run in the foreground (-DD -E), logs captured; stop() kills it.
+ * TEST-ONLY: a real Kamailio standing in for a PBX on 127.0.0.1 (UDP and TCP on one port): a registrar
+ * (usrloc in memory) with digest auth against one fixed extension and password, and a record-routing proxy
+ * that relays calls for registered extensions to their Contact, logging the final failure status it got
+ * back (like any RFC 3261 proxy it turns a downstream 503 into 500 towards the caller). Config written into
+ * a temp dir, run in the foreground (-DD -E), logs captured; stop() kills it.
+ *
+ * Log lines tests can match: `PBX challenge for <user> (auth: …)`, `PBX saved <user> expires=<Expires>
+ * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`.
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -11,44 +14,48 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface KamailioPbxOptions {
+export interface KamailioOptions {
   port: number;
   user: string;
   password: string;
-  maxExpiresS: number;
+  /** Digest algorithm of the challenge; Kamailio's default is MD5. */
+  algorithm?: 'MD5' | 'SHA-256';
+  /** Registrar min/max expiry granted, seconds; Kamailio's defaults (60/3600) when absent. */
+  expires?: { minS: number; maxS: number };
 }
 
-export interface KamailioPbx {
+export interface Kamailio {
   log(): string;
   stop(): Promise<void>;
 }
 
-function config(o: KamailioPbxOptions): string {
+function modparams(o: KamailioOptions): string {
+  const lines = ['modparam("usrloc", "db_mode", 0)'];
+  if (o.expires) {
+    lines.push(`modparam("registrar", "max_expires", ${o.expires.maxS})`);
+    lines.push(`modparam("registrar", "min_expires", ${o.expires.minS})`);
+  }
+  if (o.algorithm) lines.push(`modparam("auth", "algorithm", "${o.algorithm}")`);
+  return lines.join('\n');
+}
+
+function config(o: KamailioOptions): string {
+  const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog']
+    .concat(['usrloc', 'registrar', 'auth'])
+    .map((m) => `loadmodule "${m}.so"`)
+    .join('\n');
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
 fork=yes
 children=1
+tcp_children=1
 listen=udp:127.0.0.1:${o.port}
+listen=tcp:127.0.0.1:${o.port}
 auto_aliases=no
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "kex.so"
-loadmodule "tm.so"
-loadmodule "tmx.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "xlog.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-modparam("usrloc", "db_mode", 0)
-modparam("registrar", "max_expires", ${o.maxExpiresS})
-modparam("registrar", "min_expires", 10)
-modparam("auth", "qop", "auth")
+${modules}
+${modparams(o)}
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("REGISTER")) {
@@ -60,7 +67,7 @@ request_route {
       exit;
     }
     if (!save("location")) { sl_reply_error(); exit; }
-    xlog("L_INFO", "PBX saved $tU contact=$ct ua=$ua callid=$ci cseq=$cs\\n");
+    xlog("L_INFO", "PBX saved $tU expires=$hdr(Expires) contact=$ct ua=$ua callid=$ci cseq=$cs\\n");
     exit;
   }
   if (has_totag()) {
@@ -82,8 +89,8 @@ failure_route[FAILED] {
 `;
 }
 
-export async function startKamailioPbx(o: KamailioPbxOptions, readyTimeoutMs = 8000): Promise<KamailioPbx> {
-  const dir = mkdtempSync(join(tmpdir(), 'drachtio-kamailio-'));
+export async function startKamailio(o: KamailioOptions, readyTimeoutMs = 8000): Promise<Kamailio> {
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, config(o));
   const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '32', '-M', '8', '-Y', dir], {
