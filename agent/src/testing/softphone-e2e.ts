@@ -1,15 +1,12 @@
 /**
  * TEST-ONLY harness for the softphone end-to-end tests (agent/test/e2e-softphone): the whole agent
  * (startAgent via the e2e harness, embedded gateway with SIP over ws://, a registrar with softphone
- * users) and Debian's Chromium loading the real web softphone from the agent's /phone, all inside a
- * network namespace that has only `lo`.
- *
- * From the host, a test file calls `runFileInLoopbackNetns(itself)`: a fresh namespace is made, the
- * file runs again there under `ip netns exec` (SB_IN_NETNS=1), and afterwards every process left in the
- * namespace is killed by pid and the namespace is deleted, whatever happened.
+ * users), the web softphone build it serves at /phone, and the fake microphone. The tests run it all
+ * inside a loopback-only network namespace (./loopback-netns.js) together with Chromium.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatPcm } from '../audio/pcm.js';
@@ -18,78 +15,8 @@ import { e2eProfiles, startE2e, type E2e } from './e2e-harness.js';
 import type { FakeProvidersScript } from './fakes/fake-providers.js';
 import { makeSpeech } from './speech-fixtures.js';
 
-export const IN_NETNS = process.env.SB_IN_NETNS === '1';
-
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SOFTPHONE = join(REPO, 'softphone');
-
-export interface NetnsRun {
-  status: number | null;
-  output: string;
-  timedOut: boolean;
-}
-
-function ip(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-
-/** Kill (by pid) whatever still runs inside the namespace, e.g. a Chromium a crashed test left behind. */
-function killNetnsProcesses(name: string): void {
-  const pids = ip('netns', 'pids', name)
-    .stdout.split(/\s+/)
-    .map(Number)
-    .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/**
- * Run `file` with vitest inside a new loopback-only namespace. Bounded by `timeoutMs`: on expiry the
- * child's process group is killed. The namespace's processes are killed and the namespace deleted in
- * every case.
- */
-export async function runFileInLoopbackNetns(file: string, timeoutMs: number): Promise<NetnsRun> {
-  const name = `sbe2e-${process.pid}-${Date.now().toString(36)}`;
-  const add = ip('netns', 'add', name);
-  if (add.status !== 0)
-    return { status: add.status, output: `ip netns add failed: ${add.stderr}`, timedOut: false };
-  try {
-    ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
-    return await new Promise<NetnsRun>((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', name, 'npx', 'vitest', 'run', file], {
-        cwd: REPO,
-        env: { ...process.env, SB_IN_NETNS: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-      let output = '';
-      let timedOut = false;
-      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }, timeoutMs);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, output, timedOut });
-      });
-    });
-  } finally {
-    killNetnsProcesses(name);
-    ip('netns', 'del', name);
-  }
-}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -101,23 +28,52 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** `npm run build -w softphone` when softphone/dist is missing or older than the renderer sources. */
-export async function ensureSoftphoneBuilt(timeoutMs = 120_000): Promise<'built' | 'fresh'> {
+function softphoneDistFresh(): boolean {
   const index = join(SOFTPHONE, 'dist', 'index.html');
   const sources = Math.max(
     newestMtime(join(SOFTPHONE, 'src')),
     statSync(join(SOFTPHONE, 'index.html')).mtimeMs,
   );
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return 'fresh';
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      'npm',
-      ['run', 'build', '-w', 'softphone'],
-      { cwd: REPO, timeout: timeoutMs },
-      (err, _o, stderr) => (err ? reject(new Error(`softphone build failed: ${stderr}`)) : resolve()),
-    );
-  });
-  return 'built';
+  return existsSync(index) && statSync(index).mtimeMs >= sources;
+}
+
+/** Exclusive across test processes (two files may want a build at once); a lock older than 5 min is stale. */
+async function withBuildLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const lock = join(tmpdir(), 'switchboard-softphone-build.lock');
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) rmSync(lock, { force: true });
+      else if (Date.now() > end) throw new Error(`softphone build lock ${lock} held too long`);
+      else await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** `npm run build -w softphone` when softphone/dist is missing or older than the renderer sources. */
+export async function ensureSoftphoneBuilt(timeoutMs = 120_000): Promise<'built' | 'fresh'> {
+  if (softphoneDistFresh()) return 'fresh';
+  return withBuildLock(async () => {
+    if (softphoneDistFresh()) return 'fresh';
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        'npm',
+        ['run', 'build', '-w', 'softphone'],
+        { cwd: REPO, timeout: timeoutMs },
+        (err, _o, stderr) => (err ? reject(new Error(`softphone build failed: ${stderr}`)) : resolve()),
+      );
+    });
+    return 'built';
+  }, timeoutMs + 30_000);
 }
 
 /**

@@ -1,42 +1,11 @@
 /**
- * TEST-ONLY: Debian's Chromium (playwright-core) with a fake microphone, and the web softphone page
- * driven through its accessible controls. A probe injected before the page's own scripts records every
+ * TEST-ONLY: the web softphone page in Debian's Chromium (launch it with ./chromium.js), driven
+ * through its accessible controls. A probe injected before the page's own scripts records every
  * RTCPeerConnection the page makes, so tests read getStats() exactly as the page's calls see it, and
  * times the first agent audio after the Call button is clicked.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from './softphone-e2e.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Flags as in the existing Chromium tests: loopback WebRTC, no mDNS, fake devices, autoplay. */
-export function chromiumArgs(microphoneWav: string): string[] {
-  return [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream',
-    `--use-file-for-fake-audio-capture=${microphoneWav}`,
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--mute-audio',
-  ];
-}
-
-export function launchChromium(microphoneWav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: chromiumArgs(microphoneWav),
-    timeout: 60_000,
-  });
-}
 
 /** What one RTCPeerConnection of the page reports (audio only). */
 export interface PageRtpStats {
@@ -159,7 +128,8 @@ export async function openPhone(browser: Browser, phoneUrl: string): Promise<Pho
     marks: async () =>
       (await page.evaluate('window.__sbProbe.marks()')) as { what: string; ms: number | null }[],
     async register(a) {
-      await page.locator('summary', { hasText: 'Add account' }).click();
+      const form = page.locator('details', { has: page.locator('summary', { hasText: 'Add account' }) });
+      if ((await form.getAttribute('open')) === null) await form.locator('summary').click();
       await page.getByLabel('WebSocket URL').fill(a.wsUrl);
       await page.getByLabel('SIP address', { exact: true }).fill(a.sipUri);
       await page.getByLabel('Password', { exact: true }).fill(a.password);

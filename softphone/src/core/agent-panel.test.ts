@@ -6,6 +6,7 @@ import {
   type EventSourceLike,
   type MessageEventLike,
 } from './agent-panel.js';
+import { ManualTimer } from './testing/manual-timer.js';
 
 class FakeEventSource implements EventSourceLike {
   readyState = 0;
@@ -83,5 +84,80 @@ describe('agent panel', () => {
     src!.readyState = 2;
     src!.fire('error');
     expect(panel.current.status).toBe('unavailable');
+  });
+
+  it('retries a 404 while the agent has not seen the call yet (fork connects after the answer), then goes live', async () => {
+    const timer = new ManualTimer();
+    const made: FakeEventSource[] = [];
+    const panel = new AgentPanel(
+      'http://x/api/calls/y/events',
+      (url) => made[made.push(new FakeEventSource(url)) - 1]!,
+      { timer, delaysMs: [250, 500] },
+    );
+    panel.open();
+    made[0]!.readyState = 2;
+    made[0]!.fire('error');
+    expect(panel.current.status).toBe('connecting');
+    await timer.advance(249);
+    expect(made).toHaveLength(1);
+    await timer.advance(1);
+    expect(made).toHaveLength(2);
+    made[1]!.send({ type: 'state', state: 'listening' });
+    expect(panel.current).toMatchObject({ status: 'live', agentState: 'listening' });
+  });
+
+  it('gives up after the last retry delay and reports unavailable; close() cancels a pending retry', async () => {
+    const timer = new ManualTimer();
+    const made: FakeEventSource[] = [];
+    const factory = (url: string) => made[made.push(new FakeEventSource(url)) - 1]!;
+    const panel = new AgentPanel('http://x/e', factory, { timer, delaysMs: [100] });
+    panel.open();
+    made[0]!.readyState = 2;
+    made[0]!.fire('error');
+    await timer.advance(100);
+    made[1]!.readyState = 2;
+    made[1]!.fire('error');
+    expect(panel.current.status).toBe('unavailable');
+    expect(timer.pending()).toBe(0);
+
+    const other = new AgentPanel('http://x/e', factory, { timer, delaysMs: [100] });
+    other.open();
+    made[2]!.readyState = 2;
+    made[2]!.fire('error');
+    other.close();
+    await timer.advance(1000);
+    expect(made).toHaveLength(3);
+  });
+
+  it("finish(): waits for the agent's end for a grace period, else closes and shows the call ended", async () => {
+    const timer = new ManualTimer();
+    const made: FakeEventSource[] = [];
+    const factory = (url: string) => made[made.push(new FakeEventSource(url)) - 1]!;
+    const panel = new AgentPanel('http://x/e', factory, { timer });
+    panel.open();
+    made[0]!.send({ type: 'state', state: 'speaking' });
+    panel.finish(3000);
+    made[0]!.send({ type: 'transcript', role: 'agent', text: 'Goodbye.', final: true });
+    expect(panel.current).toMatchObject({ status: 'live', agentState: 'speaking' });
+    await timer.advance(3000);
+    expect(made[0]!.closed).toBe(true);
+    expect(panel.current).toMatchObject({ status: 'ended', agentState: 'ended' });
+    expect(panel.current.transcript.at(-1)?.text).toBe('Goodbye.');
+
+    const quick = new AgentPanel('http://x/e', factory, { timer });
+    quick.open();
+    quick.finish(3000);
+    made[1]!.send({ type: 'end', reason: 'call_ended' });
+    expect(quick.current.status).toBe('ended');
+    expect(timer.pending()).toBe(0);
+
+    const never = new AgentPanel('http://x/e', factory, { timer, delaysMs: [500] });
+    never.open();
+    made[2]!.readyState = 2;
+    made[2]!.fire('error');
+    never.finish();
+    await timer.advance(5000);
+    expect(made).toHaveLength(3);
+    expect(never.current.status).toBe('unavailable');
   });
 });

@@ -5,6 +5,7 @@
  * `data:` messages and named events (`event: transcript`) are accepted.
  */
 import { Listeners } from './listeners.js';
+import type { PhoneTimer } from './timer.js';
 
 export type AgentState = 'listening' | 'thinking' | 'speaking' | 'ended';
 
@@ -44,6 +45,19 @@ export interface MessageEventLike {
 }
 
 export type EventSourceFactory = (url: string) => EventSourceLike;
+
+/**
+ * The agent knows a call only once its media side has connected the audio fork, which happens after
+ * the answer (embedded gateway: on the ACK; FreeSWITCH: after uuid_audio_fork). A panel opened the
+ * moment the call is answered can therefore get a 404 first: it tries again after these delays before
+ * it reports the far end as not an agent.
+ */
+export interface AgentPanelRetry {
+  timer: PhoneTimer;
+  delaysMs?: readonly number[];
+}
+
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 1000, 2000, 2000];
 
 const MAX_LINES = 500;
 const EVENT_TYPES = ['state', 'transcript', 'turn', 'dtmf', 'tool', 'error', 'end'] as const;
@@ -109,10 +123,14 @@ export class AgentPanel {
   readonly changes = new Listeners<AgentPanelState>();
   private state = emptyPanel();
   private source: EventSourceLike | undefined;
+  private attempt = 0;
+  private retryHandle: unknown;
+  private closed = false;
 
   constructor(
     private readonly url: string,
     private readonly createSource: EventSourceFactory,
+    private readonly retry?: AgentPanelRetry,
   ) {}
 
   get current(): AgentPanelState {
@@ -120,6 +138,7 @@ export class AgentPanel {
   }
 
   open(): void {
+    if (this.closed) return;
     const src = this.createSource(this.url);
     this.source = src;
     src.addEventListener('open', () =>
@@ -129,14 +148,41 @@ export class AgentPanel {
     for (const type of EVENT_TYPES) src.addEventListener(type, (m) => this.onData(m.data, type));
     src.addEventListener('error', () => {
       // EventSource reconnects by itself while readyState is CONNECTING (0); CLOSED (2) is final (404, not an agent).
-      if (src.readyState === 2) {
-        this.set({ ...this.state, status: this.state.status === 'connecting' ? 'unavailable' : 'ended' });
-        this.source = undefined;
+      if (src.readyState !== 2 || this.source !== src) return;
+      this.source = undefined;
+      const delay = this.retry && (this.retry.delaysMs ?? DEFAULT_RETRY_DELAYS_MS)[this.attempt];
+      if (this.state.status === 'connecting' && delay !== undefined && this.retry) {
+        this.attempt++;
+        this.retryHandle = this.retry.timer.setTimeout(() => this.open(), delay);
+        return;
       }
+      this.set({ ...this.state, status: this.state.status === 'connecting' ? 'unavailable' : 'ended' });
     });
   }
 
+  /**
+   * Our side of the call is over: the agent's last events and its `end` still arrive for up to
+   * `graceMs`, then the stream is closed and the panel shows the call as ended (never a stale state).
+   */
+  finish(graceMs = 3000): void {
+    if (this.closed) return;
+    if (this.retryHandle !== undefined) this.retry?.timer.clearTimeout(this.retryHandle);
+    this.retryHandle = undefined;
+    const stop = () => {
+      if (this.closed) return;
+      this.close();
+      if (this.state.status === 'connecting') this.set({ ...this.state, status: 'unavailable' });
+      else if (this.state.status === 'live')
+        this.set({ ...this.state, status: 'ended', agentState: 'ended' });
+    };
+    if (!this.source || !this.retry) return stop();
+    this.retryHandle = this.retry.timer.setTimeout(stop, graceMs);
+  }
+
   close(): void {
+    this.closed = true;
+    if (this.retryHandle !== undefined) this.retry?.timer.clearTimeout(this.retryHandle);
+    this.retryHandle = undefined;
     this.source?.close();
     this.source = undefined;
   }

@@ -164,7 +164,10 @@ export class PhoneCall {
     this.requireEstablished('DTMF');
     if (this.deps.dtmfMode === 'rfc4733') {
       const sdh = this.sdh();
-      if (sdh?.sendDtmf(digits, { duration: 100, interToneGap: 70 })) return;
+      // insertDTMF replaces the tones not yet played, so a quick second key press would drop the
+      // first: queue the new digits behind them instead (sip.js uses the first sender's RTCDTMFSender).
+      const queued = this.peerConnection()?.getSenders()[0]?.dtmf?.toneBuffer ?? '';
+      if (sdh?.sendDtmf(queued + digits, { duration: 100, interToneGap: 70 })) return;
     }
     for (const digit of digits.toUpperCase()) {
       await this.session.info({

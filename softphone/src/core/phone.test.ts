@@ -51,13 +51,15 @@ async function setup(account: Partial<AccountConfig> = {}) {
 
 describe('Phone calls', () => {
   it('dials a normalised number and becomes active on 200', async () => {
-    const { factory, phone, ua } = await setup();
+    const { factory, phone, ua, events } = await setup();
     expect(ua.settings.authUser).toBe('100');
     expect(ua.settings.iceServers).toEqual([]);
     const call = await phone.dial('pbx', '+1 (555) 010-0200');
     const inv = factory.inviters[0]!;
     expect(inv.target).toBe('sip:+15550100200@pbx.example.com');
     expect(call.state).toBe('dialing');
+    // The UI hears about the new line right away, before any SIP response.
+    expect(events.at(-1)).toMatchObject({ type: 'call', call: { id: call.id, state: 'dialing' } });
     inv.answered();
     expect(call.state).toBe('active');
   });
@@ -165,6 +167,16 @@ describe('Phone calls', () => {
     await c1.sendDtmf('12#');
     expect(rfc.factory.inviters[0]!.sessionDescriptionHandler!.dtmf).toEqual(['12#']);
     expect(rfc.factory.inviters[0]!.infos).toEqual([]);
+    // Keys pressed while earlier tones are still queued in the RTCDTMFSender are queued behind them
+    // (insertDTMF replaces its buffer).
+    const sdh = rfc.factory.inviters[0]!.sessionDescriptionHandler!;
+    sdh.peerConnection = {
+      getStats: async () => ({ forEach: () => undefined }),
+      getSenders: () => [{ track: null, replaceTrack: async () => undefined, dtmf: { toneBuffer: '2' } }],
+    };
+    await c1.sendDtmf('#');
+    expect(sdh.dtmf).toEqual(['12#', '2#']);
+    sdh.peerConnection = undefined;
     rfc.factory.inviters[0]!.sessionDescriptionHandler!.supportsDtmf = false;
     await c1.sendDtmf('5');
     expect(rfc.factory.inviters[0]!.infos).toEqual(['Signal=5\r\nDuration=160']);

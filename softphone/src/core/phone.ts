@@ -116,6 +116,8 @@ export class Phone {
     const audio = this.o.audioConstraints?.();
     const inviter = this.o.factory.createInviter(acc.ua, target, audio === undefined ? {} : { audio });
     const call = this.track(new PhoneCall(accountId, 'outgoing', inviter, this.deps(acc.config)));
+    // The new line shows at once ("Calling…"), not at the UI's next refresh.
+    this.events.emit({ type: 'call', call: call.snapshot() });
     call.dial().catch(() => undefined);
     return call;
   }

@@ -56,6 +56,8 @@ export interface PeerConnectionLike {
   getSenders(): {
     track: { kind: string; stop(): void } | null;
     replaceTrack(track: unknown): Promise<void>;
+    /** RTCDTMFSender: tones queued but not yet started. */
+    readonly dtmf?: { readonly toneBuffer: string } | null;
   }[];
 }
 

@@ -144,11 +144,19 @@ export async function startApp(env: AppEnv): Promise<void> {
       const sdh = phone.call(c.id).session.sessionDescriptionHandler as
         { remoteMediaStream?: MediaStream } | undefined;
       if (sdh?.remoteMediaStream) audio.attach(c.id, sdh.remoteMediaStream);
-      if (c.state === 'active' && !panel && phone.account(c.accountId)?.agentApiUrl) openPanel(c.id);
+      // One panel at a time: a new call gets one once the previous panel's call is over.
+      const panelBusy = panel && phone.calls().some((x) => x.id === panel?.callId);
+      if (
+        c.state === 'active' &&
+        !panelBusy &&
+        panel?.callId !== c.id &&
+        phone.account(c.accountId)?.agentApiUrl
+      )
+        openPanel(c.id);
     }
     if (c.state === 'ended') {
       audio.detach(c.id);
-      if (panel?.callId === c.id) panel.model.close();
+      if (panel?.callId === c.id) panel.model.finish();
     }
     if (!phone.calls().some((x) => x.state === 'ringing')) audio.stopRinging();
   }
@@ -156,7 +164,8 @@ export async function startApp(env: AppEnv): Promise<void> {
   function openPanel(callId: string): void {
     const url = phone.agentEventsUrl(callId);
     if (!url || typeof EventSource === 'undefined') return;
-    const model = new AgentPanel(url, (u) => new EventSource(u));
+    panel?.model.close();
+    const model = new AgentPanel(url, (u) => new EventSource(u), { timer: browserTimer });
     panel = { callId, model };
     model.changes.on(() => agentView.render(model.current));
     model.open();
@@ -210,9 +219,14 @@ export async function startApp(env: AppEnv): Promise<void> {
   render();
 }
 
+/**
+ * Served by an agent at /phone: its SIP WebSocket listener on the same host, at the agent's default
+ * ports (SWITCHBOARD_SIP_WS_PORT 8088, SWITCHBOARD_SIP_WSS_PORT 8443); the HTTP port serves no SIP.
+ */
 function defaultWsUrl(): string {
   if (!location.protocol.startsWith('http')) return '';
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`;
+  const host = location.hostname; // IPv6 comes bracketed
+  return location.protocol === 'https:' ? `wss://${host}:8443` : `ws://${host}:8088`;
 }
 
 /** Digits type into the dial pad anywhere outside a text field; Enter answers a ringing call, Escape hangs up. */

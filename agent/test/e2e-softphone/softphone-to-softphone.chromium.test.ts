@@ -1,0 +1,148 @@
+/**
+ * Two web softphones (softphone/dist from the agent's /phone, each in its own Chromium context) register
+ * as alice and bob with the agent's embedded registrar over ws://, and alice calls bob through the
+ * gateway's user-to-user B2BUA: bob's page rings, bob answers, audio flows both ways (WebRTC on each
+ * leg, the gateway relaying), alice hangs up and bob's call ends. Loopback-only network namespace, as
+ * in softphone-calls-agent.chromium.test.ts.
+ *
+ * Ports (inside the namespace): HTTP 19081, SIP WS 19061, SIP UDP/TCP 19071, RTP 29750–29999.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureSoftphoneBuilt,
+  startSoftphoneAgent,
+  waitFor,
+  writeMicrophoneWav,
+  type SoftphoneAgent,
+} from '../../src/testing/softphone-e2e.js';
+import { launchChromium } from '../../src/testing/chromium.js';
+import { IN_NETNS, runFileInLoopbackNetns } from '../../src/testing/loopback-netns.js';
+import { openPhone, type PageRtpStats, type PhonePage } from '../../src/testing/softphone-page.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const ALICE = { username: 'alice', password: 'alice-secret-2' };
+const BOB = { username: 'bob', password: 'bob-secret-2' };
+
+describe.runIf(!IN_NETNS)('web softphone calls web softphone in Chromium (host side)', () => {
+  it('re-runs this file inside a network namespace with only lo, and it passes there', async () => {
+    await ensureSoftphoneBuilt();
+    const run = await runFileInLoopbackNetns(THIS_FILE, 220_000);
+    if (run.status !== 0) console.error(run.output);
+    else for (const line of run.output.match(/^softphone-e2e: .*$/gm) ?? []) console.log(line);
+    expect(run.timedOut).toBe(false);
+    expect(run.output).toMatch(/Tests\s+\d+ passed/);
+    expect(run.status).toBe(0);
+  }, 240_000);
+});
+
+/** Inbound audio with energy on the page's (only) peer connection. */
+function hearing(phone: PhonePage, minPackets: number): Promise<PageRtpStats> {
+  return waitFor(
+    'inbound audio with energy',
+    async () => {
+      const s = await phone.stats();
+      return s.inPackets > minPackets && s.inEnergy > 0.001 ? s : undefined;
+    },
+    20_000,
+  );
+}
+
+describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside the namespace)', () => {
+  let dir: string;
+  let agent: SoftphoneAgent | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    expect(Object.keys(networkInterfaces())).toEqual(['lo']);
+    dir = mkdtempSync(join(tmpdir(), 'sb-softphone-p2p-'));
+    const wav = join(dir, 'microphone-48k.wav');
+    writeMicrophoneWav(wav, 'Hi Bob, this is Alice calling about the quarterly report.', 500, 1000);
+    agent = await startSoftphoneAgent({
+      httpPort: 19081,
+      sipWsPort: 19061,
+      sipUdpPort: 19071,
+      rtpPorts: '29750-29999',
+      users: [ALICE, BOB],
+      script: {},
+    });
+    browser = await launchChromium(wav);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await agent?.stop().catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('alice calls bob: bob rings, answers, audio both ways, alice hangs up and bob’s call ends', async () => {
+    const a = agent!;
+    const alice = await openPhone(browser!, a.phoneUrl);
+    const bob = await openPhone(browser!, a.phoneUrl);
+    await alice.register({ wsUrl: a.wsUrl, sipUri: 'sip:alice@127.0.0.1', password: ALICE.password });
+    await bob.register({ wsUrl: a.wsUrl, sipUri: 'sip:bob@127.0.0.1', password: BOB.password });
+
+    await alice.dial('bob');
+    // Bob's page rings: an alert card with Answer/Decline; alice's page is still calling.
+    const ringing = bob.page.getByRole('list', { name: 'Calls' }).getByRole('alert');
+    await ringing.waitFor({ timeout: 15_000 });
+    expect(await bob.callStatus()).toMatch(/^Incoming call/);
+    expect(await ringing.textContent()).toMatch(/alice/);
+    expect(await alice.callStatus()).toMatch(/^Calling/);
+    expect(await a.e2e.getJson('/api/calls')).toMatchObject({ body: { calls: [] } }); // not the agent
+
+    const answeredAt = Date.now();
+    await bob.callButton('Answer').click();
+    for (const p of [alice, bob])
+      await waitFor(
+        'Connected',
+        async () => ((await p.callStatus()).startsWith('Connected') ? 1 : undefined),
+        15_000,
+      );
+
+    // Audio both ways: each page receives RTP that carries the other's (espeak) microphone.
+    const firstAudio = (p: PhonePage) =>
+      waitFor(
+        'first inbound audio',
+        async () => ((await p.stats()).inEnergy > 1e-6 ? Date.now() - answeredAt : undefined),
+        15_000,
+        20,
+      );
+    const [aliceFirstMs, bobFirstMs] = await Promise.all([firstAudio(alice), firstAudio(bob)]);
+    const [atAlice, atBob] = await Promise.all([hearing(alice, 100), hearing(bob, 100)]);
+    for (const s of [atAlice, atBob]) {
+      expect(s.connectionState).toBe('connected');
+      expect(s.outPackets).toBeGreaterThan(50);
+      expect(s.remoteSdp).toMatch(/a=sendrecv/);
+    }
+    // Still flowing a second later (not a burst at set-up).
+    const later = await waitFor(
+      'more packets',
+      async () => {
+        const [x, y] = [await alice.stats(), await bob.stats()];
+        return x.inPackets > atAlice.inPackets + 40 && y.inPackets > atBob.inPackets + 40
+          ? [x, y]
+          : undefined;
+      },
+      10_000,
+    );
+    expect(later[0]!.inEnergy).toBeGreaterThan(atAlice.inEnergy);
+    expect(later[1]!.inEnergy).toBeGreaterThan(atBob.inEnergy);
+
+    await alice.callButton('Hang up').click();
+    for (const p of [alice, bob])
+      await waitFor('call card gone', async () => ((await p.callStatus()) === '' ? 1 : undefined), 15_000);
+    expect(alice.problems.concat(bob.problems).filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    // Bob's history keeps the answered call.
+    await bob.page.getByRole('button', { name: /^Call back .*alice/ }).waitFor({ timeout: 5000 });
+
+    console.log(
+      `softphone-e2e: alice→bob: answer click → first audio at alice ${aliceFirstMs} ms, at bob ${bobFirstMs} ms; alice heard ${later[0]!.inPackets} packets ` +
+        `(energy ${later[0]!.inEnergy.toFixed(3)}), bob heard ${later[1]!.inPackets} (energy ${later[1]!.inEnergy.toFixed(3)})`,
+    );
+  }, 120_000);
+});
