@@ -21,10 +21,10 @@ export const PORTS = {
 } as const;
 
 /**
- * The gateway rate-limits INVITEs per source address (20/s, burst 40, in start-telephony.ts) and the
- * bench caller is one source, like a PBX: calls of a step start no faster than this.
+ * The gateway rate-limits INVITEs per source address (SWITCHBOARD_SIP_RATE_LIMIT, default 50/s with a
+ * burst of 100) and the bench caller is one source, like a PBX: calls of a step start no faster than this.
  */
-export const MAX_SETUP_RATE = 15;
+export const MAX_SETUP_RATE = 40;
 
 export interface Plan {
   floorSteps: number[];

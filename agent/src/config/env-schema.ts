@@ -47,6 +47,8 @@ export const envSchema = z.object({
   SWITCHBOARD_TLS_CERT: z.string().optional(),
   SWITCHBOARD_TLS_KEY: z.string().optional(),
   SWITCHBOARD_RTP_PORTS: portRange.default({ min: 20_000, max: 20_999 }),
+  /** INVITE+REGISTER requests per second allowed from one source address (burst: twice that; 0: no limit). */
+  SWITCHBOARD_SIP_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(50),
   /** Embedded gateway: send 180 Ringing and answer after this many ms (0: answer at once). */
   SWITCHBOARD_SIP_RING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 

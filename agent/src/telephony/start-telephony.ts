@@ -122,7 +122,15 @@ async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
     clock: o.clock,
     log,
     ringMs: env.SWITCHBOARD_SIP_RING_MS,
-    rateLimit: { perSecond: 20, burst: 40, action: 'reject' },
+    ...(env.SWITCHBOARD_SIP_RATE_LIMIT > 0
+      ? {
+          rateLimit: {
+            perSecond: env.SWITCHBOARD_SIP_RATE_LIMIT,
+            burst: 2 * env.SWITCHBOARD_SIP_RATE_LIMIT,
+            action: 'reject' as const,
+          },
+        }
+      : {}),
     createMedia,
   });
   await gateway.start();

@@ -70,3 +70,36 @@ describe('jitter buffer', () => {
     expect(Array.from({ length: 7 }, () => show(jb.pop()))).toEqual([4, 5, 6, 7, 8, 9, 'empty']);
   });
 });
+
+describe('jitter buffer: in-order forwarding (caller audio to the fork)', () => {
+  it('hands frames up as soon as they are next in sequence, without a playout target', () => {
+    const jb = new JitterBuffer({ targetFrames: 3 });
+    jb.push(100, pl(100));
+    expect(show(jb.popInOrder())).toBe(100);
+    expect(show(jb.popInOrder())).toBe('empty');
+    jb.push(102, pl(102)); // 101 is missing: 102 waits
+    expect(show(jb.popInOrder())).toBe('empty');
+    jb.push(101, pl(101)); // reordered packet arrives: both go
+    expect([show(jb.popInOrder()), show(jb.popInOrder()), show(jb.popInOrder())]).toEqual([
+      101,
+      102,
+      'empty',
+    ]);
+  });
+
+  it('gives up on a missing frame only when asked, and skips telephone-event slots', () => {
+    const jb = new JitterBuffer();
+    jb.push(10, pl(10));
+    jb.popInOrder();
+    jb.push(13, pl(13)); // 11 and 12 lost
+    expect(show(jb.popInOrder())).toBe('empty');
+    expect(jb.skipGap()).toBe(2);
+    expect(show(jb.popInOrder())).toBe(13);
+    jb.push(14, null); // DTMF packet holds the slot
+    jb.push(15, pl(15));
+    expect(show(jb.popInOrder())).toBe(15);
+    expect(jb.skipGap()).toBe(0);
+    jb.push(12, pl(12)); // too late now
+    expect(jb.late).toBe(1);
+  });
+});

@@ -98,6 +98,36 @@ export class JitterBuffer {
     return { kind: 'empty' };
   }
 
+  /**
+   * Low-latency forwarding (caller audio to the fork, where nothing plays it out): the next frame in
+   * sequence if it is here, without waiting for the playout target. 'empty' means the next frame has
+   * not arrived; a caller that is behind a gap decides when to give up on it with skipGap().
+   */
+  popInOrder(): PopResult {
+    if (this.next === undefined) {
+      const first = this.oldest();
+      if (first === undefined) return { kind: 'empty' };
+      this.next = first;
+    }
+    for (;;) {
+      const next: number = this.next;
+      if (!this.frames.has(next)) return { kind: 'empty' };
+      const payload = this.frames.get(next);
+      this.frames.delete(next);
+      this.next = next + 1;
+      if (payload) return { kind: 'frame', payload };
+    }
+  }
+
+  /** Give up waiting for missing frames: jump to the oldest queued one. Returns how many were skipped. */
+  skipGap(): number {
+    const first = this.oldest();
+    if (first === undefined || this.next === undefined || first <= this.next) return 0;
+    const skipped = first - this.next;
+    this.next = first;
+    return skipped;
+  }
+
   get depth(): number {
     return this.frames.size;
   }
