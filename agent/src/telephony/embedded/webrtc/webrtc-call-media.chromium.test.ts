@@ -16,15 +16,15 @@ import { systemClock } from '../../../audio/clock.js';
 import { rms } from '../../../audio/pcm.js';
 import { launchChromiumContext } from '../../../testing/chromium.js';
 import { FrameTicker } from '../media/frame-ticker.js';
-import { IN_NETNS, runFileInNetns } from './testing/netns.js';
+import { IN_NETNS, runFileInLoopbackNetns } from '../../../testing/loopback-netns.js';
 import { ForkRecorder, tone } from './testing/fork-recorder.js';
 import { WebRtcCallMedia } from './webrtc-call-media.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
 describe.runIf(!IN_NETNS)('WebRTC media with Chromium (host side)', () => {
-  it('re-runs this file inside a network namespace with only lo, and it passes there', () => {
-    const run = runFileInNetns(THIS_FILE, 150_000);
+  it('re-runs this file inside a network namespace with only lo, and it passes there', async () => {
+    const run = await runFileInLoopbackNetns(THIS_FILE, 150_000);
     if (run.status !== 0) console.error(run.output);
     else console.log(run.output.match(/^webrtc: .*$/m)?.[0] ?? '');
     expect(run.output).toMatch(/Tests\s+\d+ passed/);
