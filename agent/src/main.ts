@@ -87,6 +87,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     live,
     log: log.child({ component: 'http' }),
     ...(env.SWITCHBOARD_API_TOKEN ? { apiToken: env.SWITCHBOARD_API_TOKEN } : {}),
+    apiOrigins: env.SWITCHBOARD_API_ORIGINS,
     ...(softphoneDist() ? { staticDirs: { '/phone': softphoneDist()! } } : {}),
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
     readiness: readinessFrom({

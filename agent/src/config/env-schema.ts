@@ -30,6 +30,16 @@ export const envSchema = z.object({
   SWITCHBOARD_FORK_TOKEN: z.string().min(16).optional(),
   /** Optional bearer token required by the calls API and live events (not /healthz, /readyz, /metrics). */
   SWITCHBOARD_API_TOKEN: z.string().min(16).optional(),
+  /** Other origins allowed to read /api and live events, comma-separated (the Electron app: app://phone). */
+  SWITCHBOARD_API_ORIGINS: z
+    .string()
+    .default('app://phone')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 
   /** Which telephony back-end answers calls. */
   SWITCHBOARD_TELEPHONY: z.enum(['embedded', 'drachtio', 'none']).default('embedded'),

@@ -1,6 +1,7 @@
 /**
- * Guards /api/*: same-origin only (no CORS headers are ever sent; a cross-origin browser request is
- * refused outright), and, when an API token is configured, `Authorization: Bearer <token>` or
+ * Guards /api/*: same-origin only, except origins the operator lists (the Electron softphone's
+ * app://phone), which get CORS headers for simple GETs and EventSource; any other cross-origin browser
+ * request is refused outright. When an API token is configured, `Authorization: Bearer <token>` or
  * `?token=<token>` (EventSource cannot set headers).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -42,11 +43,15 @@ export function isCrossOrigin(req: FastifyRequest): boolean {
   }
 }
 
-export function apiGuard(apiToken: string | undefined) {
+export function apiGuard(apiToken: string | undefined, allowedOrigins: readonly string[] = []) {
   // Fastify's rule for async hooks that answer: send, then return the reply.
   return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (!isApiPath(req.url)) return undefined;
-    if (isCrossOrigin(req)) return reply.code(403).send({ error: 'cross_origin' });
+    if (isCrossOrigin(req)) {
+      const origin = req.headers.origin!;
+      if (!allowedOrigins.includes(origin)) return reply.code(403).send({ error: 'cross_origin' });
+      reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    }
     if (apiToken !== undefined && !tokenMatches(presentedToken(req), apiToken)) {
       return reply
         .code(401)

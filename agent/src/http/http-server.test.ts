@@ -187,6 +187,23 @@ describe('API token and origin', () => {
     }
   });
 
+  it('lets a configured origin (the Electron app) read /api with CORS headers, and no other', async () => {
+    const { app } = make({ apiOrigins: ['app://phone'] });
+    const electron = await app.inject({
+      url: '/api/calls',
+      headers: { host: '127.0.0.1:8080', origin: 'app://phone' },
+    });
+    expect(electron.statusCode).toBe(200);
+    expect(electron.headers['access-control-allow-origin']).toBe('app://phone');
+    expect(electron.headers.vary).toContain('Origin');
+    const other = await app.inject({
+      url: '/api/calls',
+      headers: { host: '127.0.0.1:8080', origin: 'app://evil' },
+    });
+    expect(other.statusCode).toBe(403);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('serves /api to its own origin only and never sends CORS headers', async () => {
     const { app } = make();
     const same = await app.inject({

@@ -28,6 +28,8 @@ export interface HttpServerDeps {
   log: Logger;
   /** When set, /api/* needs `Authorization: Bearer <token>` or `?token=`; health, ready and metrics stay open. */
   apiToken?: string;
+  /** Cross-origin pages allowed to read /api (e.g. app://phone, the Electron softphone). */
+  apiOrigins?: string[];
   /** URL prefix → directory, e.g. { '/phone': 'softphone/dist' }; index.html for the prefix and SPA routes. */
   staticDirs?: Record<string, string>;
   /** WebSocket upgrades: return true when taken (e.g. ForkServer.handleUpgrade). Others are refused and destroyed. */
@@ -64,7 +66,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   }) as unknown as HttpApp;
   const streams = new Set<SseStream>();
 
-  app.addHook('onRequest', apiGuard(deps.apiToken));
+  app.addHook('onRequest', apiGuard(deps.apiToken, deps.apiOrigins));
   app.addHook('onResponse', async (req, reply) => {
     const path = req.url.split('?', 1)[0];
     req.log.debug(
