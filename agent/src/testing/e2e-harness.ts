@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../log.js';
 import { startAgent, type RunningAgent } from '../main.js';
 import { startFakeProviders, type FakeProviders, type FakeProvidersScript } from './fakes/fake-providers.js';
 import { ForkClient, type ForkClientOptions } from './fork-client.js';
+import type { CallRow, TurnRow } from '../store/rows.js';
 
 export const FORK_TOKEN = 'e2e-fork-token-0123456789abcdef';
 export const FORK_USER = 'switchboard';
@@ -32,27 +33,9 @@ export interface E2eOptions {
   log?: Logger;
 }
 
-export interface StoredCall {
-  call_id: string;
-  from_addr: string;
-  to_addr: string;
-  profile: string;
-  ended_at: number | null;
-  end_reason: string | null;
-}
-
-export interface StoredTurn {
-  idx: number;
-  user_text: string;
-  agent_text: string;
-  interrupted: number;
-  tool_calls: string;
-  end_of_utterance_delay_ms: number | null;
-  stt_delay_ms: number | null;
-  llm_ttft_ms: number | null;
-  tts_ttfb_ms: number | null;
-  voice_to_voice_ms: number | null;
-}
+/** Rows as the store writes them (the tests read the SQLite file directly, as an operator would). */
+export type StoredCall = CallRow;
+export type StoredTurn = TurnRow;
 
 export interface E2e {
   agent: RunningAgent;
