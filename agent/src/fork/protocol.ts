@@ -285,10 +285,9 @@ export function checkAudioFrame(bytes: Uint8Array): AudioFrameCheck {
  * (§8): every -1 in real speech would pop a mark early, so -1 becomes 0 (inaudible). Copies.
  */
 export function encodeAudioOut(pcm: Int16Array): Buffer {
-  const out = Buffer.allocUnsafe(pcm.length * 2);
-  for (let i = 0; i < pcm.length; i++) {
-    const s = pcm[i]!;
-    out.writeInt16LE(s === -1 ? 0 : s, i * 2);
-  }
-  return out;
+  // A typed-array copy, not per-sample Buffer writes: this runs for every chunk of agent audio.
+  // Int16Array is host order; Node runs on little-endian hosts (x64, arm64), as the wire wants.
+  const out = Int16Array.from(pcm);
+  for (let i = 0; i < out.length; i++) if (out[i] === -1) out[i] = 0;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
