@@ -67,6 +67,12 @@ export const envSchema = z.object({
   DRACHTIO_SECRET: z.string().optional(),
   /** Comma-separated host:port:secret of FreeSWITCH event sockets. */
   FREESWITCH: z.string().optional(),
+  /**
+   * Where drachtio-fsmrf listens for FreeSWITCH's outbound event-socket connections (one per call), and
+   * the address FreeSWITCH is told to connect to (X-esl-outbound; default: the listen address).
+   */
+  SWITCHBOARD_ESL_LISTEN_ADDRESS: z.string().default('127.0.0.1'),
+  SWITCHBOARD_ESL_ADVERTISED_ADDRESS: z.string().optional(),
   /** URL FreeSWITCH uses to reach this agent's fork server; keep it short (research §8). */
   SWITCHBOARD_FORK_URL: z.string().optional(),
 

@@ -159,16 +159,25 @@ async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
 async function startDrachtio(o: TelephonyOptions): Promise<Telephony> {
   const t = await startDrachtioTelephony({
     config: o.config,
-    log: o.log.child({ component: 'drachtio' }),
+    log: o.log,
     clock: o.clock,
+    forkUrl: o.forkUrl,
+    router: o.router,
   });
   return {
     sip: undefined,
     readiness: () => {
       const r = t.readiness();
+      const servers = r.mediaServers
+        .map((m) => `${m.address} ${m.state}${m.reason ? ` (${m.reason})` : ''}, ${m.calls} calls`)
+        .join('; ');
+      const regs = r.registrations.map((g) => `${g.user}@${g.registrar}: ${g.state}`).join('; ');
       return {
         ok: r.ready,
-        detail: `drachtio ${r.drachtio}, media servers up: ${r.mediaServers.filter((m) => m.state === 'up').length}`,
+        detail:
+          `drachtio ${r.drachtio}; media servers: ${servers}` +
+          (regs ? `; registrations: ${regs}` : '') +
+          `; softphones: ${r.softphones}; calls: ${r.activeCalls}`,
       };
     },
     stop: () => t.stop(),

@@ -9,13 +9,22 @@ import type { Router } from '../../routing/router.js';
 import { AgentCall, type EndReason } from './agent-call.js';
 import type { DigestAuthenticator } from './digest-auth.js';
 import type { Binding } from './registrar.js';
+import type { MediaServerPool } from './media-pool.js';
 import { headerUri, uriUser } from './sip-utils.js';
-import type { DialogLike, MediaServerLike, SipRequestLike, SipResponseLike, SrfLike } from './types.js';
+import {
+  callIdOf,
+  type DialogLike,
+  type EndpointLike,
+  type MediaServerLike,
+  type SipRequestLike,
+  type SipResponseLike,
+  type SrfLike,
+} from './types.js';
 
 export interface InviteHandlerOptions {
   router: Router;
   srf: SrfLike;
-  pool: { pick(): MediaServerLike | undefined; acquire(server: MediaServerLike): () => void };
+  pool: Pick<MediaServerPool, 'candidates' | 'acquire' | 'refused' | 'tookCall'>;
   digest: DigestAuthenticator;
   lookupSoftphone: (user: string) => Binding | undefined;
   registrations: Registration[];
@@ -29,6 +38,20 @@ export interface InviteHandlerOptions {
 }
 
 type Auth = { user?: string } | { respond: [number, Record<string, string>?] };
+
+/** A final status FreeSWITCH gives about the caller's request itself (not about its own health). */
+function callerFault(status: number): boolean {
+  return (status >= 400 && status < 500 && ![401, 407, 408].includes(status)) || status >= 600;
+}
+
+function sendFinal(res: SipResponseLike, status: number, headers?: Record<string, string>): void {
+  try {
+    if (headers) res.send(status, { headers });
+    else res.send(status);
+  } catch {
+    // a final response may already have gone out
+  }
+}
 
 export class InviteHandler {
   readonly calls = new Map<string, AgentCall>();
@@ -58,7 +81,7 @@ export class InviteHandler {
   async handle(req: SipRequestLike, res: SipResponseLike): Promise<void> {
     const requestUser = uriUser(req.uri);
     const source = req.source_address;
-    const log = this.o.log.child({ callId: req.callId });
+    const log = this.o.log.child({ callId: callIdOf(req) });
     const auth = this.authenticate(req);
     if ('respond' in auth) {
       log.info({ status: auth.respond[0], source }, 'INVITE authentication refused');
@@ -94,38 +117,59 @@ export class InviteHandler {
     await this.connectToAgent(req, res, profile, log);
   }
 
+  /**
+   * Answer on FreeSWITCH and start the fork. Servers are tried least loaded first: one that refuses
+   * (5xx, timeout) is marked down and the next is tried; a 4xx/6xx is about the caller's offer (488 when
+   * no codec is common) and goes back to the caller as FreeSWITCH gave it.
+   */
   private async connectToAgent(
     req: SipRequestLike,
     res: SipResponseLike,
     profile: AgentProfile,
     log: Logger,
   ): Promise<void> {
-    const server = this.o.pool.pick();
-    if (!server) {
+    const callId = callIdOf(req);
+    const servers = this.o.pool.candidates();
+    if (servers.length === 0) {
       log.warn('no media server available');
       return res.send(503, { headers: { 'Retry-After': '5' } });
     }
     let canceled = false;
     req.on('cancel', () => (canceled = true));
-    const release = this.o.pool.acquire(server);
-    let connected;
-    try {
-      connected = await server.connectCaller(req, res);
-    } catch (err) {
-      release();
-      if (canceled || (err as { status?: number }).status === 487)
-        return void log.info('caller cancelled before answer');
-      log.error({ err: (err as Error).message, mediaServer: server.address }, 'connectCaller failed');
+    for (const server of servers) {
+      const release = this.o.pool.acquire(server);
+      let connected: Awaited<ReturnType<MediaServerLike['connectCaller']>>;
       try {
-        res.send(503);
-      } catch {
-        // a final response may already have gone out
+        connected = await server.connectCaller(req, res);
+      } catch (err) {
+        release();
+        const status = (err as { status?: number }).status;
+        if (canceled || status === 487) return void log.info('caller cancelled before answer');
+        if (status !== undefined && callerFault(status)) {
+          log.info({ status, mediaServer: server.address }, 'media server refused the offer');
+          return sendFinal(res, status);
+        }
+        log.error({ err: (err as Error).message, status, mediaServer: server.address }, 'connectCaller failed');
+        this.o.pool.refused(server, status !== undefined ? `${status}` : (err as Error).message);
+        continue;
       }
-      return;
+      this.o.pool.tookCall(server);
+      return this.startCall(req, callId, profile, connected, release, log);
     }
+    sendFinal(res, 503, { 'Retry-After': '5' });
+  }
+
+  private async startCall(
+    req: SipRequestLike,
+    callId: string,
+    profile: AgentProfile,
+    connected: { endpoint: EndpointLike; dialog: DialogLike },
+    release: () => void,
+    log: Logger,
+  ): Promise<void> {
     const from = req.get('From') ?? '';
     const call = new AgentCall({
-      callId: req.callId,
+      callId,
       from: uriUser(from) || headerUri(from),
       to: uriUser(req.uri) || req.uri,
       localUri: headerUri(req.get('To') ?? req.uri),
@@ -143,11 +187,11 @@ export class InviteHandler {
       ...(this.o.transferTimeoutMs !== undefined ? { transferTimeoutMs: this.o.transferTimeoutMs } : {}),
       onEnded: (reason) => {
         release();
-        this.calls.delete(req.callId);
-        this.o.onCallEnded?.(req.callId, reason);
+        this.calls.delete(callId);
+        this.o.onCallEnded?.(callId, reason);
       },
     });
-    this.calls.set(req.callId, call);
+    this.calls.set(callId, call);
     await call.start();
   }
 

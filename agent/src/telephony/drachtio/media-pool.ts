@@ -1,6 +1,11 @@
 /**
  * The FreeSWITCH media servers: connect to each (drachtio-fsmrf), reconnect with back-off when one
- * goes away, and pick the least loaded for each new call. Calls on other servers are untouched.
+ * goes away, and offer the least loaded first for each new call. Calls on other servers are untouched.
+ *
+ * A server is down from the first call it refuses, not only when its event socket closes: FreeSWITCH
+ * keeps ESL open for the 15–20 s of its SIGTERM drain while refusing every new channel (research §9).
+ * A refused server is reconnected on the usual back-off, and the back-off is only reset once it has
+ * taken a call again, so a draining server is not offered to every caller between retries.
  */
 import type { Clock } from '../../audio/clock.js';
 import type { Logger } from '../../log.js';
@@ -16,6 +21,10 @@ interface Slot {
   /** Calls this process placed on the server and has not released. */
   calls: number;
   retry: RetryTimer;
+  /** Refused a call since it last took one: reconnects keep backing off. */
+  refusing: boolean;
+  /** Why it is down, for /readyz. */
+  reason?: string;
 }
 
 export interface MediaServerStatus {
@@ -24,6 +33,8 @@ export interface MediaServerStatus {
   calls: number;
   maxSessions: number;
   currentSessions: number;
+  /** Why it is down (connect error, lost connection, refused a call). */
+  reason?: string;
 }
 
 /** Load as a fraction of capacity when FreeSWITCH has told us its capacity, else the raw call count. */
@@ -53,6 +64,7 @@ export class MediaServerPool {
         server: undefined,
         calls: 0,
         retry: undefined as never,
+        refusing: false,
       };
       slot.retry = new RetryTimer(clock, () => void this.connect(slot), backoff);
       return slot;
@@ -73,12 +85,14 @@ export class MediaServerPool {
       slot.server = server;
       slot.state = 'up';
       slot.calls = 0;
-      slot.retry.reset();
+      delete slot.reason;
+      if (!slot.refusing) slot.retry.reset();
       server.on('end', () => this.lost(slot, server, 'connection ended'));
       server.on('error', (err) => this.lost(slot, server, err.message));
       this.log.info({ mediaServer: where }, 'media server connected');
     } catch (err) {
       slot.state = 'down';
+      slot.reason = (err as Error).message;
       const delay = slot.retry.schedule();
       this.log.warn(
         { mediaServer: where, err: (err as Error).message, retryInMs: delay },
@@ -91,6 +105,7 @@ export class MediaServerPool {
     if (slot.server !== server || this.stopped) return;
     slot.server = undefined;
     slot.state = 'down';
+    slot.reason = reason;
     try {
       server.disconnect();
     } catch {
@@ -105,17 +120,32 @@ export class MediaServerPool {
 
   /** The least loaded connected server, or undefined when none is up. Ties go to the earliest listed. */
   pick(): MediaServerLike | undefined {
-    let best: Slot | undefined;
-    let bestLoad = Infinity;
-    for (const slot of this.slots) {
-      if (slot.state !== 'up' || !slot.server) continue;
-      const load = serverLoad(slot.calls, slot.server);
-      if (load < bestLoad) {
-        best = slot;
-        bestLoad = load;
-      }
-    }
-    return best?.server;
+    return this.candidates()[0];
+  }
+
+  /** Every connected server, least loaded first (ties: the earliest listed): the order to try a call in. */
+  candidates(): MediaServerLike[] {
+    return this.slots
+      .filter((s): s is Slot & { server: MediaServerLike } => s.state === 'up' && s.server !== undefined)
+      .map((s, i) => ({ s, i, load: serverLoad(s.calls, s.server) }))
+      .sort((a, b) => a.load - b.load || a.i - b.i)
+      .map(({ s }) => s.server);
+  }
+
+  /** The server refused a call (a 5xx, a timeout, no answer): take it out until it reconnects. */
+  refused(server: MediaServerLike, reason: string): void {
+    const slot = this.slots.find((s) => s.server === server);
+    if (!slot) return;
+    slot.refusing = true;
+    this.lost(slot, server, `refused a call: ${reason}`);
+  }
+
+  /** The server took a call: it is healthy again, so its reconnect back-off starts over. */
+  tookCall(server: MediaServerLike): void {
+    const slot = this.slots.find((s) => s.server === server);
+    if (!slot || !slot.refusing) return;
+    slot.refusing = false;
+    slot.retry.reset();
   }
 
   /** Count a call on a server until the returned release function is called (idempotent). */
@@ -138,6 +168,7 @@ export class MediaServerPool {
       calls: s.calls,
       maxSessions: s.server?.maxSessions ?? 0,
       currentSessions: s.server?.currentSessions ?? 0,
+      ...(s.reason !== undefined && s.state !== 'up' ? { reason: s.reason } : {}),
     }));
   }
 

@@ -15,7 +15,7 @@ import { MediaServerPool, type MediaServerStatus } from './media-pool.js';
 import { PbxRegistration, type RegistrationStatus } from './pbx-registration.js';
 import { Registrar } from './registrar.js';
 import { DrachtioConfigError, parseMediaServers } from './sip-utils.js';
-import type { MrfLike, SrfLike } from './types.js';
+import { callIdOf, type MrfLike, type SrfLike } from './types.js';
 
 export interface DrachtioTelephonyOptions {
   config: Config;
@@ -25,6 +25,10 @@ export interface DrachtioTelephonyOptions {
   srf?: SrfLike;
   mrf?: MrfLike;
   digest?: DigestAuthenticator;
+  /** The agent's own fork endpoint (main.ts knows the bound port); SWITCHBOARD_FORK_URL overrides it. */
+  forkUrl?: string;
+  /** The agent's router (one per process); built from the config when absent. */
+  router?: Router;
   /** Called when a forked call has been torn down. */
   onCallEnded?: (callId: string, reason: EndReason) => void;
 }
@@ -45,6 +49,22 @@ export interface DrachtioTelephony {
   stop(): Promise<void>;
 }
 
+/**
+ * Where drachtio-fsmrf listens for FreeSWITCH's per-call outbound event-socket connections, and what it
+ * tells FreeSWITCH (X-esl-outbound). Left to fsmrf, it binds the machine's first non-loopback address
+ * and advertises it (research §9), so the default here is loopback: FreeSWITCH on the same box.
+ */
+export function eslListener(env: Config['env']): { listenAddress: string; advertisedAddress: string } {
+  const listenAddress = env.SWITCHBOARD_ESL_LISTEN_ADDRESS;
+  const wildcard = listenAddress === '0.0.0.0' || listenAddress === '::';
+  if (wildcard && !env.SWITCHBOARD_ESL_ADVERTISED_ADDRESS)
+    throw new DrachtioConfigError(
+      `SWITCHBOARD_ESL_ADVERTISED_ADDRESS is required when SWITCHBOARD_ESL_LISTEN_ADDRESS is ${listenAddress}: ` +
+        'set the address FreeSWITCH can reach this agent at',
+    );
+  return { listenAddress, advertisedAddress: env.SWITCHBOARD_ESL_ADVERTISED_ADDRESS ?? listenAddress };
+}
+
 export function defaultForkUrl(config: Config): string {
   return config.env.SWITCHBOARD_FORK_URL ?? `ws://127.0.0.1:${config.env.SWITCHBOARD_HTTP_PORT}/fork`;
 }
@@ -58,7 +78,9 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     throw new DrachtioConfigError('DRACHTIO_SECRET is required for SWITCHBOARD_TELEPHONY=drachtio');
   const specs = parseMediaServers(env.FREESWITCH);
   if (specs.length === 0) throw new DrachtioConfigError('FREESWITCH must list at least one host:port:secret');
-  const forkUrl = checkForkUrl(defaultForkUrl(config));
+  const forkUrl = checkForkUrl(config.env.SWITCHBOARD_FORK_URL ?? o.forkUrl ?? defaultForkUrl(config));
+
+  const esl = eslListener(env);
 
   let srf = o.srf;
   let mrf = o.mrf;
@@ -66,9 +88,9 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     const real = await import('./real-adapters.js');
     const s = real.createRealSrf();
     srf = srf ?? s;
-    mrf = mrf ?? real.createRealMrf(s.raw);
+    mrf = mrf ?? real.createRealMrf(s.raw, esl);
   }
-  const router = new Router(config.profiles);
+  const router = o.router ?? new Router(config.profiles);
   const digest =
     o.digest ?? new Md5DigestAuthenticator(env.SWITCHBOARD_SIP_EXTERNAL_HOST ?? 'switchboard', clock);
   const registrar = new Registrar({
@@ -105,7 +127,7 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
   srf.invite((req, res) => {
     invites
       .handle(req, res)
-      .catch((err: Error) => log.error({ err: err.message, callId: req.callId }, 'INVITE handling failed'));
+      .catch((err: Error) => log.error({ err: err.message, callId: callIdOf(req) }, 'INVITE handling failed'));
   });
   srf.register((req, res) => registrar.handleRegister(req, res));
   connection.onChange((connected) => {

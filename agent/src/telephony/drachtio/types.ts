@@ -1,24 +1,36 @@
 /**
- * Thin interfaces over drachtio-srf and drachtio-fsmrf: the subset the call flow uses, shaped like the
- * real objects so the adapters stay trivial and tests can run the whole flow in-process with fakes.
+ * Thin interfaces over drachtio-srf and drachtio-fsmrf: the subset the call flow uses, with exactly the
+ * properties the real objects have. They are read from the libraries' lib/*.js, not from their typings:
+ * drachtio-srf 5.0.29's index.d.ts declares a `callId` on Request that lib/request.js never sets (it
+ * delegates only get/has/method/uri/body/headers… to the parsed message), and reading it hung up every
+ * real call. Tests run the real libraries against wire-faithful fakes of drachtio-server and FreeSWITCH
+ * (testing/fake-drachtio, testing/fake-freeswitch), so nothing here can claim more than they provide.
  */
 
 export type Headers = Record<string, string>;
 
-/** An incoming SIP request (drachtio-srf Request). */
+/**
+ * An incoming SIP request (drachtio-srf Request: the parsed message's accessors plus drachtio's meta).
+ * It has no Call-ID property: use callIdOf(req).
+ */
 export interface SipRequestLike {
   readonly method: string;
   readonly uri: string;
-  readonly callId: string;
   readonly body: string;
   /** Address the request came from (drachtio meta). */
   readonly source_address: string;
-  readonly source_port?: string | number;
-  /** udp, tcp, tls, ws, wss */
-  readonly protocol?: string;
+  /** parseInt of drachtio's meta port (5060 when absent). */
+  readonly source_port: number;
+  /** udp, tcp or tls as drachtio reports the transport (ws/wss arrive as tcp). */
+  readonly protocol: string;
   get(name: string): string | undefined;
   has(name: string): boolean;
   on(event: 'cancel', listener: () => void): unknown;
+}
+
+/** The Call-ID of a request drachtio-srf handed us (drachtio always delivers one). */
+export function callIdOf(req: Pick<SipRequestLike, 'get'>): string {
+  return req.get('Call-ID') ?? '';
 }
 
 /** The response handle of an incoming request. */
