@@ -71,13 +71,46 @@ describe('FreeSWITCH configuration', () => {
     expect(text).not.toMatch(/ClueCon|JambonzR0ck/);
   });
 
-  it('SIP profile is drachtio_mrf, parks into context mrf, offers PCMU, PCMA, G722, OPUS with RFC 2833 DTMF', () => {
-    const profile = parseXml(read('freeswitch/conf/sip_profiles/mrf.xml'));
+  it('event socket: loopback by default, only the switchboard_esl ACL, and the image entrypoint cannot open it', () => {
+    const file = 'freeswitch/conf/autoload_configs/event_socket.conf.xml';
+    const text = read(file);
+    expect(params(parseXml(text))['listen-ip']).toBe('$${switchboard_esl_listen_ip}');
+    expect(text).toContain('FREESWITCH_ESL_LISTEN_IP:-127.0.0.1');
+    expect(params(parseXml(text))['apply-inbound-acl']).toBe('switchboard_esl');
+    // The drachtio-freeswitch-mrf entrypoint's edits (its entrypoint.sh, as sed -i expressions):
+    const afterEntrypoint = text
+      .replace(/name="listen-ip" value=".*"/g, 'name="listen-ip" value="0.0.0.0"')
+      .replace(
+        '<!--<param name="apply-inbound-acl" value="loopback.auto"/>-->',
+        '<param name="apply-inbound-acl" value="socket_acl"/>',
+      );
+    expect(params(parseXml(afterEntrypoint))['listen-ip']).toBe('$${switchboard_esl_listen_ip}');
+    expect(params(parseXml(afterEntrypoint))['apply-inbound-acl']).toBe('switchboard_esl');
+    const acl = parseXml(read('freeswitch/conf/autoload_configs/acl.conf.xml'));
+    const list = all(acl, 'list').find((l) => l.attrs.name === 'switchboard_esl')!;
+    expect(list.attrs.default).toBe('deny');
+    expect(all(list, 'node').map((n) => `${n.attrs.type} ${n.attrs.cidr}`)).toEqual([
+      'allow 127.0.0.0/8',
+      'allow $${switchboard_esl_allow}',
+    ]);
+    expect(read('freeswitch/conf/autoload_configs/acl.conf.xml')).toContain(
+      'FREESWITCH_ESL_ALLOW:-127.0.0.1/32',
+    );
+  });
+
+  it('SIP profile is drachtio_mrf, parks into context mrf, offers PCMU, PCMA, OPUS with RFC 2833 DTMF', () => {
+    const text = read('freeswitch/conf/sip_profiles/mrf.xml');
+    const profile = parseXml(text);
     expect(profile.name).toBe('profile');
     expect(profile.attrs.name).toBe('drachtio_mrf');
     const p = params(profile);
     expect(p.context).toBe('mrf');
-    expect(p['codec-prefs']!.split(',')).toEqual(['PCMU', 'PCMA', 'G722', 'OPUS']);
+    expect(p['codec-prefs']).toBe('$${switchboard_mrf_codecs}');
+    // G722 needs mod_spandsp: not offered unless the operator adds it.
+    expect(text).toContain('FREESWITCH_CODECS:-PCMU,PCMA,OPUS}');
+    expect(p['sip-ip']).toBe('$${switchboard_mrf_sip_ip}');
+    expect(text).toContain('FREESWITCH_SIP_IP:-127.0.0.1}');
+    expect(text).toContain('FREESWITCH_EXT_RTP_IP:-auto}');
     expect(p['dtmf-type']).toBe('rfc2833');
     expect(p['enable-3pcc']).toBe('true');
     expect(p['auth-calls']).toBe('false');
@@ -106,7 +139,13 @@ describe('FreeSWITCH configuration', () => {
 
   it('the Dockerfile copies every config file this test checks', () => {
     const docker = read('freeswitch/Dockerfile');
-    for (const f of ['event_socket.conf.xml', 'switch.conf.xml', 'sip_profiles/mrf.xml', 'dialplan/mrf.xml'])
+    for (const f of [
+      'acl.conf.xml',
+      'event_socket.conf.xml',
+      'switch.conf.xml',
+      'sip_profiles/mrf.xml',
+      'dialplan/mrf.xml',
+    ])
       expect(docker).toContain(f);
     expect(docker).toMatch(/^FROM \$\{MRF_IMAGE\}/m);
     expect(docker).toContain('drachtio/drachtio-freeswitch-mrf');

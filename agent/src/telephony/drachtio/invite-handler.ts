@@ -149,7 +149,10 @@ export class InviteHandler {
           log.info({ status, mediaServer: server.address }, 'media server refused the offer');
           return sendFinal(res, status);
         }
-        log.error({ err: (err as Error).message, status, mediaServer: server.address }, 'connectCaller failed');
+        log.error(
+          { err: (err as Error).message, status, mediaServer: server.address },
+          'connectCaller failed',
+        );
         this.o.pool.refused(server, status !== undefined ? `${status}` : (err as Error).message);
         continue;
       }

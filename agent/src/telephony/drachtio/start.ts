@@ -127,7 +127,9 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
   srf.invite((req, res) => {
     invites
       .handle(req, res)
-      .catch((err: Error) => log.error({ err: err.message, callId: callIdOf(req) }, 'INVITE handling failed'));
+      .catch((err: Error) =>
+        log.error({ err: err.message, callId: callIdOf(req) }, 'INVITE handling failed'),
+      );
   });
   srf.register((req, res) => registrar.handleRegister(req, res));
   connection.onChange((connected) => {

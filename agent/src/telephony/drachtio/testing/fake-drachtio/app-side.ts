@@ -44,10 +44,19 @@ export class AppSide {
     this.outOfDialog(client, msgId, txnId, proxy, req);
   }
 
-  private outOfDialog(client: AdminClient, msgId: string, txnId: string, proxy: string, app: SipRequest): void {
+  private outOfDialog(
+    client: AdminClient,
+    msgId: string,
+    txnId: string,
+    proxy: string,
+    app: SipRequest,
+  ): void {
     const dest = destinationOf(proxy || app.uri);
     if (!dest) return client.send(apiFailure(msgId, `invalid request-uri: ${app.uri}`));
-    if (dest.address === this.ctx.host && (dest.port === this.ctx.ports.udp || dest.port === this.ctx.ports.tcp))
+    if (
+      dest.address === this.ctx.host &&
+      (dest.port === this.ctx.ports.udp || dest.port === this.ctx.ports.tcp)
+    )
       return client.send(apiFailure(msgId, 'can not send request to myself'));
     const req: SipRequest = { ...app, headers: app.headers.clone() };
     const h = req.headers;
@@ -107,7 +116,9 @@ export class AppSide {
     }
     const raw = this.ctx.raw(res);
     if (client.open)
-      client.send(sipToClient(this.ctx.networkMeta(dest, raw), txnId, raw, { dialogId: isInvite ? dialogId : '' }));
+      client.send(
+        sipToClient(this.ctx.networkMeta(dest, raw), txnId, raw, { dialogId: isInvite ? dialogId : '' }),
+      );
   }
 
   private cancel(client: AdminClient, msgId: string, txnId: string): void {
@@ -118,7 +129,13 @@ export class AppSide {
     client.send(requestSentReply(msgId, this.ctx.appMeta(pending.dest.transport, raw), newId(), raw));
   }
 
-  private inDialog(client: AdminClient, msgId: string, txnId: string, dialogId: string, app: SipRequest): void {
+  private inDialog(
+    client: AdminClient,
+    msgId: string,
+    txnId: string,
+    dialogId: string,
+    app: SipRequest,
+  ): void {
     const held = this.ctx.dialogById(dialogId);
     if (!held) {
       const reason =
@@ -130,7 +147,15 @@ export class AppSide {
     const ct = contentTypeFor(app.body, app.headers.get('content-type'));
     if (app.method === 'ACK') {
       const { req, dest } = held.dialog.createAck(held.inviteSeq ?? 1, app.body, ct);
-      copyAppHeaders(app.headers, req.headers, ['via', 'from', 'to', 'call-id', 'cseq', 'content-length', 'contact']);
+      copyAppHeaders(app.headers, req.headers, [
+        'via',
+        'from',
+        'to',
+        'call-id',
+        'cseq',
+        'content-length',
+        'contact',
+      ]);
       held.ack = { req: cloneRequest(req), dest };
       this.ctx.endpoint.sendAck(req, dest);
       const raw = this.ctx.raw(req);
@@ -143,7 +168,8 @@ export class AppSide {
     const onResponse = (res: SipResponse): void => {
       if (app.method === 'BYE' && res.status >= 200) this.ctx.removeDialog(held);
       const raw = this.ctx.raw(res);
-      if (client.open) client.send(sipToClient(this.ctx.networkMeta(dest, raw), txnId, raw, { dialogId: held.id }));
+      if (client.open)
+        client.send(sipToClient(this.ctx.networkMeta(dest, raw), txnId, raw, { dialogId: held.id }));
     };
     if (app.method === 'INVITE') {
       held.inviteSeq = parseCSeq(req.headers.get('cseq'))?.seq ?? held.inviteSeq;

@@ -33,7 +33,16 @@ interface PendingIncoming {
 }
 
 /** Methods drachtio hands to apps when they arrive outside a dialog; others are refused by the stack. */
-const ROUTABLE = new Set(['INVITE', 'REGISTER', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH']);
+const ROUTABLE = new Set([
+  'INVITE',
+  'REGISTER',
+  'MESSAGE',
+  'OPTIONS',
+  'INFO',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'PUBLISH',
+]);
 
 export class NetworkSide {
   private readonly pending = new Map<string, PendingIncoming>();
@@ -77,11 +86,19 @@ export class NetworkSide {
       if (req.method === 'BYE') this.ctx.removeDialog(held);
       return respond(tx, buildResponse(req, 481));
     }
-    if (req.method === 'INVITE' && tx instanceof InviteServerTransaction)
-      tx.respond(buildResponse(req, 100));
+    if (req.method === 'INVITE' && tx instanceof InviteServerTransaction) tx.respond(buildResponse(req, 100));
     const txnId = newId();
     const raw = this.ctx.raw(req);
-    this.pending.set(txnId, { txnId, req, source, tx, client: held.client, toTag, dialog: held, finalSent: false });
+    this.pending.set(txnId, {
+      txnId,
+      req,
+      source,
+      tx,
+      client: held.client,
+      toTag,
+      dialog: held,
+      finalSent: false,
+    });
     held.client.send(sipToClient(this.ctx.networkMeta(source, raw), txnId, raw, { dialogId: held.id }));
     if (req.method === 'BYE') this.ctx.removeDialog(held);
   }
@@ -109,7 +126,10 @@ export class NetworkSide {
     this.pending.delete(entry.txnId);
     const raw = this.ctx.raw(req);
     if (entry.client.open) {
-      const dialogId = drachtioDialogId(req.headers.get('call-id') ?? '', tagOf(req.headers.get('from')) ?? '');
+      const dialogId = drachtioDialogId(
+        req.headers.get('call-id') ?? '',
+        tagOf(req.headers.get('from')) ?? '',
+      );
       entry.client.send(sipToClient(this.ctx.networkMeta(source, raw), entry.txnId, raw, { dialogId }));
     }
   }
@@ -146,7 +166,12 @@ export class NetworkSide {
     respond(entry.tx, out);
     let dialogId = entry.dialog?.id ?? '';
     if (isInvite && !entry.dialog && res.status >= 200 && res.status < 300) {
-      const dialog = Dialog.fromInvite(req, entry.toTag, entry.source, this.ctx.contact(entry.source.transport));
+      const dialog = Dialog.fromInvite(
+        req,
+        entry.toTag,
+        entry.source,
+        this.ctx.contact(entry.source.transport),
+      );
       if (dialog) {
         const held: HeldDialog = {
           id: drachtioDialogId(dialog.callId, dialog.remoteTag),
@@ -166,7 +191,9 @@ export class NetworkSide {
       this.pending.delete(txnId);
     }
     const raw = this.ctx.raw(out);
-    client.send(responseSentReply(msgId, this.ctx.appMeta(entry.source.transport, raw), txnId, dialogId, raw));
+    client.send(
+      responseSentReply(msgId, this.ctx.appMeta(entry.source.transport, raw), txnId, dialogId, raw),
+    );
   }
 
   get pendingCount(): number {
@@ -180,7 +207,8 @@ function respond(tx: ServerTransaction, res: SipResponse): void {
 
 /** A CANCEL matches its INVITE by Call-ID, From tag, CSeq number and top Via branch (RFC 3261 §9.2). */
 function sameTransaction(invite: SipRequest, cancel: SipRequest): boolean {
-  const branch = (r: SipRequest): string => /;\s*branch=([^;\s,]+)/i.exec(r.headers.get('via') ?? '')?.[1] ?? '';
+  const branch = (r: SipRequest): string =>
+    /;\s*branch=([^;\s,]+)/i.exec(r.headers.get('via') ?? '')?.[1] ?? '';
   const seq = (r: SipRequest): string => (r.headers.get('cseq') ?? '').trim().split(/\s+/)[0] ?? '';
   return (
     invite.headers.get('call-id') === cancel.headers.get('call-id') &&

@@ -74,7 +74,12 @@ export const STACK_HEADERS = ['via', 'from', 'to', 'call-id', 'cseq', 'content-l
 
 /** Copy the app's own headers (everything but the stack's) onto a message we are building. */
 export function copyAppHeaders(from: SipHeaders, to: SipHeaders, except: string[] = STACK_HEADERS): void {
-  const names = new Set(from.entries().map(([n]) => n).filter((n) => !except.includes(n)));
+  const names = new Set(
+    from
+      .entries()
+      .map(([n]) => n)
+      .filter((n) => !except.includes(n)),
+  );
   for (const n of names) to.delete(n);
   for (const [n, v] of from.entries()) if (names.has(n)) to.append(n, v);
 }

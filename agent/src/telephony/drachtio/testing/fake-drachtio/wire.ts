@@ -123,8 +123,6 @@ export function sipToClient(
   where: { dialogId: string } | { receivedOn: { address: string; port: number } },
 ): string {
   const tail =
-    'dialogId' in where
-      ? `${where.dialogId}|`
-      : `|${where.receivedOn.address}|${where.receivedOn.port}|`;
+    'dialogId' in where ? `${where.dialogId}|` : `|${where.receivedOn.address}|${where.receivedOn.port}|`;
   return `${newId()}|sip|${metaFormat(meta)}|${txnId}|${tail}${CRLF}${raw}`;
 }
