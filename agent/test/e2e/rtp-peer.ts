@@ -7,6 +7,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { decodeG711, encodeG711 } from '../../src/audio/g711.js';
 import { concatPcm } from '../../src/audio/pcm.js';
+import { DtmfReceiver, planDtmf } from '../../src/telephony/embedded/media/rtp-dtmf.js';
 import { parseRtp, serializeRtp } from '../../src/telephony/embedded/media/rtp-packet.js';
 
 const FRAME = 160;
@@ -14,6 +15,9 @@ const FRAME = 160;
 export class RtpPeer {
   readonly received: { at: number; payloadType: number; pcm: Int16Array }[] = [];
   remote: { address: string; port: number } | undefined;
+  /** RFC 4733 digits the agent sent (telephone-event, PT 101), each once. */
+  readonly dtmfReceived: string[] = [];
+  private readonly dtmf = new DtmfReceiver();
   private seq = Math.floor(Math.random() * 1000);
   private ts = Math.floor(Math.random() * 100_000);
   private readonly ssrc = Math.floor(Math.random() * 0xffffffff);
@@ -42,6 +46,10 @@ export class RtpPeer {
       return;
     }
     this.remote ??= { address: rinfo.address, port: rinfo.port };
+    if (p.payloadType === 101) {
+      for (const d of this.dtmf.receive(p.timestamp, p.payload)) this.dtmfReceived.push(d.digit);
+      return;
+    }
     if (p.payloadType === 0 || p.payloadType === 8) {
       this.received.push({
         at: performance.now(),
@@ -78,6 +86,27 @@ export class RtpPeer {
       const wait = start + (n + 1) * 20 - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
+  }
+
+  /** Send RFC 4733 digits (PT 101), paced at 20 ms, as a phone keypad does. */
+  async sendDtmf(digits: string): Promise<void> {
+    const remote = this.remote;
+    if (!remote) throw new Error('rtp peer: no packet from the agent yet, so no address to send to');
+    let eventTs = this.ts;
+    for (const tick of planDtmf(digits, FRAME)) {
+      if (tick.kind === 'event') {
+        if (tick.start) eventTs = this.ts += FRAME;
+        for (const pkt of tick.packets) {
+          const packet = serializeRtp(
+            { payloadType: 101, sequence: this.seq++ & 0xffff, timestamp: eventTs, ssrc: this.ssrc, marker: pkt.marker },
+            pkt.payload,
+          );
+          this.socket.send(packet, remote.port, remote.address);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.ts += FRAME * 10;
   }
 
   close(): void {
