@@ -67,7 +67,7 @@ export class ChannelMedia {
   static async open(o: ChannelMediaOptions, audio: NegotiatedAudio | undefined): Promise<ChannelMedia> {
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
       const port = o.ports.allocate();
-      let media: ChannelMedia | undefined;
+      const ref: { media?: ChannelMedia } = {};
       const rtp = new RtpSession({
         port,
         bindAddress: o.bindAddress,
@@ -84,8 +84,8 @@ export class ChannelMedia {
         clock: o.clock,
         ticker: o.ticker,
         log: o.log,
-        pullOutbound: () => media?.takeOutFrame(),
-        onInboundFrame: (pcm) => media?.onInbound(pcm),
+        pullOutbound: () => ref.media?.takeOutFrame(),
+        onInboundFrame: (pcm) => ref.media?.onInbound(pcm),
         onDtmf: (d) => o.onDtmf(d.digit, Math.round(d.durationMs * 8)),
       });
       try {
@@ -100,8 +100,9 @@ export class ChannelMedia {
         o.ports.release(port);
         throw err;
       }
-      media = new ChannelMedia(o, rtp, port);
+      const media = new ChannelMedia(o, rtp, port);
       media.audio = audio;
+      ref.media = media;
       return media;
     }
     throw new Error('no bindable RTP port');
