@@ -12,12 +12,16 @@ import { runApi, type ApiContext } from './api/api-router.js';
 import { heartbeatEvent, type CoreStats } from './api/fs-status.js';
 import { CAUSE_CODE, CAUSE_TO_SIP, FsChannel, type ChannelHost } from './channel/channel.js';
 import { channelForInvite, runMrfDialplan } from './channel/dialplan.js';
-import { commandHeader, type EslCommand } from './esl/esl-codec.js';
+import { socketApp } from './channel/socket-app.js';
+import { parsePrivateEvent } from './channel/private-event.js';
+import { backgroundJobEvent, clientEvent } from './esl/client-events.js';
+import type { EslCommand } from './esl/esl-codec.js';
 import { EslListener, type EslHost } from './esl/esl-listener.js';
-import { nameEvent } from './esl/event-names.js';
-import { FsEvent, newEvent, type FsCore } from './esl/fs-event.js';
+import type { FsCore, FsEvent } from './esl/fs-event.js';
+import type { AudioForkBug } from './fork/audio-fork-bug.js';
 import { ChannelMedia } from './media/channel-media.js';
 import { resolveOptions, type FakeFreeswitchOptions, type ResolvedOptions } from './options.js';
+import { SessionStats } from './session-stats.js';
 import { pushBounded, type ApiRecord, type ChannelRecord, type Fault, type InviteRecord } from './records.js';
 import { SipProfile, type SipLegImpl } from './sip/sip-profile.js';
 
@@ -39,13 +43,11 @@ export class FakeFreeswitch {
   private readonly ports: PortAllocator;
   private readonly ticker: FrameTicker;
   private readonly outboundSockets = new Set<net.Socket>();
+  /** Forks whose socket may still be open (graceful-shutdown ones never close by themselves). */
+  private readonly forkBugs = new Set<AudioForkBug>();
   private heartbeatTimer: TimerHandle | undefined;
-  private readonly startedAt: number;
+  private readonly sessionStats: SessionStats;
   private sequence = 0;
-  private sessionsSinceStartup = 0;
-  private sessionPeak = 0;
-  private createdAt: number[] = [];
-  private spsPeak = 0;
   private stopped = false;
   private readonly waiters = new Set<() => void>();
   private readonly eslHost: EslHost;
@@ -54,7 +56,7 @@ export class FakeFreeswitch {
   constructor(o: FakeFreeswitchOptions = {}) {
     const opts = resolveOptions(o);
     this.options = opts;
-    this.startedAt = opts.clock.now();
+    this.sessionStats = new SessionStats(opts.clock.now());
     this.core = {
       coreUuid: randomUUID(),
       hostname: opts.hostname,
@@ -144,26 +146,9 @@ export class FakeFreeswitch {
       api: async (command, args) => runApi(this.apiContext, this.apiLog, command, args),
       sendmsg: (uuid, cmd) => this.sendmsg(uuid, cmd),
       fire: (e) => this.fire(e),
-      newBackgroundJob: (job, owner, command, args, reply) => {
-        const e = newEvent(this.core, 'BACKGROUND_JOB');
-        e.add('Job-UUID', job);
-        e.add('Job-Owner-UUID', owner);
-        e.add('Job-Command', command);
-        if (args !== undefined) e.add('Job-Command-Arg', args);
-        e.body = reply;
-        this.fire(e);
-      },
-      sendevent: (name, eventUuid, cmd) => {
-        const type = nameEvent(name) ?? 'CLONE';
-        const e = new FsEvent(type, commandHeader(cmd, 'Event-Subclass'));
-        for (const [n, v] of cmd.headers) if (n.toLowerCase() !== 'content-length') e.add(n, v);
-        e.add('Event-UUID', eventUuid);
-        if (cmd.body !== undefined) e.body = cmd.body;
-        const prepared = newEvent(this.core, type, e.subclass);
-        for (const [n, v] of e.headers) prepared.add(n, v);
-        prepared.body = e.body;
-        this.fire(prepared);
-      },
+      newBackgroundJob: (job, owner, command, args, reply) =>
+        this.fire(backgroundJobEvent(this.core, job, owner, command, args, reply)),
+      sendevent: (name, eventUuid, cmd) => this.fire(clientEvent(this.core, name, eventUuid, cmd)),
       hasChannel: (uuid) => this.channels.has(uuid),
       newUuid: () => randomUUID(),
       onClosed: (l) => {
@@ -173,22 +158,11 @@ export class FakeFreeswitch {
     };
   }
 
-  /** switch_ivr_parse_event for a queued sendmsg. */
+  /** sendmsg: queued to the channel (switch_core_session_queue_private_event). */
   private sendmsg(uuid: string, cmd: EslCommand): boolean {
     const ch = this.channels.get(uuid);
     if (!ch || ch.hungUp) return false;
-    const what = (commandHeader(cmd, 'call-command') ?? '').toLowerCase();
-    if (what === 'execute') {
-      const app = commandHeader(cmd, 'execute-app-name') ?? '';
-      let arg = commandHeader(cmd, 'execute-app-arg');
-      if (arg === undefined && /^text\/plain/i.test(commandHeader(cmd, 'content-type') ?? '')) arg = cmd.body;
-      const loops = Math.max(1, Number.parseInt(commandHeader(cmd, 'loops') ?? '1', 10) || 1);
-      for (let i = 0; i < loops; i++) ch.execute(app, arg ?? '', commandHeader(cmd, 'Event-UUID'));
-    } else if (what === 'hangup') {
-      ch.hangup(commandHeader(cmd, 'hangup-cause') ?? 'NORMAL_CLEARING', 'local');
-    } else {
-      this.options.log.warn({ what }, 'sendmsg call-command not modelled by the fake');
-    }
+    parsePrivateEvent(ch, cmd);
     return true;
   }
 
@@ -207,6 +181,11 @@ export class FakeFreeswitch {
       profiles: () => [{ name: o.profile, url: this.profileUrl, inuse: this.channels.size }],
       stats: () => this.stats(),
       fault: (reason, crash) => this.fault(reason, crash),
+      track: (bug) => {
+        for (const b of this.forkBugs)
+          if (['failed', 'dropped', 'closed'].includes(b.record.state)) this.forkBugs.delete(b);
+        this.forkBugs.add(bug);
+      },
     };
   }
 
@@ -234,7 +213,7 @@ export class FakeFreeswitch {
     ch.record.eslOutbound = ch.getVariable('sip_h_X-esl-outbound');
     this.channels.set(ch.uuid, ch);
     pushBounded(this.calls, ch.record);
-    this.noteSession();
+    this.sessionStats.note(o.clock.now(), this.channels.size);
     ch.fire('CHANNEL_CREATE');
     ch.setCallState('RINGING');
     void runMrfDialplan(ch, leg, {
@@ -276,73 +255,22 @@ export class FakeFreeswitch {
     );
   }
 
-  /** The `socket` app: connect to the controlling app and hand the socket to an outbound listener. */
+  /** The `socket` app towards the controlling app (nothing once the fake is down). */
   private connectOutbound(ch: FsChannel, target: string): Promise<boolean> {
-    const i = target.lastIndexOf(':');
-    const host = i > 0 ? target.slice(0, i) : target;
-    const port = i > 0 ? Number(target.slice(i + 1)) : 8084;
-    return new Promise((resolve) => {
-      if (this.crashed || this.stopped) return resolve(false);
-      const sock = net.connect({ host, port });
-      this.outboundSockets.add(sock);
-      const timer = this.options.clock.setTimeout(() => sock.destroy(new Error('connect timeout')), 5000);
-      sock.once('error', (err) => {
-        this.options.clock.clearTimeout(timer);
-        this.options.log.warn({ err: err.message, target }, 'socket app: connect failed');
-        resolve(false);
-      });
-      sock.once('close', () => this.outboundSockets.delete(sock));
-      sock.once('connect', () => {
-        this.options.clock.clearTimeout(timer);
-        if (ch.hungUp) {
-          sock.destroy();
-          return resolve(true);
-        }
-        const l = new EslListener(sock, this.eslHost, {
-          session: ch,
-          async: true,
-          full: true,
-          onConnected: () => {
-            ch.state = 'CS_EXECUTE';
-            ch.fire('CHANNEL_PARK');
-          },
-        });
-        ch.outbound = l;
-        this.listeners.add(l);
-        l.start();
-        resolve(true);
-      });
+    if (this.crashed || this.stopped) return Promise.resolve(false);
+    return socketApp(ch, target, {
+      clock: this.options.clock,
+      log: this.options.log,
+      host: this.eslHost,
+      sockets: this.outboundSockets,
+      onListener: (l) => this.listeners.add(l),
     });
   }
 
   // ——— knobs, stats, lifecycle ———
 
-  private noteSession(): void {
-    const now = this.options.clock.now();
-    this.sessionsSinceStartup++;
-    this.sessionPeak = Math.max(this.sessionPeak, this.channels.size);
-    this.createdAt = this.createdAt.filter((t) => now - t < 1000);
-    this.createdAt.push(now);
-    this.spsPeak = Math.max(this.spsPeak, this.createdAt.length);
-  }
-
   stats(): CoreStats {
-    const o = this.options;
-    const now = o.clock.now();
-    const sps = this.createdAt.filter((t) => now - t < 1000).length;
-    return {
-      version: o.version,
-      uptimeMs: now - this.startedAt,
-      sessionCount: this.channels.size,
-      sessionsSinceStartup: this.sessionsSinceStartup,
-      sessionPeak: this.sessionPeak,
-      maxSessions: o.maxSessions,
-      sps,
-      spsLast: sps,
-      spsPeak: this.spsPeak,
-      maxSps: o.maxSessionsPerSecond,
-      idleCpu: o.idleCpu,
-    };
+    return this.sessionStats.snapshot(this.options.clock.now(), this.channels.size, this.options);
   }
 
   /** Send a HEARTBEAT now (besides the periodic ones). */
@@ -375,6 +303,8 @@ export class FakeFreeswitch {
     this.sip.halt();
     for (const ch of this.channels.values()) ch.crash();
     this.channels.clear();
+    for (const bug of this.forkBugs) bug.destroy();
+    this.forkBugs.clear();
     for (const l of [...this.listeners]) l.destroy();
     for (const s of this.outboundSockets) s.destroy();
     this.server.close();
@@ -418,8 +348,11 @@ export class FakeFreeswitch {
     for (const l of [...this.listeners]) l.close(!wasCrashed);
     for (const s of this.outboundSockets) s.destroy();
     await new Promise<void>((r) => (this.server.listening ? this.server.close(() => r()) : r()));
-    // Let the BYEs and disconnect notices leave before the sockets close.
+    // Let the BYEs, close frames and disconnect notices leave before the sockets close.
     await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => setImmediate(r));
+    for (const bug of this.forkBugs) bug.destroy();
+    this.forkBugs.clear();
     await this.sip.stop();
     for (const w of [...this.waiters]) w();
   }

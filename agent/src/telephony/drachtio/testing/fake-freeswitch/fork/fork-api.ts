@@ -20,6 +20,8 @@ export interface ForkApiContext {
   now(): number;
   /** A defect of the real module: recorded and logged; with crash, the whole fake goes down. */
   fault(reason: string, crash: boolean): void;
+  /** Every bug started (the owner terminates leftover sockets when it stops). */
+  track(bug: AudioForkBug): void;
 }
 
 const OK = '+OK Success\n';
@@ -70,6 +72,7 @@ export function uuidAudioFork(ctx: ForkApiContext, args: string | undefined): st
         crash: (reason) => ctx.fault(reason, true),
       });
       ch.bugs.set(a.bugname, bug);
+      ctx.track(bug);
       pushBounded(ch.record.forks, bug.record);
       bug.connect();
       return OK;
