@@ -57,12 +57,14 @@ async function peer(): Promise<RtpPeer> {
 
 /** sipp's local SIP port: 16411–16417 in turn (a port is free again once its sipp exited). */
 let portTurn = 0;
-function sipp(o: Pick<SippRunOptions, 'spec'> & { timeoutMs?: number; service?: string }): Promise<SippResult> {
+function sipp(
+  o: Pick<SippRunOptions, 'spec'> & { timeoutMs?: number; service?: string },
+): Promise<SippResult> {
   return runSippCall({
     target: stack!.sipTarget,
     transport: 'udp',
-    localPort: 16411 + (portTurn++ % 7),
-    mediaPort: 16480,
+    localPort: 16411 + (portTurn % 7),
+    mediaPort: 16430 + 10 * (portTurn++ % 7),
     timeoutMs: o.timeoutMs ?? 45_000,
     ...o,
   });
@@ -127,7 +129,12 @@ describe(`a conversation through ${STACK_NAME}`, () => {
 
     const callId = callIdOf(run);
     const row = await e.waitForEnd(callId);
-    expect(row).toMatchObject({ call_id: callId, end_reason: 'agent_hangup', profile: 'e2e', to_addr: '7000' });
+    expect(row).toMatchObject({
+      call_id: callId,
+      end_reason: 'agent_hangup',
+      profile: 'e2e',
+      to_addr: '7000',
+    });
     const turns = e.storedTurns(callId);
     expect(turns.length).toBeGreaterThanOrEqual(4);
     expect(turns.at(-1)!.interrupted).toBe(0);
@@ -182,12 +189,17 @@ describe(`a conversation through ${STACK_NAME}`, () => {
       openai: {
         firstTokenMs: 50,
         replies: [
-          { text: 'Transferring you now.', toolCalls: [{ name: 'transfer_call', arguments: { target: 'sales' } }] },
+          {
+            text: 'Transferring you now.',
+            toolCalls: [{ name: 'transfer_call', arguments: { target: 'sales' } }],
+          },
         ],
       },
     });
     const p = await peer();
-    const call = sipp({ spec: { rtpPort: p.port, ending: { kind: 'refer', referTo: `<${SALES}>`, timeoutMs: 30_000 } } });
+    const call = sipp({
+      spec: { rtpPort: p.port, ending: { kind: 'refer', referTo: `<${SALES}>`, timeoutMs: 30_000 } },
+    });
     await until(() => p.remote !== undefined, 10_000, 'agent RTP');
     const heard = await heardContext(p, 0, 0);
     await p.play(makeSpeech('Please put me through to sales.', 8000, 300).pcm);
@@ -218,7 +230,9 @@ describe(`a conversation through ${STACK_NAME}`, () => {
     await until(() => stack!.e2e.agent.activeCalls() === 0, 10_000, 'forks closed');
     expect((await stack.readiness()).detail).toMatch(/calls: 0/);
     if (!REAL_FREESWITCH)
-      expect(new Set(stack.freeswitch!.forks().map((f) => JSON.parse(f.metadata!).callId))).toEqual(new Set(ids));
+      expect(new Set(stack.freeswitch!.forks().map((f) => JSON.parse(f.metadata!).callId))).toEqual(
+        new Set(ids),
+      );
   }, 90_000);
 });
 
@@ -226,7 +240,11 @@ describe(`SIP edges through ${STACK_NAME}`, () => {
   it('an offer with no codec FreeSWITCH takes gets 488 from it, passed through (not 503)', async () => {
     stack = await start({});
     const run = await runSipp({
-      scenario: { xml: inviteRejectedScenario(488).replace('RTP/AVP 0 8 101', 'RTP/AVP 18 101').replace(/a=rtpmap:0 PCMU\/8000\s+a=rtpmap:8 PCMA\/8000/, 'a=rtpmap:18 G729/8000') },
+      scenario: {
+        xml: inviteRejectedScenario(488)
+          .replace('RTP/AVP 0 8 101', 'RTP/AVP 18 101')
+          .replace(/a=rtpmap:0 PCMU\/8000\s+a=rtpmap:8 PCMA\/8000/, 'a=rtpmap:18 G729/8000'),
+      },
       target: stack.sipTarget,
       transport: 'udp',
       localPort: 16419,
@@ -294,7 +312,9 @@ describe(`SIP edges through ${STACK_NAME}`, () => {
       async () => /7001@sip:127\.0\.0\.1:16420: registered/.test((await stack!.readiness()).detail),
       10_000,
       'registered',
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${(await stack!.readiness()).detail}\n${pbx!.log().slice(-3000)}`);
+    });
     expect(pbx.log()).toMatch(/PBX saved 7001/);
     const p = await peer();
     const run = await runSippCall({

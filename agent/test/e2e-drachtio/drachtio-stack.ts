@@ -6,7 +6,10 @@
  *   DRACHTIO_HOST, DRACHTIO_PORT, DRACHTIO_SECRET, DRACHTIO_SIP (its SIP udp address, default 127.0.0.1:15260)
  *   FREESWITCH_HOST, FREESWITCH_PORT, FREESWITCH_SECRET
  */
-import { startFakeDrachtio, type FakeDrachtio } from '../../src/telephony/drachtio/testing/fake-drachtio/index.js';
+import {
+  startFakeDrachtio,
+  type FakeDrachtio,
+} from '../../src/telephony/drachtio/testing/fake-drachtio/index.js';
 import {
   startFakeFreeswitch,
   type FakeFreeswitchHandle,
@@ -66,7 +69,9 @@ export async function startDrachtioStack(o: E2eOptions = {}): Promise<DrachtioSt
   };
   const stack: DrachtioStack = {
     e2e,
-    sipTarget: REAL_DRACHTIO ? (e.DRACHTIO_SIP ?? '127.0.0.1:15260') : `${drachtio!.host}:${drachtio!.sipPort}`,
+    sipTarget: REAL_DRACHTIO
+      ? (e.DRACHTIO_SIP ?? '127.0.0.1:15260')
+      : `${drachtio!.host}:${drachtio!.sipPort}`,
     drachtio,
     freeswitch,
     readiness,
@@ -94,7 +99,11 @@ export async function waitReady(stack: DrachtioStack, timeoutMs = 15_000): Promi
 export { until };
 
 /** Bounded poll of an async condition. */
-export async function untilAsync(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function untilAsync(
+  cond: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -98,7 +98,13 @@ export class RtpPeer {
         if (tick.start) eventTs = this.ts += FRAME;
         for (const pkt of tick.packets) {
           const packet = serializeRtp(
-            { payloadType: 101, sequence: this.seq++ & 0xffff, timestamp: eventTs, ssrc: this.ssrc, marker: pkt.marker },
+            {
+              payloadType: 101,
+              sequence: this.seq++ & 0xffff,
+              timestamp: eventTs,
+              ssrc: this.ssrc,
+              marker: pkt.marker,
+            },
             pkt.payload,
           );
           this.socket.send(packet, remote.port, remote.address);

@@ -158,6 +158,10 @@ export class NetworkSide {
     });
     copyAppHeaders(res.headers, out.headers);
     const isInvite = req.method === 'INVITE';
+    // A dialog-creating response carries the request's Record-Route (RFC 3261 §12.1.1; sofia's
+    // response completion copies it), or in-dialog requests would skip the proxies that asked to stay.
+    if (isInvite && res.status > 100 && res.status < 300 && !entry.dialog)
+      for (const rr of req.headers.getAll('record-route')) out.headers.append('Record-Route', rr);
     if (isInvite && res.status >= 200 && res.status < 300 && !out.headers.has('contact'))
       out.headers.append('Contact', this.ctx.contact(entry.source.transport));
     out.body = res.body;

@@ -7,6 +7,8 @@
 import { canonicalHeaderName, SipHeaders } from '../../../embedded/sip/headers.js';
 import type { SipMessage } from '../../../embedded/sip/message.js';
 
+const SINGLE = ['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-type', 'expires'];
+
 export function parseAppSip(text: string): SipMessage | undefined {
   const split = text.indexOf('\r\n\r\n');
   const head = split < 0 ? text : text.slice(0, split);
@@ -22,6 +24,12 @@ export function parseAppSip(text: string): SipMessage | undefined {
     headers.append(name, line.slice(colon + 1).trim());
   }
   headers.delete('content-length');
+  // drachtio-srf can write a header twice in different case (its digest client adds `call-id` to a
+  // request that has `Call-ID`); sofia-sip builds one of each single-valued header from the tag list.
+  for (const name of SINGLE) {
+    const lines = headers.entries().filter(([n]) => n === name);
+    if (lines.length > 1) headers.set(name, lines.at(-1)![1]);
+  }
   const res = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/.exec(start);
   if (res) return { kind: 'response', status: Number(res[1]), reason: res[2] ?? '', headers, body };
   const req = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0$/.exec(start);
