@@ -75,7 +75,8 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     log,
   });
   const ctx = new SipContext(endpoint, host, ports, log);
-  let network: NetworkSide | undefined;
+  // Requests from the network go to an app routed for the method (admin is created below).
+  const network = new NetworkSide(ctx, (method) => admin.clientFor(method));
   const app = new AppSide(ctx);
   const onSip = (client: AdminClient, msg: ClientMessage): void => {
     const sip = parseAppSip(msg.sip);
@@ -83,7 +84,7 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     if (sip.kind === 'response') {
       const txnId = msg.args[0] ?? '';
       if (!txnId) return client.send(apiFailure(msg.msgId, 'transaction id missing'));
-      return network!.appResponse(client, msg.msgId, txnId, sip);
+      return network.appResponse(client, msg.msgId, txnId, sip);
     }
     app.appRequest(client, msg.msgId, msg.args, sip);
   };
@@ -96,8 +97,7 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     onSip,
     onClientGone: () => undefined,
   });
-  network = new NetworkSide(ctx, admin);
-  endpoint.onRequest = (incoming) => network!.onRequest(incoming);
+  endpoint.onRequest = (incoming) => network.onRequest(incoming);
   const adminPort = await admin.start();
   return {
     host,

@@ -15,7 +15,7 @@ import { newTag } from '../../../embedded/sip/ids.js';
 import { buildResponse, type SipRequest, type SipResponse } from '../../../embedded/sip/message.js';
 import { InviteServerTransaction } from '../../../embedded/sip/server-transaction.js';
 import type { SipPeer } from '../../../embedded/sip/transport.js';
-import type { AdminClient, AdminServer } from './admin.js';
+import type { AdminClient } from './admin.js';
 import { drachtioDialogId, type HeldDialog, type SipContext } from './context.js';
 import { contentTypeFor, copyAppHeaders, tagOf } from './sip-text.js';
 import { apiFailure, newId, responseSentReply, sipToClient } from './wire.js';
@@ -49,7 +49,7 @@ export class NetworkSide {
 
   constructor(
     private readonly ctx: SipContext,
-    private readonly admin: AdminServer,
+    private readonly clientFor: (method: string) => AdminClient | undefined,
   ) {}
 
   onRequest(incoming: IncomingRequest): void {
@@ -63,7 +63,7 @@ export class NetworkSide {
       const status = req.method === 'BYE' || req.method === 'UPDATE' ? 481 : 405;
       return respond(tx, buildResponse(req, status));
     }
-    const client = this.admin.clientFor(req.method);
+    const client = this.clientFor(req.method);
     if (!client) return respond(tx, buildResponse(req, 503));
     if (tx instanceof InviteServerTransaction) tx.respond(buildResponse(req, 100));
     const txnId = newId();
