@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, REPO_ROOT, spawnTsx } from './child.js';
+import { BENCH_DIR, REPO_ROOT, spawnTsx, type Child } from './child.js';
 import { sampleProcess } from './machine.js';
 import { PORTS, type Plan } from './plan.js';
 import type { ProviderLatencies } from './results-types.js';
@@ -53,9 +53,64 @@ function profileYaml(l: ProviderLatencies): string {
   ].join('\n');
 }
 
+export type Telephony = 'embedded' | 'drachtio';
+
+const DRACHTIO_SECRET = 'bench-drachtio-secret';
+const ESL_SECRET = 'bench-esl-password';
+
+interface DrachtioStackReady {
+  pid: number;
+  drachtio: { host: string; adminPort: number; sipPort: number };
+  freeswitch: { address: string; eslPort: number };
+}
+
+/** The production path's servers (fakes) in their own process, and the agent variables that use them. */
+async function startDrachtioStack(): Promise<{ child: Child<DrachtioStackReady>; env: NodeJS.ProcessEnv }> {
+  const child = await spawnTsx<DrachtioStackReady>(join(BENCH_DIR, 'drachtio-stack-process.ts'), [], {
+    ...process.env,
+    BENCH_DRACHTIO: JSON.stringify({
+      secret: DRACHTIO_SECRET,
+      eslSecret: ESL_SECRET,
+      sipPort: PORTS.drachtio.sip,
+      adminPort: PORTS.drachtio.admin,
+      eslPort: PORTS.drachtio.esl,
+      rtp: PORTS.drachtio.rtp,
+    }),
+  });
+  const r = child.ready;
+  return {
+    child,
+    env: {
+      SWITCHBOARD_TELEPHONY: 'drachtio',
+      DRACHTIO_HOST: r.drachtio.host,
+      DRACHTIO_PORT: String(r.drachtio.adminPort),
+      DRACHTIO_SECRET,
+      FREESWITCH: `${r.freeswitch.address}:${r.freeswitch.eslPort}:${ESL_SECRET}`,
+      SWITCHBOARD_ESL_LISTEN_ADDRESS: '127.0.0.1',
+    },
+  };
+}
+
+/** The drachtio path connects to drachtio and FreeSWITCH after start-up: wait for /readyz (bounded). */
+async function untilReady(httpUrl: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let detail = '';
+  while (Date.now() < end) {
+    const res = await fetch(new URL('/readyz', httpUrl)).catch(() => undefined);
+    const body = (await res?.json().catch(() => undefined)) as
+      | { checks?: { telephony?: { ok: boolean; detail: string } } }
+      | undefined;
+    if (body?.checks?.telephony?.ok) return;
+    detail = body?.checks?.telephony?.detail ?? 'no answer';
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`agent telephony not ready after ${timeoutMs} ms: ${detail}`);
+}
+
 export async function startAgentUnderTest(
   latencies: ProviderLatencies,
   _plan: Plan,
+  telephony: Telephony = 'embedded',
 ): Promise<AgentUnderTest> {
   const host = '127.0.0.1';
   const fakes = await spawnTsx<{ pid: number; env: Record<string, string> }>(
@@ -86,8 +141,13 @@ export async function startAgentUnderTest(
     SWITCHBOARD_RTP_PORTS: `${PORTS.agentRtp.min}-${PORTS.agentRtp.max}`,
     SWITCHBOARD_VAD: 'webrtc',
   };
+  let stack: Awaited<ReturnType<typeof startDrachtioStack>> | undefined;
   let agent;
   try {
+    if (telephony === 'drachtio') {
+      stack = await startDrachtioStack();
+      Object.assign(env, stack.env);
+    }
     agent = await spawnTsx<{ pid: number; httpUrl: string; sip: { host: string; port: number } }>(
       join(BENCH_DIR, 'agent-process.ts'),
       [],
@@ -95,23 +155,37 @@ export async function startAgentUnderTest(
       60_000,
     );
   } catch (err) {
+    await stack?.child.stop();
     await fakes.stop();
     throw err;
   }
+  if (stack) await untilReady(agent.ready.httpUrl);
   const httpUrl = new URL(agent.ready.httpUrl);
   const idle = sampleProcess(agent.pid);
   return {
     pid: agent.pid,
-    sip: agent.ready.sip,
+    sip: stack
+      ? { host: stack.child.ready.drachtio.host, port: stack.child.ready.drachtio.sipPort }
+      : agent.ready.sip,
     user: EXTENSION,
     httpUrl: agent.ready.httpUrl,
     forkUrl: `ws://${httpUrl.host}/fork?token=${token}`,
     vadOnsetMs: WEBRTC_VAD_ONSET_MS,
     idleRssBytes: idle?.rssBytes,
     fakesPid: fakes.pid,
-    notes: ['Agent and provider fakes ran as separate processes; CPU % and RSS are the agent process alone.'],
+    notes: [
+      'Agent and provider fakes ran as separate processes; CPU % and RSS are the agent process alone.',
+      ...(stack
+        ? [
+            'Telephony: the drachtio path (real drachtio-srf + drachtio-fsmrf in the agent) against a fake ' +
+              'drachtio-server and a fake FreeSWITCH in a third process. The fakes are not the real servers: ' +
+              'figures show the agent and its libraries, not drachtio-server or FreeSWITCH.',
+          ]
+        : []),
+    ],
     async stop() {
       await agent.stop();
+      await stack?.child.stop();
       await fakes.stop();
     },
   };

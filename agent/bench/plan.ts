@@ -1,4 +1,4 @@
-/** How much each mode does, and the loopback ports it uses (all inside 24000–26999). */
+/** How much each mode does, and the loopback ports it uses (all inside 23000–26999). */
 import type { ScriptOptions } from './call-script.js';
 
 export const PORTS = {
@@ -16,6 +16,8 @@ export const PORTS = {
   sippMedia: 25092,
   /** Fake providers (Deepgram, OpenAI, Cartesia). */
   fakes: { deepgram: 25100, openai: 25102, cartesia: 25104 },
+  /** `--telephony drachtio`: the fake drachtio-server (SIP, admin) and fake FreeSWITCH (ESL, RTP). */
+  drachtio: { sip: 25120, admin: 25122, esl: 25124, rtp: { min: 23000, max: 23999 } },
   /** Fork-path micro-benchmark (fork server HTTP/WebSocket). */
   forkHttp: 25110,
 } as const;

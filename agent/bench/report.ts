@@ -95,7 +95,7 @@ export function renderMarkdown(r: BenchResults): string {
   const lines = [
     `# Switchboard benchmark — ${r.date}`,
     '',
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, Linux ${m.kernel}. Mode: ${r.mode} (${r.durationS} s).`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, Linux ${m.kernel}. Mode: ${r.mode} (${r.durationS} s). Telephony: ${r.telephony ?? 'embedded'}.`,
     `Load average at start ${r.loadAverage.start.map((x) => x.toFixed(2)).join(' ')}, at end ${r.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}.`,
     `Injected provider latencies: endpointing ${l.endpointingMs} ms of silence, STT final ${l.sttFinalMs} ms after it, LLM first token ${l.llmFirstTokenMs} ms, TTS first byte ${l.ttsFirstByteMs} ms (sum ${l.endpointingMs + l.sttFinalMs + l.llmFirstTokenMs + l.ttsFirstByteMs} ms).`,
     `Tools: ${Object.entries(r.tools)

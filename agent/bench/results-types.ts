@@ -66,6 +66,8 @@ export interface ForkBenchResult {
 export interface BenchResults {
   date: string;
   mode: 'quick' | 'full';
+  /** Which telephony back-end answered (embedded gateway, or the drachtio path against fakes). */
+  telephony?: 'embedded' | 'drachtio';
   machine: MachineInfo;
   tools: Record<string, string>;
   loadAverage: { start: number[]; end: number[] };

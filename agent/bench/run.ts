@@ -8,7 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agentUnavailableReason, startAgentUnderTest, type AgentUnderTest } from './agent-under-test.js';
+import {
+  agentUnavailableReason,
+  startAgentUnderTest,
+  type AgentUnderTest,
+  type Telephony,
+} from './agent-under-test.js';
 import { agentTurnTimings } from './agent-timings.js';
 import { BENCH_DIR, spawnTsx, type Child } from './child.js';
 import { loadFixtures, toolVersions } from './fixtures.js';
@@ -35,10 +40,15 @@ const { values: argv } = parseArgs({
     'llm-ms': { type: 'string', default: '300' },
     'tts-ms': { type: 'string', default: '90' },
     'endpointing-ms': { type: 'string', default: '300' },
+    /** embedded (default) or drachtio: the production path against fake drachtio-server and FreeSWITCH. */
+    telephony: { type: 'string', default: 'embedded' },
   },
 });
 
 const plan: Plan = argv.quick ? PLANS.quick : PLANS.full;
+if (argv.telephony !== 'embedded' && argv.telephony !== 'drachtio')
+  throw new Error(`--telephony must be embedded or drachtio, not ${argv.telephony}`);
+const telephony: Telephony = argv.telephony;
 const phases = new Set((argv.only ?? 'floor,turns,setup,density,fork').split(','));
 const latencies: ProviderLatencies = {
   sttFinalMs: Number(argv['stt-ms']),
@@ -198,6 +208,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     mode: argv.quick ? 'quick' : 'full',
+    telephony,
     machine,
     tools: { ...(await toolVersions()), sipp: sippVersion() },
     loadAverage: { start: loadavg(), end: [] },
@@ -239,7 +250,7 @@ async function main(): Promise<void> {
       results.notes.push(`Agent phases skipped: ${unavailable}`);
       log(`agent phases skipped: ${unavailable}`);
     } else if (needsAgent) {
-      const agent = await startAgentUnderTest(latencies, plan);
+      const agent = await startAgentUnderTest(latencies, plan, telephony);
       log(`agent up: pid ${agent.pid}, SIP ${agent.sip.host}:${agent.sip.port}`);
       ctx.otherPids = { fakes: agent.fakesPid };
       try {
