@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeG711, encodeG711 } from '../../../../audio/g711.js';
-import { sine } from './testing/rtp-caller.js';
-import { mrfCall, waitUntil, type MrfCall } from './testing/mrf-call.js';
+import { RtpCaller, sine } from './testing/rtp-caller.js';
+import { createEndpoint, mrfCall, waitUntil, type MrfCall } from './testing/mrf-call.js';
 
 let call: MrfCall | undefined;
 afterEach(async () => {
@@ -253,5 +253,65 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     await new Promise((r2) => setTimeout(r2, 300));
     expect(conn.binaries().filter((m) => m.binary!.length > 0).length).toBe(n);
     expect(conn.closeInfo).toBeUndefined();
+  });
+
+  it('stereo fork: caller on the left, what the caller hears (streamed audio) on the right', async () => {
+    call = await mrfCall();
+    await call.ep.forkAudioStart({
+      wsUrl: call.fork.url,
+      mixType: 'stereo',
+      sampling: '8000',
+      bugname: 'st',
+      bidirectionalAudio: { enabled: true, streaming: true, sampleRate: 8000 },
+    });
+    const conn = await call.fork.waitConnection();
+    await waitUntil(() => conn.binaries().length > 2);
+    call.caller.play(new Int16Array(8000).fill(1111));
+    conn.ws.send(le(new Int16Array(8000).fill(-2222)));
+    const left = decodeG711('PCMU', encodeG711('PCMU', Int16Array.of(1111)))[0]; // the caller's, after G.711
+    await waitUntil(
+      () =>
+        conn.binaries().some((m) => m.binary!.readInt16LE(0) === left && m.binary!.readInt16LE(2) === -2222),
+      3000,
+      'both channels in one frame',
+    );
+    expect(conn.binaries().every((m) => m.binary!.length % 640 === 0)).toBe(true);
+  });
+
+  it('playback of a tone (the app apology) plays to the caller and completes; an unknown file is FILE NOT FOUND', async () => {
+    call = await mrfCall();
+    const t = performance.now();
+    const result = (await call.ep.play('tone_stream://%(300,200,480,620);loops=2')) as {
+      playbackMilliseconds: string;
+    };
+    expect(Number(result.playbackMilliseconds)).toBe(1000);
+    expect(performance.now() - t).toBeGreaterThan(900);
+    const tone = call.caller.audible(t);
+    expect(tone.length).toBeGreaterThanOrEqual(25);
+    await expect(call.ep.play('/usr/share/sounds/none.wav')).rejects.toThrow('File Not Found');
+  });
+
+  it('two calls at once: distinct channels, and each endpoint gets only its own caller DTMF', async () => {
+    call = await mrfCall();
+    const { ms } = call;
+    const callerB = await RtpCaller.open();
+    try {
+      const epB = await createEndpoint(ms, { remoteSdp: callerB.offer() });
+      callerB.answered(epB.local.sdp!);
+      expect(epB.uuid).not.toBe(call.ep.uuid);
+      const a: string[] = [];
+      const b: string[] = [];
+      call.ep.on('dtmf', (d: { dtmf: string }) => a.push(d.dtmf));
+      epB.on('dtmf', (d: { dtmf: string }) => b.push(d.dtmf));
+      call.caller.sendDtmf('1');
+      callerB.sendDtmf('2');
+      await waitUntil(() => a.length === 1 && b.length === 1, 2000, 'both digits');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(a).toEqual(['1']);
+      expect(b).toEqual(['2']);
+      expect(new Set(call.fs.calls.map((c) => c.callId)).size).toBe(2);
+    } finally {
+      callerB.stop();
+    }
   });
 });
