@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeG711, encodeG711 } from '../../../../audio/g711.js';
-import { sine } from './testing/rtp-caller.js';
-import { mrfCall, waitUntil, type MrfCall } from './testing/mrf-call.js';
+import { RtpCaller, sine } from './testing/rtp-caller.js';
+import { createEndpoint, mrfCall, waitUntil, type MrfCall } from './testing/mrf-call.js';
 
 let call: MrfCall | undefined;
 afterEach(async () => {
@@ -123,8 +123,10 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     expect(mark.at - sentAt).toBeGreaterThan(900);
     const heard = call.caller.audible(sentAt);
     expect(heard.length).toBeGreaterThanOrEqual(48);
-    expect(heard[0]!.at - sentAt).toBeLessThan(200);
-    expect(heard[heard.length - 1]!.at - heard[0]!.at).toBeGreaterThan(850);
+    // Sent ahead of real time: it starts at once (14 ms on the real module; bound left loose for a
+    // loaded machine) and cannot end before its real duration has passed.
+    expect(heard[0]!.at - sentAt).toBeLessThan(400);
+    expect(heard[heard.length - 1]!.at - sentAt).toBeGreaterThan(900);
   });
 
   it('killAudio: audio gone within a frame or two, kill_audio raised, pending mark cleared, and the next mark lost', async () => {
@@ -145,8 +147,9 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     ]);
     await waitUntil(() => kills.length === 1, 1000, 'kill_audio event');
     await new Promise((r) => setTimeout(r, 300));
-    const after = call.caller.audible(killAt + 120);
-    expect(after).toHaveLength(0);
+    // 3 s were queued and ~0.2 s played when killAudio went: the rest must never be heard.
+    expect(call.caller.audible(killAt + 500)).toHaveLength(0);
+    expect(call.caller.audible().length).toBeLessThan(100);
     // New audio plays normally afterwards, but marks are broken for the rest of this fork (§8).
     const again = performance.now();
     conn.ws.send(JSON.stringify({ type: 'mark', data: { name: 'm2' } }));
@@ -219,7 +222,7 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     const closed = await conn.closed;
     expect(closed.code).toBe(1000);
     expect(closed.reason).toBe('');
-    expect(closed.at - byeAt).toBeLessThan(200);
+    expect(closed.at - byeAt).toBeLessThan(1000); // ~1 ms on the real module
     const last = conn.messages[conn.messages.length - 1]!;
     expect(last.binary?.length ?? 0).toBeGreaterThan(0);
     await waitUntil(() => destroyed.length === 1, 2000, 'endpoint destroy');
@@ -253,5 +256,65 @@ describe('fake FreeSWITCH with the real fsmrf Endpoint', () => {
     await new Promise((r2) => setTimeout(r2, 300));
     expect(conn.binaries().filter((m) => m.binary!.length > 0).length).toBe(n);
     expect(conn.closeInfo).toBeUndefined();
+  });
+
+  it('stereo fork: caller on the left, what the caller hears (streamed audio) on the right', async () => {
+    call = await mrfCall();
+    await call.ep.forkAudioStart({
+      wsUrl: call.fork.url,
+      mixType: 'stereo',
+      sampling: '8000',
+      bugname: 'st',
+      bidirectionalAudio: { enabled: true, streaming: true, sampleRate: 8000 },
+    });
+    const conn = await call.fork.waitConnection();
+    await waitUntil(() => conn.binaries().length > 2);
+    call.caller.play(new Int16Array(8000).fill(1111));
+    conn.ws.send(le(new Int16Array(8000).fill(-2222)));
+    const left = decodeG711('PCMU', encodeG711('PCMU', Int16Array.of(1111)))[0]; // the caller's, after G.711
+    await waitUntil(
+      () =>
+        conn.binaries().some((m) => m.binary!.readInt16LE(0) === left && m.binary!.readInt16LE(2) === -2222),
+      3000,
+      'both channels in one frame',
+    );
+    expect(conn.binaries().every((m) => m.binary!.length % 640 === 0)).toBe(true);
+  });
+
+  it('playback of a tone (the app apology) plays to the caller and completes; an unknown file is FILE NOT FOUND', async () => {
+    call = await mrfCall();
+    const t = performance.now();
+    const result = (await call.ep.play('tone_stream://%(300,200,480,620);loops=2')) as {
+      playbackMilliseconds: string;
+    };
+    expect(Number(result.playbackMilliseconds)).toBe(1000);
+    expect(performance.now() - t).toBeGreaterThan(900);
+    const tone = call.caller.audible(t);
+    expect(tone.length).toBeGreaterThanOrEqual(25);
+    await expect(call.ep.play('/usr/share/sounds/none.wav')).rejects.toThrow('File Not Found');
+  });
+
+  it('two calls at once: distinct channels, and each endpoint gets only its own caller DTMF', async () => {
+    call = await mrfCall();
+    const { ms } = call;
+    const callerB = await RtpCaller.open();
+    try {
+      const epB = await createEndpoint(ms, { remoteSdp: callerB.offer() });
+      callerB.answered(epB.local.sdp!);
+      expect(epB.uuid).not.toBe(call.ep.uuid);
+      const a: string[] = [];
+      const b: string[] = [];
+      call.ep.on('dtmf', (d: { dtmf: string }) => a.push(d.dtmf));
+      epB.on('dtmf', (d: { dtmf: string }) => b.push(d.dtmf));
+      call.caller.sendDtmf('1');
+      callerB.sendDtmf('2');
+      await waitUntil(() => a.length === 1 && b.length === 1, 2000, 'both digits');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(a).toEqual(['1']);
+      expect(b).toEqual(['2']);
+      expect(new Set(call.fs.calls.map((c) => c.callId)).size).toBe(2);
+    } finally {
+      callerB.stop();
+    }
   });
 });

@@ -300,7 +300,8 @@ export class FakeFreeswitch {
     if (this.crashed || this.stopped) return;
     this.crashed = { reason, crash: true, at: this.options.clock.now() };
     if (this.heartbeatTimer) this.options.clock.clearTimeout(this.heartbeatTimer);
-    this.sip.halt();
+    // A dead process frees its ports at once: SIP stops answering and its socket closes.
+    void this.sip.stop();
     for (const ch of this.channels.values()) ch.crash();
     this.channels.clear();
     for (const bug of this.forkBugs) bug.destroy();

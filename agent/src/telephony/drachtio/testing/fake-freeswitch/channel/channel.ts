@@ -61,6 +61,9 @@ export const CAUSE_CODE: Record<string, number> = {
   MANAGER_REQUEST: 703,
 };
 
+/** switch_channel_callstate_t values. */
+const CALLSTATE_NUMBER: Record<CallState, number> = { DOWN: 0, RINGING: 2, EARLY: 3, ACTIVE: 4, HANGUP: 7 };
+
 export class FsChannel implements ChannelView, EslSession {
   readonly uuid = randomUUID();
   readonly variables = new Map<string, string>();
@@ -171,7 +174,10 @@ export class FsChannel implements ChannelView, EslSession {
     const prev = this.callState;
     if (prev === next) return;
     this.callState = next;
-    this.fire('CHANNEL_CALLSTATE', { 'Original-Channel-Call-State': prev, 'Channel-Call-State-Number': 0 });
+    this.fire('CHANNEL_CALLSTATE', {
+      'Original-Channel-Call-State': prev,
+      'Channel-Call-State-Number': CALLSTATE_NUMBER[next],
+    });
   }
 
   markAnswered(): void {
