@@ -1,305 +1,237 @@
 /**
- * The whole drachtio call flow in-process: startDrachtioTelephony with a recording srf, fake media
- * servers, and the REAL drachtio-fsmrf Endpoint on a fake event socket, so the lines asserted here are
- * the exact api/execute strings FreeSWITCH would receive (syntax: research §1.2, §8).
+ * The drachtio call flow with the REAL drachtio-srf and drachtio-fsmrf, against the wire-faithful fake
+ * drachtio-server and fake FreeSWITCH, with sipp (and an RTP peer) as the caller and a scripted
+ * WebSocket server standing in for the agent's /fork: what FreeSWITCH is asked to do, and what the
+ * caller sees, for each thing the agent can say. (The agent itself is in test/e2e-drachtio.)
+ * sipp local ports 16441–16449.
  */
 import { pino } from 'pino';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
-import { digestResponse } from './digest-auth.js';
-import { tokenizerSafeJson } from './fork-commands.js';
-import { parseAuthParams } from './sip-utils.js';
+import { encodeCommand, type OutboundCommand } from '../../fork/protocol.js';
+import { killRunningSipp, runSipp } from '../../testing/sipp.js';
+import { RtpPeer } from '../../../test/e2e/rtp-peer.js';
+import { runSippCall } from '../../../test/e2e/sipp-e2e.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
 import { testConfig } from './testing/config.js';
+import { startFakeDrachtio, type FakeDrachtio } from './testing/fake-drachtio/index.js';
+import { startFakeFreeswitch, type FakeFreeswitchHandle } from './testing/fake-freeswitch/index.js';
 import {
-  FakeMrf,
-  FakeRequest,
-  FakeResponse,
-  FakeSrf,
-  G722_ANSWER,
-  settle,
-  type FakeChannel,
-} from './testing/fakes.js';
+  startForkServer,
+  type ForkConnection,
+  type ForkServer,
+} from './testing/fake-freeswitch/testing/fork-server.js';
+import { inviteRejectedScenario } from './testing/sipp.js';
 
-const log = pino({ level: 'silent' });
-let running: DrachtioTelephony | undefined;
+const SCENARIOS = fileURLToPath(new URL('../../../test/sipp/', import.meta.url));
+const log = pino({ level: process.env.DRACHTIO_TEST_LOG ?? 'silent' });
+const SECRET = 'flow-drachtio-secret';
+const ESL = 'flow-esl-password';
+
+interface Flow {
+  drachtio: FakeDrachtio;
+  fs: FakeFreeswitchHandle;
+  agent: ForkServer;
+  tel: DrachtioTelephony;
+  ended: Array<[string, string]>;
+}
+
+let flow: Flow | undefined;
+let peer: RtpPeer | undefined;
 afterEach(async () => {
-  await running?.stop();
-  running = undefined;
+  killRunningSipp();
+  peer?.close();
+  peer = undefined;
+  if (!flow) return;
+  await flow.tel.stop();
+  await flow.agent.close();
+  await flow.drachtio.stop();
+  await flow.fs.stop();
+  flow = undefined;
 });
 
-async function boot(config = testConfig()) {
-  const srf = new FakeSrf();
-  const mrf = new FakeMrf();
-  const clock = new ManualClock();
-  const ended: Array<[string, string]> = [];
-  running = await startDrachtioTelephony({
-    config,
-    log,
-    clock,
-    srf,
-    mrf,
-    onCallEnded: (id, r) => ended.push([id, r]),
+async function boot(o: { forkUrl?: string; freeswitch?: string } = {}): Promise<Flow> {
+  const drachtio = await startFakeDrachtio({ secret: SECRET });
+  const fs = await startFakeFreeswitch({ secret: ESL });
+  const agent = await startForkServer();
+  const config = testConfig({
+    DRACHTIO_HOST: drachtio.host,
+    DRACHTIO_PORT: String(drachtio.adminPort),
+    DRACHTIO_SECRET: SECRET,
+    FREESWITCH: o.freeswitch ?? `${fs.address}:${fs.eslPort}:${ESL}`,
+    SWITCHBOARD_FORK_URL: o.forkUrl ?? agent.url,
   });
-  await settle();
-  srf.emit('connect', null, 'udp/192.0.2.1:5060,tcp/192.0.2.1:5060');
-  await settle();
-  return { srf, mrf, clock, ended, tel: running };
+  const ended: Array<[string, string]> = [];
+  const tel = await startDrachtioTelephony({ config, log, onCallEnded: (id, r) => ended.push([id, r]) });
+  flow = { drachtio, fs, agent, tel, ended };
+  if (!o.freeswitch) await until(() => tel.readiness().ready, 10_000, 'ready');
+  else await until(() => tel.readiness().drachtio === 'connected', 10_000, 'drachtio connected');
+  return flow;
 }
 
-function invite(
-  to: string,
-  opts: { source?: string; headers?: Record<string, string>; callId?: string } = {},
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function say(c: ForkConnection, cmd: OutboundCommand): void {
+  c.ws.send(encodeCommand(cmd));
+}
+
+const texts = (c: ForkConnection) => c.texts().map((t) => JSON.parse(t) as Record<string, unknown>);
+
+async function callIn(
+  f: Flow,
+  ending: Parameters<typeof runSippCall>[0]['spec']['ending'],
+  localPort: number,
 ) {
-  return new FakeRequest(
-    'INVITE',
-    `sip:${to}@switchboard.example`,
-    {
-      From: '"Carol" <sip:+15557654321@carrier.example>;tag=abc',
-      To: `<sip:${to}@switchboard.example>`,
-      ...opts.headers,
-    },
-    opts.source ?? '203.0.113.9',
-    'v=0 offer',
-    opts.callId ?? 'call-abc',
-  );
+  peer = await RtpPeer.open();
+  const run = runSippCall({
+    target: `${f.drachtio.host}:${f.drachtio.sipPort}`,
+    transport: 'udp',
+    localPort,
+    mediaPort: 16490,
+    timeoutMs: 30_000,
+    spec: { rtpPort: peer.port, ending },
+  });
+  const fork = await f.agent.waitConnection(0, 10_000);
+  return { run, fork };
 }
 
-async function call(srf: FakeSrf, req: FakeRequest): Promise<FakeResponse> {
-  const res = new FakeResponse();
-  srf.inviteHandler!(req, res);
-  await settle(10);
-  return res;
-}
-
-function channel(mrf: FakeMrf): FakeChannel {
-  const all = [...mrf.servers.values()].flat().flatMap((s) => s.channels);
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
-
-const forkLine = (uuid: string, meta: Record<string, unknown>, rate: number) =>
-  `api uuid_audio_fork ^^|${uuid}|start|ws://127.0.0.1:8080/fork|mono|${rate}|switchboard|'${tokenizerSafeJson(meta)}'|true|true|${rate}`;
-
-describe('inbound call through drachtio + FreeSWITCH (fakes)', () => {
-  it('INVITE → route → connectCaller → fork start with exact args → DTMF → transfer REFER + NOTIFY → BYE → stop + destroy', async () => {
-    const { srf, mrf, clock, ended } = await boot();
-    const res = await call(srf, invite('+15551230000'));
-    expect(res.sent.map((s) => s.status)).toEqual([200]);
-    const ch = channel(mrf);
-    const meta = {
-      callId: 'call-abc',
-      from: '+15557654321',
-      to: '+15551230000',
+describe('inbound call: real drachtio-srf + drachtio-fsmrf, fake drachtio-server + FreeSWITCH', () => {
+  it('answers on FreeSWITCH and forks with Basic auth and the call metadata; caller BYE: hangup notice, close, no BYE back', async () => {
+    const f = await boot();
+    const { run, fork } = await callIn(f, { kind: 'caller-bye', afterMs: 1500 }, 16441);
+    const result = await run;
+    expect(result.code, result.stdout + result.errors).toBe(0);
+    const callId = /^Call-ID: *(\S+)/im.exec(result.messages)![1]!;
+    const meta = texts(fork)[0]!;
+    expect(meta).toMatchObject({
+      callId,
+      from: 'sipp',
+      to: '7000',
       profile: 'receptionist',
       sampleRate: 8000,
-      playbackSampleRate: 8000,
-      codec: 'PCMU',
-      source: 'drachtio',
-    };
-    expect(ch.conn.lines).toEqual([
-      `api uuid_setvar ${ch.uuid} MOD_AUDIO_BASIC_AUTH_USERNAME switchboard`,
-      `api uuid_setvar ${ch.uuid} MOD_AUDIO_BASIC_AUTH_PASSWORD fork-password-123`,
-      forkLine(ch.uuid, meta, 8000),
-    ]);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect', '');
-    ch.conn.dtmf(ch.uuid, '5', '800');
-    await settle();
-    expect(ch.conn.lines[3]).toBe(
-      `api uuid_audio_fork ${ch.uuid} send_text switchboard '{"type":"dtmf","data":{"digit":"5","duration":100}}'`,
-    );
-
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::transfer', { target: 'sip:sales@pbx.example.com' });
-    await settle();
-    expect(ch.callerDialog.requests).toEqual([
-      {
-        method: 'REFER',
-        headers: {
-          'Refer-To': '<sip:sales@pbx.example.com>',
-          'Referred-By': '<sip:+15551230000@switchboard.example>',
-        },
-      },
-    ]);
-    expect(ch.callerDialog.notify('SIP/2.0 100 Trying\r\n')).toBe(200);
-    await settle();
-    expect(ch.conn.lines).toHaveLength(4);
-    expect(ch.callerDialog.notify('SIP/2.0 200 OK\r\n')).toBe(200);
-    await settle(10);
-    expect(ch.conn.lines.slice(4)).toEqual([
-      `api uuid_audio_fork ${ch.uuid} send_text switchboard '{"type":"transferResult","data":{"status":200,"reason":"OK"}}'`,
-      `api uuid_audio_fork ${ch.uuid} send_text switchboard '{"type":"hangup","data":{"reason":"transferred"}}'`,
-      `api uuid_audio_fork ${ch.uuid} stop switchboard`,
-      'execute hangup ',
-    ]);
-    expect(ch.callerDialog.destroyed).toBe(1);
-    expect(ended).toEqual([['call-abc', 'transferred']]);
-    clock.advance(60_000);
-    expect(ch.conn.lines).toHaveLength(8);
-  });
-
-  it('caller hangup: hangup notice, fork stop with the bug name, endpoint destroyed, no BYE back', async () => {
-    const { srf, mrf, ended, tel } = await boot();
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect', '');
-    expect(tel.readiness().activeCalls).toBe(1);
-    ch.callerDialog.emit('destroy');
-    await settle(10);
-    expect(ch.conn.lines.slice(3)).toEqual([
-      `api uuid_audio_fork ${ch.uuid} send_text switchboard '{"type":"hangup","data":{"reason":"caller_hangup"}}'`,
-      `api uuid_audio_fork ${ch.uuid} stop switchboard`,
-      'execute hangup ',
-    ]);
-    expect(ch.conn.lines.some((l) => l.includes('graceful-shutdown'))).toBe(false);
-    expect(ch.callerDialog.destroyed).toBe(0);
-    expect(ended).toEqual([['call-abc', 'caller_hangup']]);
-    expect(tel.readiness().activeCalls).toBe(0);
-  });
-
-  it('agent disconnect (end_call) → BYE to the caller and endpoint destroyed, no stop on the closed fork', async () => {
-    const { srf, mrf, ended } = await boot();
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect', '');
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::disconnect', { reason: 'goodbye' });
-    await settle(10);
-    expect(ch.callerDialog.destroyed).toBe(1);
-    expect(ch.conn.lines.slice(3)).toEqual(['execute hangup ']);
-    expect(ended).toEqual([['call-abc', 'agent_hangup']]);
-  });
-
-  it('agent sendDtmf (json event) → uuid_send_dtmf; invalid digits are not sent', async () => {
-    const { srf, mrf } = await boot();
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect', '');
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::json', {
-      type: 'json',
-      data: { action: 'sendDtmf', digits: '12#' },
     });
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::json', {
-      type: 'json',
-      data: { action: 'sendDtmf', digits: '1; hupall' },
+    expect(meta).toMatchObject({ playbackSampleRate: 8000, codec: 'PCMU', source: 'drachtio' });
+    const auth = Buffer.from(fork.req.headers.authorization!.replace(/^Basic /, ''), 'base64').toString();
+    expect(auth).toBe('switchboard:fork-password-123');
+    expect(fork.req.headers['sec-websocket-protocol']).toBe('audio.drachtio.org');
+    expect((await fork.closed).code).toBe(1000);
+    expect(texts(fork)).toContainEqual({ type: 'hangup', data: { reason: 'caller_hangup' } });
+    await until(() => f.ended.length === 1, 5000, 'call ended');
+    expect(f.ended).toEqual([[callId, 'caller_hangup']]);
+    // drachtio took the caller's BYE; the app then hung up its FreeSWITCH leg.
+    expect(f.fs.calls[0]).toMatchObject({ hangupBy: 'local' });
+    expect(result.messages).not.toMatch(/^BYE sip:sipp/m);
+    expect(f.tel.readiness().activeCalls).toBe(0);
+  }, 40_000);
+
+  it('caller DTMF reaches the agent as a dtmf text; the agent disconnect sends the BYE to the caller', async () => {
+    const f = await boot();
+    const { run, fork } = await callIn(f, { kind: 'agent-bye', timeoutMs: 15_000 }, 16442);
+    await until(() => peer!.remote !== undefined, 5000, 'RTP from FreeSWITCH');
+    await peer!.sendDtmf('5');
+    await until(() => texts(fork).some((t) => t.type === 'dtmf'), 5000, 'dtmf text');
+    expect(texts(fork).find((t) => t.type === 'dtmf')).toMatchObject({ type: 'dtmf', data: { digit: '5' } });
+    say(fork, { type: 'disconnect', reason: 'end_call' });
+    const result = await run;
+    expect(result.code, result.stdout + result.errors).toBe(0);
+    expect(result.messages).toMatch(/^BYE sip:sipp@/m);
+    await until(() => f.ended.length === 1, 5000, 'call ended');
+    expect(f.ended[0]![1]).toBe('agent_hangup');
+  }, 40_000);
+
+  it('the agent asks for DTMF: valid digits go out as RFC 4733, invalid ones are not sent', async () => {
+    const f = await boot();
+    const { run, fork } = await callIn(f, { kind: 'caller-bye', afterMs: 4000 }, 16443);
+    await until(() => peer!.remote !== undefined, 5000, 'RTP from FreeSWITCH');
+    say(fork, { type: 'json', data: { action: 'sendDtmf', digits: '1x' } });
+    say(fork, { type: 'json', data: { action: 'sendDtmf', digits: '42' } });
+    await until(() => peer!.dtmfReceived.length === 2, 5000, 'two digits at the caller');
+    expect(peer!.dtmfReceived).toEqual(['4', '2']);
+    const sent = f.fs.apiLog.filter((a) => a.command === 'uuid_send_dtmf');
+    expect(sent.map((a) => a.args?.split(' ').at(-1))).toEqual(['42']);
+    expect((await run).code).toBe(0);
+  }, 40_000);
+
+  it('a transfer outside the profile is refused without a REFER; a declined REFER keeps the call', async () => {
+    const f = await boot();
+    peer = await RtpPeer.open();
+    const run = runSipp({
+      scenario: { file: `${SCENARIOS}uac-refer-declined.xml` },
+      target: `${f.drachtio.host}:${f.drachtio.sipPort}`,
+      transport: 'udp',
+      localPort: 16444,
+      timeoutMs: 30_000,
     });
-    await settle();
-    expect(ch.conn.lines.slice(3)).toEqual([`api uuid_send_dtmf ${ch.uuid} 12#`]);
-  });
-
-  it('transfer to a target outside the profile is refused without a REFER; a rejected REFER keeps the call', async () => {
-    const { srf, mrf } = await boot();
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect', '');
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::transfer', { target: 'sip:attacker@evil.example' });
-    await settle();
-    expect(ch.callerDialog.requests).toEqual([]);
-    expect(ch.conn.lines[3]).toContain(
-      `'{"type":"transferResult","data":{"status":403,"reason":"target not allowed"}}'`,
+    const fork = await f.agent.waitConnection(0, 10_000);
+    say(fork, { type: 'transfer', target: 'sip:mallory@evil.example' });
+    await until(() => texts(fork).some((t) => t.type === 'transferResult'), 5000, 'first result');
+    expect(texts(fork).find((t) => t.type === 'transferResult')).toMatchObject({ data: { status: 403 } });
+    say(fork, { type: 'transfer', target: 'sales' });
+    await until(
+      () => texts(fork).filter((t) => t.type === 'transferResult').length === 2,
+      10_000,
+      'REFER result',
     );
-    ch.callerDialog.nextStatus = 603;
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::transfer', { target: 'sales' });
-    await settle();
-    expect(ch.callerDialog.requests[0]?.headers['Refer-To']).toBe('<sip:sales@pbx.example.com>');
-    expect(ch.conn.lines[4]).toContain('"status":603');
-    expect(ch.callerDialog.destroyed).toBe(0);
-  });
+    expect(texts(fork).filter((t) => t.type === 'transferResult')[1]).toMatchObject({
+      data: { status: 603 },
+    });
+    const result = await run;
+    expect(result.code, result.output + result.errors).toBe(0);
+    expect(result.messages.match(/^REFER /gm)).toHaveLength(1);
+    expect(result.messages).toMatch(/^Refer-To: <?sip:sales@pbx\.example\.com/im);
+    await until(() => f.ended.length === 1, 5000, 'call ended');
+    expect(f.ended[0]![1]).toBe('caller_hangup');
+  }, 40_000);
 
-  it('fork connect_failed → apology tone, BYE, endpoint destroyed', async () => {
-    const { srf, mrf, ended } = await boot();
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    ch.conn.custom(ch.uuid, 'mod_audio_fork::connect_failed', { reason: 'Unable to connect' });
-    await settle(10);
-    expect(ch.conn.lines.slice(3)).toEqual([
-      'execute playback tone_stream://%(300,200,480,620);loops=3',
-      'execute hangup ',
-    ]);
-    expect(ch.callerDialog.destroyed).toBe(1);
-    expect(ended).toEqual([['call-abc', 'fork_failed']]);
-  });
+  it('the agent cannot be reached: FreeSWITCH plays the apology tone, then BYE to the caller', async () => {
+    const f = await boot({ forkUrl: 'ws://127.0.0.1:9/fork' });
+    peer = await RtpPeer.open();
+    const result = await runSippCall({
+      target: `${f.drachtio.host}:${f.drachtio.sipPort}`,
+      transport: 'udp',
+      localPort: 16445,
+      mediaPort: 16490,
+      timeoutMs: 30_000,
+      spec: { rtpPort: peer.port, ending: { kind: 'agent-bye', timeoutMs: 15_000 } },
+    });
+    expect(result.code, result.stdout + result.errors).toBe(0);
+    await until(() => f.ended.length === 1, 5000, 'call ended');
+    expect(f.ended[0]![1]).toBe('fork_failed');
+    const apps = f.fs.calls[0]!.apps.map((a) => `${a.app} ${a.arg}`);
+    expect(apps.some((a) => a.startsWith('playback tone_stream://'))).toBe(true);
+    expect(peer.received.length).toBeGreaterThan(10);
+  }, 40_000);
 
-  it('no connect event within the timeout is treated as a failed fork', async () => {
-    const { srf, mrf, clock, ended } = await boot();
-    await call(srf, invite('7000'));
-    clock.advance(4999);
-    await settle();
-    expect(ended).toEqual([]);
-    clock.advance(1);
-    await settle(10);
-    expect(ended).toEqual([['call-abc', 'fork_failed']]);
-    expect(channel(mrf).callerDialog.destroyed).toBe(1);
-  });
+  it('404 for a number no profile or softphone answers, before any media server is used', async () => {
+    const f = await boot();
+    const run = await runSipp({
+      scenario: { xml: inviteRejectedScenario(404) },
+      target: `${f.drachtio.host}:${f.drachtio.sipPort}`,
+      transport: 'udp',
+      localPort: 16446,
+      service: '9999',
+      timeoutMs: 10_000,
+    });
+    expect(run.code, run.output + run.errors).toBe(0);
+    expect(f.fs.invites).toEqual([]);
+  }, 30_000);
 
-  it('a G.722 call forks at 16 kHz both ways', async () => {
-    const { srf, mrf } = await boot();
-    mrf.latest('fs1:8021').answerSdp = G722_ANSWER;
-    mrf.latest('fs2:8021').answerSdp = G722_ANSWER;
-    await call(srf, invite('7000'));
-    const ch = channel(mrf);
-    expect(ch.conn.lines[2]).toMatch(/\|mono\|16000\|switchboard\|'.*"codec":"G722".*'\|true\|true\|16000$/);
-  });
-});
-
-describe('INVITE decisions', () => {
-  it('404 for a number no profile answers, before any media server is used', async () => {
-    const { srf, mrf } = await boot();
-    const res = await call(srf, invite('9999'));
-    expect(res.sent.map((s) => s.status)).toEqual([404]);
-    expect([...mrf.servers.values()].flat().every((s) => s.channels.length === 0)).toBe(true);
-  });
-
-  it('403 for an unknown source when nobody can authenticate', async () => {
-    const { srf } = await boot(testConfig({}, { users: [] }));
-    const res = await call(srf, invite('7000', { source: '198.51.100.7' }));
-    expect(res.sent.map((s) => s.status)).toEqual([403]);
-  });
-
-  it('digest challenge for an unknown source; the right credentials get through, wrong ones get 403', async () => {
-    const { srf, mrf } = await boot();
-    const first = await call(srf, invite('7000', { source: '198.51.100.7' }));
-    expect(first.last?.status).toBe(401);
-    const challenge = parseAuthParams(first.last!.headers['WWW-Authenticate']!);
-    expect(challenge).toMatchObject({ realm: 'switchboard', qop: 'auth', algorithm: 'MD5' });
-    const creds = {
-      realm: 'switchboard',
-      method: 'INVITE',
-      uri: 'sip:7000@switchboard.example',
-      nonce: challenge.nonce!,
-    };
-    const bad = await call(
-      srf,
-      invite('7000', {
-        source: '198.51.100.7',
-        headers: { Authorization: digestResponse({ ...creds, username: 'alice', password: 'nope' }) },
-      }),
-    );
-    expect(bad.sent.map((s) => s.status)).toEqual([403]);
-    const good = await call(
-      srf,
-      invite('7000', {
-        source: '198.51.100.7',
-        headers: { Authorization: digestResponse({ ...creds, username: 'alice', password: 'alice-pass' }) },
-      }),
-    );
-    expect(good.sent.map((s) => s.status)).toEqual([200]);
-    expect(channel(mrf).conn.lines[2]).toContain('|start|');
-  });
-
-  it('503 when no media server is up', async () => {
-    const srf = new FakeSrf();
-    const mrf = new FakeMrf();
-    mrf.down = new Set(['fs1:8021', 'fs2:8021']);
-    running = await startDrachtioTelephony({ config: testConfig(), log, clock: new ManualClock(), srf, mrf });
-    await settle();
-    const res = await call(srf, invite('7000'));
-    expect(res.sent.map((s) => s.status)).toEqual([503]);
-    expect(running.readiness().ready).toBe(false);
-  });
-
-  it('a call from the PBX we register to reaches the default profile even on an unrouted extension', async () => {
-    const { srf, mrf } = await boot();
-    const res = await call(srf, invite('7001', { source: '192.0.2.10' }));
-    expect(res.sent.map((s) => s.status)).toEqual([200]);
-    expect(channel(mrf).conn.lines[2]).toContain('"profile":"receptionist"');
-  });
+  it('503 with Retry-After when no media server is up', async () => {
+    const f = await boot({ freeswitch: '127.0.0.1:9:nothing-listens-here' });
+    const run = await runSipp({
+      scenario: { xml: inviteRejectedScenario(503) },
+      target: `${f.drachtio.host}:${f.drachtio.sipPort}`,
+      transport: 'udp',
+      localPort: 16447,
+      timeoutMs: 10_000,
+    });
+    expect(run.code, run.output + run.errors).toBe(0);
+    expect(run.messages).toMatch(/^Retry-After: 5/m);
+  }, 30_000);
 });

@@ -3,8 +3,7 @@
  * switch_separate_string does (`^^|` delimiter, single quotes group and are stripped) and must give
  * exactly 10 fields with a non-empty bug name and bidirectional sample rate (§8).
  */
-import { describe, expect, it } from 'vitest';
-import Endpoint from 'drachtio-fsmrf/lib/endpoint.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildForkStart,
   checkForkUrl,
@@ -14,41 +13,25 @@ import {
   negotiatedCodec,
   setVarArgs,
 } from './fork-commands.js';
-import { FakeDialog, FakeEslConnection, PCMU_ANSWER, settle } from './testing/fakes.js';
+import { separateString } from './testing/fake-freeswitch/api/separate-string.js';
+import { mrfCall, waitUntil, type MrfCall } from './testing/fake-freeswitch/testing/mrf-call.js';
 
-/** switch_separate_string as used by uuid_audio_fork (max 10 tokens; quotes group; ^^X delimiter). */
-function separate(text: string): string[] {
-  let delim = ' ';
-  let s = text;
-  if (s.startsWith('^^')) {
-    delim = s[2]!;
-    s = s.slice(3);
-  }
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (const ch of s) {
-    if (ch === "'") quoted = !quoted;
-    else if (ch === delim && !quoted) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  // FreeSWITCH drops a trailing empty field (§8).
-  while (out.length && out[out.length - 1] === '') out.pop();
-  return out;
+let call: MrfCall | undefined;
+afterEach(async () => {
+  await call?.close();
+  call = undefined;
+});
+
+/** A real fsmrf Endpoint on the fake FreeSWITCH: the api lines are what fsmrf really writes. */
+async function endpoint(): Promise<MrfCall> {
+  call = await mrfCall();
+  return call;
 }
 
-async function startLine(opts: ReturnType<typeof buildForkStart>): Promise<string> {
-  const conn = new FakeEslConnection(
-    { 'Channel-Unique-ID': 'u-1', variable_rtp_local_sdp_str: PCMU_ANSWER },
-    () => {},
-  );
-  const ep = new Endpoint(conn, new FakeDialog(), {});
-  await ep.forkAudioStart(opts);
-  await settle();
-  return conn.lines[0]!;
+function apiLines(c: MrfCall): string[] {
+  return c.fs.apiLog
+    .filter((a) => a.command === 'uuid_audio_fork')
+    .map((a) => `${a.command} ${a.args ?? ''}`.trim());
 }
 
 const input = {
@@ -59,23 +42,17 @@ const input = {
   codec: { codec: 'PCMU', rate: 8000 },
 };
 
-describe('uuid_audio_fork start as fsmrf 4.1.2 sends it', () => {
-  it('has 10 fields: uuid start url mono rate bugname metadata true true rate', async () => {
-    const line = await startLine(buildForkStart('ws://127.0.0.1:8080/fork', input));
-    expect(line.startsWith('api uuid_audio_fork ^^|u-1|start|')).toBe(true);
-    const fields = separate(line.slice('api uuid_audio_fork '.length));
+describe('uuid_audio_fork as fsmrf 4.1.2 sends it, parsed as FreeSWITCH does (the fake FreeSWITCH)', () => {
+  it('start has 10 fields: uuid start url mono rate bugname metadata true true rate', async () => {
+    const c = await endpoint();
+    await c.ep.forkAudioStart(buildForkStart(`${c.fork.url}`, input));
+    const line = apiLines(c)[0]!;
+    expect(line.startsWith(`uuid_audio_fork ^^|${c.ep.uuid}|start|`)).toBe(true);
+    const fields = separateString(line.slice('uuid_audio_fork '.length), ' ', 10);
     expect(fields).toHaveLength(10);
-    expect(fields.slice(0, 6)).toEqual([
-      'u-1',
-      'start',
-      'ws://127.0.0.1:8080/fork',
-      'mono',
-      '8000',
-      'switchboard',
-    ]);
+    expect(fields.slice(1, 6)).toEqual(['start', c.fork.url, 'mono', '8000', 'switchboard']);
     expect(fields.slice(7)).toEqual(['true', 'true', '8000']);
-    const meta = JSON.parse(fields[6]!);
-    expect(meta).toEqual({
+    expect(JSON.parse(fields[6]!)).toEqual({
       callId: 'c1',
       from: "O'Brien|x",
       to: '7000',
@@ -85,41 +62,46 @@ describe('uuid_audio_fork start as fsmrf 4.1.2 sends it', () => {
       codec: 'PCMU',
       source: 'drachtio',
     });
+    // What the module made of it: streamed audio back will play (all three bidirectional fields).
+    expect(c.fs.forks()[0]).toMatchObject({ bugname: 'switchboard', sampling: 8000, writeReplace: true });
+    const conn = await c.fork.waitConnection(0, 5000);
+    await waitUntil(() => conn.texts().length > 0, 3000, 'metadata frame');
+    expect(JSON.parse(conn.texts()[0]!)).toMatchObject({ callId: 'c1', from: "O'Brien|x" });
   });
 
   it('without the sample rate the module would see 9 fields (why we always pass it)', () => {
     const line = "^^|u|start|ws://h/fork|mono|8000|switchboard|'{}'|true|true|";
-    expect(separate(line)).toHaveLength(9);
+    expect(separateString(line, ' ', 10)).toHaveLength(9);
   });
 
-  it('send_text and stop name the bug; the JSON is one quoted token', async () => {
-    const conn = new FakeEslConnection({ 'Channel-Unique-ID': 'u-2' }, () => {});
-    const ep = new Endpoint(conn, new FakeDialog(), {});
-    await ep.forkAudioSendText('switchboard', { type: 'dtmf', data: { digit: '#', duration: 40 } });
-    await ep.forkAudioStop('switchboard');
-    expect(conn.lines).toEqual([
-      `api uuid_audio_fork u-2 send_text switchboard '{"type":"dtmf","data":{"digit":"#","duration":40}}'`,
-      'api uuid_audio_fork u-2 stop switchboard',
+  it('send_text and stop name the bug; the JSON is one quoted token the agent receives whole', async () => {
+    const c = await endpoint();
+    await c.ep.forkAudioStart(buildForkStart(c.fork.url, input));
+    const conn = await c.fork.waitConnection(0, 5000);
+    await c.ep.forkAudioSendText('switchboard', { type: 'dtmf', data: { digit: '#', duration: 40 } });
+    await c.ep.forkAudioStop('switchboard');
+    const uuid = c.ep.uuid;
+    expect(apiLines(c).slice(1)).toEqual([
+      `uuid_audio_fork ${uuid} send_text switchboard '{"type":"dtmf","data":{"digit":"#","duration":40}}'`,
+      `uuid_audio_fork ${uuid} stop switchboard`,
     ]);
-    expect(separate(conn.lines[0]!.slice(20))).toEqual([
-      'u-2',
-      'send_text',
-      'switchboard',
-      '{"type":"dtmf","data":{"digit":"#","duration":40}}',
-    ]);
+    expect((await conn.closed).code).toBe(1000);
+    expect(conn.texts()).toContain('{"type":"dtmf","data":{"digit":"#","duration":40}}');
   });
 
-  it('an -ERR reply rejects forkAudioStart', async () => {
-    const conn = new FakeEslConnection({ 'Channel-Unique-ID': 'u-3' }, () => {});
-    conn.reply = '-ERR Operation Failed\n';
-    const ep = new Endpoint(conn, new FakeDialog(), {});
-    await expect(ep.forkAudioStart(buildForkStart('ws://h/fork', input))).rejects.toThrow(/-ERR/);
+  it('an -ERR reply rejects forkAudioStart (a second bug of the same name)', async () => {
+    const c = await endpoint();
+    await c.ep.forkAudioStart(buildForkStart(c.fork.url, input));
+    await expect(c.ep.forkAudioStart(buildForkStart(c.fork.url, input))).rejects.toThrow(/-ERR/);
   });
 });
 
 describe('fork decisions', () => {
   it('picks the codec from the answer SDP and keeps narrowband at 8000 both ways', () => {
-    expect(negotiatedCodec(PCMU_ANSWER)).toEqual({ codec: 'PCMU', rate: 8000 });
+    expect(negotiatedCodec('v=0\r\nm=audio 20000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n')).toEqual({
+      codec: 'PCMU',
+      rate: 8000,
+    });
     expect(negotiatedCodec('m=audio 1 RTP/AVP 8 0\r\n')).toEqual({ codec: 'PCMA', rate: 8000 });
     expect(negotiatedCodec('m=audio 1 RTP/AVP 9\r\n')).toEqual({ codec: 'G722', rate: 16000 });
     expect(negotiatedCodec('m=audio 1 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n')).toEqual({

@@ -7,6 +7,8 @@ import { sipAddressFromHostport } from './drachtio-connection.js';
 import { parseAuthParams, parseMediaServers } from './sip-utils.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
 import { testConfig } from './testing/config.js';
+import { startFakeDrachtio, type FakeDrachtio } from './testing/fake-drachtio/index.js';
+import { startFakeFreeswitch, type FakeFreeswitchHandle } from './testing/fake-freeswitch/index.js';
 import { FakeMrf, FakeRequest, FakeResponse, FakeSrf, response, settle } from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
@@ -25,44 +27,75 @@ async function boot() {
   return { srf, mrf, clock, tel: running };
 }
 
-describe('drachtio connection and readiness', () => {
-  it('connects with the configured host, port and secret; ready only with drachtio and a media server up', async () => {
-    const { srf, tel } = await boot();
-    expect(srf.connects).toEqual([{ host: '127.0.0.1', port: 9022, secret: 'drachtio-secret' }]);
-    expect(tel.readiness()).toMatchObject({ ready: false, drachtio: 'connecting' });
-    srf.emit('connect', null, 'udp/192.0.2.1:5060,tcp/192.0.2.1:5060');
-    expect(tel.readiness()).toMatchObject({ ready: true, drachtio: 'connected' });
-    srf.emit('close');
-    expect(tel.readiness()).toMatchObject({ ready: false, drachtio: 'reconnecting' });
-    srf.emit('connect', new Error('failed to authenticate to server'));
-    expect(tel.readiness().drachtio).toBe('auth_failed');
-    await tel.stop();
-    expect(srf.disconnected).toBe(2);
-    expect(tel.readiness().drachtio).toBe('stopped');
+describe('drachtio connection and readiness (the real drachtio-srf, a fake drachtio-server)', () => {
+  let drachtio: FakeDrachtio | undefined;
+  let fs: FakeFreeswitchHandle | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    await drachtio?.stop();
+    await fs?.stop();
+    drachtio = fs = undefined;
   });
 
-  it("a refused secret stops srf and retries on a slow back-off (5 s, 10 s, ...), not srf's 255 ms loop", async () => {
-    const { srf, clock, tel } = await boot();
-    srf.emit('connect', new Error('failed to authenticate to server'));
-    expect(tel.readiness().drachtio).toBe('auth_failed');
-    expect(srf.disconnected).toBe(1);
+  async function bootReal(appSecret: string, clock = new ManualClock()) {
+    drachtio = await startFakeDrachtio({ secret: 'right-secret' });
+    fs = await startFakeFreeswitch({ secret: 'esl-secret-1' });
+    const config = testConfig({
+      DRACHTIO_HOST: drachtio.host,
+      DRACHTIO_PORT: String(drachtio.adminPort),
+      DRACHTIO_SECRET: appSecret,
+      FREESWITCH: `${fs.address}:${fs.eslPort}:esl-secret-1`,
+    });
+    running = await startDrachtioTelephony({ config, log, clock });
+    return { tel: running, clock, drachtio };
+  }
+
+  async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('ready only with drachtio connected and a media server up; a drachtio restart is reconnected; stop ends it', async () => {
+    const { tel, drachtio: d } = await bootReal('right-secret');
+    await until(() => tel.readiness().ready, 'ready');
+    expect(tel.readiness()).toMatchObject({ drachtio: 'connected' });
+    d.dropClients();
+    await until(() => tel.readiness().drachtio === 'reconnecting', 'reconnecting');
+    expect(tel.readiness().ready).toBe(false);
+    await until(() => tel.readiness().drachtio === 'connected', 'srf reconnected by itself');
+    await tel.stop();
+    expect(tel.readiness().drachtio).toBe('stopped');
+    const attempts = d.authAttempts;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(d.clientCount).toBe(0);
+    expect(d.authAttempts).toBe(attempts);
+  });
+
+  it("a refused secret: auth_failed, one try per back-off step (5 s, 10 s …), not srf's 255 ms loop", async () => {
+    const { tel, clock, drachtio: d } = await bootReal('wrong-secret');
+    await until(() => tel.readiness().drachtio === 'auth_failed', 'auth_failed');
+    await new Promise((r) => setTimeout(r, 1000)); // srf alone would have retried ~4 times by now
+    expect(d.authAttempts).toBe(1);
     clock.advance(4999);
-    expect(srf.connects).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.authAttempts).toBe(1);
     clock.advance(1);
-    expect(srf.connects).toHaveLength(2);
-    srf.emit('connect', new Error('failed to authenticate to server'));
-    expect(srf.disconnected).toBe(2);
+    await until(() => d.authAttempts === 2, 'second attempt');
+    await until(() => d.clientCount === 0, 'refused again');
+    d.setSecret('wrong-secret'); // drachtio restarted with the secret we have
     clock.advance(9999);
-    expect(srf.connects).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.authAttempts).toBe(2);
     clock.advance(1);
-    expect(srf.connects).toHaveLength(3);
-    srf.emit('connect', null, 'udp/192.0.2.1:5060');
-    expect(tel.readiness().drachtio).toBe('connected');
-    // Success resets the back-off: the next refusal waits 5 s again. stop() cancels the pending retry.
-    srf.emit('connect', new Error('failed to authenticate to server'));
+    await until(() => tel.readiness().drachtio === 'connected', 'connected with the new secret');
     await tel.stop();
     clock.advance(60_000);
-    expect(srf.connects).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.authAttempts).toBe(3);
   });
 
   it('parses drachtio hostports and FREESWITCH lists', () => {
@@ -85,6 +118,10 @@ describe('drachtio connection and readiness', () => {
     delete noSecret.env.DRACHTIO_SECRET;
     await expect(startDrachtioTelephony({ config: noSecret, log, srf, mrf })).rejects.toThrow(
       /DRACHTIO_SECRET/,
+    );
+    const wildcard = testConfig({ SWITCHBOARD_ESL_LISTEN_ADDRESS: '0.0.0.0' });
+    await expect(startDrachtioTelephony({ config: wildcard, log, srf, mrf })).rejects.toThrow(
+      /SWITCHBOARD_ESL_ADVERTISED_ADDRESS is required/,
     );
   });
 });

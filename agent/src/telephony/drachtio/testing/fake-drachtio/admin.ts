@@ -35,6 +35,7 @@ export class AdminClient {
 export interface AdminOptions {
   host: string;
   port: number;
+  /** Mutable: a drachtio-server restarted with another secret. */
   secret: string;
   /** `udp/host:port,tcp/host:port` — what authenticate returns. */
   hostports: () => string;

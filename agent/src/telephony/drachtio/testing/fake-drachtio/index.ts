@@ -44,6 +44,10 @@ export interface FakeDrachtio {
   readonly wireLog: AdminServer['log'];
   /** Close every app connection, as a drachtio-server restart does; they may reconnect at once. */
   dropClients(): void;
+  /** The secret apps must present from now on (drachtio restarted with another configuration). */
+  setSecret(secret: string): void;
+  /** `authenticate` messages received so far (to count an app's attempts). */
+  readonly authAttempts: number;
   stop(): Promise<void>;
 }
 
@@ -88,7 +92,7 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     }
     app.appRequest(client, msg.msgId, msg.args, sip);
   };
-  const admin = new AdminServer({
+  const adminOptions = {
     host,
     port: o.adminPort ?? 0,
     secret: o.secret,
@@ -96,7 +100,8 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     hostports: () => ctx.hostports(),
     onSip,
     onClientGone: () => undefined,
-  });
+  };
+  const admin = new AdminServer(adminOptions);
   endpoint.onRequest = (incoming) => network.onRequest(incoming);
   const adminPort = await admin.start();
   return {
@@ -111,6 +116,12 @@ export async function startFakeDrachtio(o: FakeDrachtioOptions): Promise<FakeDra
     },
     wireLog: admin.log,
     dropClients: () => admin.dropClients(),
+    setSecret: (secret) => {
+      adminOptions.secret = secret;
+    },
+    get authAttempts() {
+      return admin.log.filter((m) => m.dir === 'in' && m.text.includes('|authenticate|')).length;
+    },
     async stop() {
       await admin.stop();
       endpoint.clear();
