@@ -178,7 +178,9 @@ describe.skipIf(!haveDrachtio)('real drachtio-server: registrations and call rou
       auth: { username: 'alice', password: 'alice-pass' },
     });
     expect(run.code, run.stdout + run.errors + run.messages).toBe(0);
-    expect(run.messages).toMatch(/WWW-Authenticate: Digest realm="switchboard", nonce="[^"]+", qop="auth"/);
+    expect(run.messages).toMatch(
+      /WWW-Authenticate: Digest realm="switchboard", nonce="[^"]+", algorithm=MD5, qop="auth"/,
+    );
     expect(run.messages).toMatch(
       /SIP\/2\.0 200 OK[\s\S]*Contact: <sip:alice@127\.0\.0\.1:15264>;expires=300/,
     );
