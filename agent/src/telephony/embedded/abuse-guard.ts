@@ -1,5 +1,11 @@
-/** Abuse defences: known SIP scanners by User-Agent, and a per-source token bucket for INVITE/REGISTER. */
+/**
+ * Abuse defences checked before any SIP state exists: known scanners by User-Agent, a per-source
+ * token bucket for every request from sources we do not trust (OPTIONS and ACK floods included), and
+ * caps on calls in all and per source.
+ */
 import type { Clock } from '../../audio/clock.js';
+import type { RateLimitOptions } from './gateway-options.js';
+import type { SipRequest } from './sip/message.js';
 
 const SCANNERS = [
   'friendly-scanner',
@@ -58,5 +64,68 @@ export class SourceRateLimiter {
   /** Seconds until one token is available again (for Retry-After). */
   retryAfterSeconds(): number {
     return Math.max(1, Math.ceil(1 / this.perSecond));
+  }
+}
+
+export type GuardRefusal = 'scanner' | 'rate_limit' | 'calls_total' | 'calls_per_source';
+
+export interface GatewayGuardOptions {
+  clock: Clock;
+  rateLimit?: RateLimitOptions;
+  /** Calls (agent calls and softphone-to-softphone calls) at once, in all and from one source. */
+  maxCalls: number;
+  maxCallsPerSource: number;
+  /** Sources the rate limit does not apply to: trunks, trusted loopback, the PBXs we register with. */
+  exempt(address: string): boolean;
+  onRefused(reason: GuardRefusal, address: string): void;
+}
+
+export class GatewayGuard {
+  private readonly limiter: SourceRateLimiter | undefined;
+  private readonly callsBySource = new Map<string, number>();
+  private callCount = 0;
+
+  constructor(private readonly o: GatewayGuardOptions) {
+    if (o.rateLimit) this.limiter = new SourceRateLimiter(o.clock, o.rateLimit.perSecond, o.rateLimit.burst);
+  }
+
+  get calls(): number {
+    return this.callCount;
+  }
+
+  /** Before transactions: 'drop', a status to answer statelessly (503 + Retry-After), or nothing. */
+  screen(req: SipRequest, address: string): 'drop' | { status: 503; retryAfter: number } | undefined {
+    if (isScannerUserAgent(req.headers.get('user-agent'))) {
+      this.o.onRefused('scanner', address);
+      return 'drop';
+    }
+    if (!this.limiter || this.o.exempt(address) || this.limiter.take(address)) return undefined;
+    this.o.onRefused('rate_limit', address);
+    if (this.o.rateLimit?.action === 'drop' || req.method === 'ACK') return 'drop';
+    return { status: 503, retryAfter: this.limiter.retryAfterSeconds() };
+  }
+
+  /** May another call from `address` start? */
+  callRefusal(address: string): 'calls_total' | 'calls_per_source' | undefined {
+    const refusal =
+      this.callCount >= this.o.maxCalls
+        ? 'calls_total'
+        : (this.callsBySource.get(address) ?? 0) >= this.o.maxCallsPerSource
+          ? 'calls_per_source'
+          : undefined;
+    if (refusal) this.o.onRefused(refusal, address);
+    return refusal;
+  }
+
+  callStarted(address: string): void {
+    this.callCount++;
+    this.callsBySource.set(address, (this.callsBySource.get(address) ?? 0) + 1);
+  }
+
+  callEnded(address: string): void {
+    this.callCount = Math.max(0, this.callCount - 1);
+    const left = (this.callsBySource.get(address) ?? 1) - 1;
+    if (left > 0) this.callsBySource.set(address, left);
+    else this.callsBySource.delete(address);
   }
 }

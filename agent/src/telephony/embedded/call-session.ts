@@ -75,6 +75,7 @@ export class CallSession {
         onHangupRequested: (reason) => this.hangup(reason),
       },
       invite.req.body,
+      invite.source.address,
     );
   }
 
@@ -151,6 +152,21 @@ export class CallSession {
     this.inviteTx.respond(this.response(this.invite.req, 487));
     this.log.info('sip call cancelled before answer');
     this.finish('cancelled', false);
+  }
+
+  /**
+   * The caller's TCP/WebSocket flow closed. Nothing can reach the caller any more (RFC 7118 §5: a
+   * WebSocket peer is only reachable over its connection), so the call ends now instead of living on
+   * with nobody at the other end.
+   */
+  flowClosed(): void {
+    if (this.state === 'ended') return;
+    this.log.info({ state: this.state }, 'sip caller flow closed; ending the call');
+    if (this.state === 'ringing') {
+      this.inviteTx.respond(this.response(this.invite.req, 487)); // completes the transaction
+      return this.finish('caller_flow_closed', false);
+    }
+    this.finish('caller_flow_closed', true);
   }
 
   /** Agent- or shutdown-initiated hangup: BYE when answered, 480 while still ringing. */
