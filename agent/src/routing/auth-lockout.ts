@@ -68,10 +68,13 @@ export class AuthLockout {
     if (user !== undefined) this.fail({ kind: 'user', id: user });
   }
 
-  /** A right answer: the source is known good for the user; both keys start afresh. */
+  /**
+   * A right answer: the source is known good for the user, and both keys start afresh, except a user
+   * lock still running: the user logging in from their own phone must not reopen guessing for others.
+   */
   recordSuccess(source: string, user: string): void {
     this.keys.delete(`s:${source}`);
-    this.keys.delete(`u:${user}`);
+    if (!this.lockedAt(`u:${user}`, this.o.clock.now())) this.keys.delete(`u:${user}`);
     const known = (this.knownSources.get(user) ?? []).filter((s) => s !== source);
     known.push(source);
     this.knownSources.delete(user);
