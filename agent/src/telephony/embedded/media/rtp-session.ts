@@ -168,10 +168,13 @@ export class RtpSession {
     if (this.unsubscribe) this.watchInactivity();
   }
 
-  /** The watchdog runs while the caller should be sending; hold (sendonly/inactive from us) pauses it. */
+  /**
+   * The watchdog runs while the stream is sendrecv. Hold in either direction (sendonly, recvonly,
+   * inactive) pauses it: a held caller may legitimately send nothing, music on hold or not.
+   */
   private watchInactivity(): void {
     if (!this.watchdog || this.stopped) return;
-    if (this.audio.receive) this.watchdog.resume();
+    if (this.audio.direction === 'sendrecv' && this.audio.receive) this.watchdog.resume();
     else this.watchdog.pause();
   }
 

@@ -145,11 +145,11 @@ export class WebRtcCallMedia implements CallMedia {
     this.log.info({ codec: this.audio.codec }, 'webrtc media started');
   }
 
-  /** The inactivity watchdog runs unless the phone put us on hold (it sends nothing then). */
+  /** The inactivity watchdog runs while the stream is sendrecv; hold in either direction pauses it. */
   private watchHold(): void {
     const direction = this.transceiver?.currentDirection ?? 'sendrecv';
-    if (direction === 'sendonly' || direction === 'inactive') this.watchdog?.pause();
-    else this.watchdog?.resume();
+    if (direction === 'sendrecv') this.watchdog?.resume();
+    else this.watchdog?.pause();
   }
 
   /** Diagnostics and tests. */
