@@ -129,3 +129,31 @@ export class GatewayGuard {
     else this.callsBySource.delete(address);
   }
 }
+
+/**
+ * Says when a refusal is worth a log line: once per reason and source every `everyMs`, so a flood
+ * writes a handful of lines, not one per packet. Bounded memory.
+ */
+export class RefusalLogGate {
+  private readonly last = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly everyMs = 10_000,
+    private readonly maxKeys = 1000,
+  ) {}
+
+  shouldLog(reason: string, address: string): boolean {
+    const key = `${reason}|${address}`;
+    const now = this.clock.now();
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < this.everyMs) return false;
+    this.last.delete(key);
+    this.last.set(key, now);
+    if (this.last.size > this.maxKeys) {
+      const oldest = this.last.keys().next().value;
+      if (oldest !== undefined) this.last.delete(oldest);
+    }
+    return true;
+  }
+}

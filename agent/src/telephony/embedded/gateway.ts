@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../log.js';
 import { RegistrationClient, type RegistrationStatus } from '../../routing/registration.js';
-import { GatewayGuard } from './abuse-guard.js';
+import { GatewayGuard, RefusalLogGate } from './abuse-guard.js';
 import { CallSession } from './call-session.js';
 import { createGatewayAuth, type GatewayAuth } from './gateway-auth.js';
 import { ACCEPT, DEFAULT_GATEWAY_LIMITS, type SipGatewayOptions } from './gateway-options.js';
@@ -69,8 +69,10 @@ export class SipGateway {
     this.userAgent = o.userAgent ?? 'Switchboard';
     this.responses = new GatewayResponses(this.userAgent);
     const limits = { ...DEFAULT_GATEWAY_LIMITS, ...o.limits };
+    const logGate = new RefusalLogGate(o.clock);
     const refused = (reason: string, address: string): void => {
-      this.log.info({ reason, source: address }, 'sip refused by a limit');
+      if (logGate.shouldLog(reason, address))
+        this.log.warn({ reason, source: address }, 'sip refused by a defence');
       o.onRefused?.(reason, address);
     };
     this.connections = new ConnectionLimits(limits.connections);

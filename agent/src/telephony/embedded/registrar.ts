@@ -175,7 +175,8 @@ export class Registrar {
       return this.response(req, 403);
     }
     if (['bad-response', 'unknown-user', 'replay', 'locked'].includes(verdict.reason)) {
-      this.o.log.info(
+      // Locked-out attempts are refused unchecked; the lock itself was logged once.
+      this.o.log[verdict.reason === 'locked' ? 'debug' : 'info'](
         { user, reason: verdict.reason, source: source.address },
         'sip registrar: authentication failed',
       );
