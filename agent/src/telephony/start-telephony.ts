@@ -12,7 +12,7 @@ import { GatewayMetrics } from './embedded/gateway-metrics.js';
 import { createCallMedia } from './embedded/media/call-media.js';
 import { createPortAllocator, type PortAllocator } from './embedded/media/port-allocator.js';
 import type { CallMedia, MediaEvents } from './embedded/media-types.js';
-import type { CreateCallMedia } from './embedded/gateway-options.js';
+import type { CallerSource, CreateCallMedia } from './embedded/gateway-options.js';
 import type { ForkTarget } from './embedded/media/fork-link.js';
 import { WebRtcCallMedia } from './embedded/webrtc/webrtc-call-media.js';
 import { mediaKindForOffer } from './embedded/webrtc/webrtc-offer.js';
@@ -102,7 +102,7 @@ export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia &
     callId: string,
     events: MediaEvents,
     offerSdp?: string,
-    signalAddress?: string,
+    caller?: CallerSource,
   ): CallMedia =>
     mediaKindForOffer(offerSdp ?? '') === 'webrtc'
       ? new WebRtcCallMedia({
@@ -124,7 +124,8 @@ export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia &
           events,
           log: o.log,
           clock: o.clock,
-          ...(signalAddress !== undefined ? { signalAddress } : {}),
+          ...(caller ? { signalAddress: caller.address } : {}),
+          ...(caller && !caller.trusted ? { portOwner: caller.address } : {}),
           ...(o.rtpTimeoutMs ? { rtpTimeoutMs: o.rtpTimeoutMs } : {}),
           ...(o.onRtpDropped ? { onRtpDropped: o.onRtpDropped } : {}),
         });

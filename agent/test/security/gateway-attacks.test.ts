@@ -26,7 +26,7 @@ const WS_PORT = 17168;
 const RTP = { min: 27300, max: 27339 };
 const GW = { address: '127.0.0.1', port: SIP_PORT };
 const TARGET = { address: VICTIM_ADDRESS, port: SIP_PORT };
-const [SPRAYER, GUESSER, TRUNK_ATTACKER, GUESSER_2, REPLAYER] = ATTACKER_ADDRESSES as [
+const [SPRAYER, GUESSER, COMPROMISED, GUESSER_2, REPLAYER] = ATTACKER_ADDRESSES as [
   string,
   string,
   string,
@@ -36,6 +36,8 @@ const [SPRAYER, GUESSER, TRUNK_ATTACKER, GUESSER_2, REPLAYER] = ATTACKER_ADDRESS
 const ALICE = { username: 'alice', password: 'alice-long-secret-1' };
 /** Bob for the replay case: alice is still locked out for strangers' addresses after the guessing case. */
 const BOB = { username: 'bob', password: 'bob-long-secret-22' };
+/** A softphone account whose password the attacker has: admitted, but held to the per-source caps. */
+const CAROL = { username: 'carol', password: 'carol-long-secret-3' };
 
 describe.runIf(!IN_NETNS)('gateway under attack (host side)', () => {
   it('re-runs this file inside a network namespace of its own, with an attacker namespace beside it', async () => {
@@ -83,11 +85,8 @@ describe.runIf(IN_NETNS)('gateway under attack (inside the namespaces)', () => {
       sip: { port: SIP_PORT, rtpPorts: `${RTP.min}-${RTP.max}`, transports: 'udp,tcp,ws' },
       profiles: {
         ...e2eProfiles({ greeting: 'Hello, the security desk.' }),
-        trunks: [
-          { name: 'honest-pbx', sources: ['127.0.0.1/32'] },
-          { name: 'carrier', sources: [`${TRUNK_ATTACKER}/32`] },
-        ],
-        users: [ALICE, BOB],
+        trunks: [{ name: 'honest-pbx', sources: ['127.0.0.1/32'] }],
+        users: [ALICE, BOB, CAROL],
         // Down on purpose (nothing listens): its Contact must still not open a way in.
         registrations: [{ registrar: 'sip:127.0.0.1:17199', user: '7000', password: 'pbx-secret' }],
       },
@@ -135,7 +134,7 @@ describe.runIf(IN_NETNS)('gateway under attack (inside the namespaces)', () => {
 
   /** Send one SIP request from the attacker's handle and wait for its final response. */
   async function attackerRequest(h: number, text: string, tcp = false): Promise<string> {
-    const mark = (await attacker.inbox(h)).texts.length;
+    const mark = (await attacker.inbox(h)).textsTotal;
     const callId = /^Call-ID: (.*)$/m.exec(text)?.[1] ?? '';
     await attacker.call(tcp ? 'tcp.send' : 'udp.send', { h, host: VICTIM_ADDRESS, port: SIP_PORT, text });
     return waitFor(`a final response to ${callId}`, async () =>
@@ -404,18 +403,30 @@ describe.runIf(IN_NETNS)('gateway under attack (inside the namespaces)', () => {
   }, 30_000);
 
   it('un-ACKed INVITEs from one source cannot take the RTP range: honest calls still get through', async () => {
-    const h = await udpFrom(TRUNK_ATTACKER);
+    // The attacker has carol's password: each INVITE is admitted, answered, and never ACKed.
+    const h = await udpFrom(COMPROMISED);
     const portsBefore = await metric('switchboard_rtp_ports_in_use');
+    const uri = `sip:7000@${VICTIM_ADDRESS}:${SIP_PORT}`;
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) {
-      const text = sipRequest({
-        method: 'INVITE',
-        uri: `sip:7000@${VICTIM_ADDRESS}:${SIP_PORT}`,
-        from: { address: TRUNK_ATTACKER, port: 5060 },
-        callId: `noack-${i}`,
-        rtpPort: 4000 + 2 * i,
-      });
-      statuses.push(statusOf(await attackerRequest(h, text)));
+      const invite = (cseq: number, auth?: string) =>
+        sipRequest({
+          method: 'INVITE',
+          uri,
+          from: { address: COMPROMISED, port: 5060 },
+          fromUser: 'carol',
+          callId: `noack-${i}`,
+          cseq,
+          rtpPort: 4000 + 2 * i,
+          headers: auth ? [auth] : [],
+        });
+      const challenge = await attackerRequest(h, invite(1));
+      if (statusOf(challenge) !== 407) {
+        statuses.push(statusOf(challenge));
+        continue;
+      }
+      const auth = digestHeader(challenge, { ...CAROL, method: 'INVITE', uri });
+      statuses.push(statusOf(await attackerRequest(h, invite(2, auth))));
     }
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
     expect(await metric('switchboard_rtp_ports_in_use')).toBeLessThanOrEqual(portsBefore + 6);

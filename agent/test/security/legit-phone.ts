@@ -4,8 +4,9 @@
  * attacker sends too. The gateway must keep this phone's calls going whatever else arrives.
  */
 import dgram from 'node:dgram';
-import { answerChallenge, formatCredentials, parseChallenge } from '../../src/routing/digest.js';
 import { RtpPeer } from '../e2e/rtp-peer.js';
+
+export { digestHeader } from '../../src/telephony/embedded/testing/raw-sip-client.js';
 
 export const statusOf = (text: string | undefined): number =>
   Number(/^SIP\/2\.0 (\d{3})/.exec(text ?? '')?.[1] ?? 0);
@@ -52,26 +53,6 @@ export function sipRequest(p: RequestParts): string {
     '',
     sdp,
   ].join('\r\n');
-}
-
-/** Answer the digest challenge in `reply` (401/407) for `req`, as the header line to add. */
-export function digestHeader(
-  reply: string,
-  o: { username: string; password: string; method: string; uri: string; nc?: number; qop?: boolean },
-): string {
-  const name = statusOf(reply) === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-  const header = new RegExp(`^${name}: (.*)$`, 'mi').exec(reply)?.[1];
-  const ch = header ? parseChallenge(header) : undefined;
-  if (!ch) throw new Error(`no digest challenge in:\n${reply}`);
-  const creds = answerChallenge(o.qop === false ? { ...ch, qop: [] } : ch, {
-    username: o.username,
-    password: o.password,
-    method: o.method,
-    uri: o.uri,
-    cnonce: rand(),
-    nc: o.nc ?? 1,
-  });
-  return `${statusOf(reply) === 401 ? 'Authorization' : 'Proxy-Authorization'}: ${formatCredentials(creds)}`;
 }
 
 /** A UDP SIP socket that keeps every message it receives. */

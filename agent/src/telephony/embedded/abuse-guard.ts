@@ -105,14 +105,17 @@ export class GatewayGuard {
     return { status: 503, retryAfter: this.limiter.retryAfterSeconds() };
   }
 
+  /** Trusted sources: no rate limit and no per-source caps, only the global ones. */
+  isExempt(address: string): boolean {
+    return this.o.exempt(address);
+  }
+
   /** May another call from `address` start? */
   callRefusal(address: string): 'calls_total' | 'calls_per_source' | undefined {
+    const perSource =
+      !this.o.exempt(address) && (this.callsBySource.get(address) ?? 0) >= this.o.maxCallsPerSource;
     const refusal =
-      this.callCount >= this.o.maxCalls
-        ? 'calls_total'
-        : (this.callsBySource.get(address) ?? 0) >= this.o.maxCallsPerSource
-          ? 'calls_per_source'
-          : undefined;
+      this.callCount >= this.o.maxCalls ? 'calls_total' : perSource ? 'calls_per_source' : undefined;
     if (refusal) this.o.onRefused(refusal, address);
     return refusal;
   }

@@ -43,6 +43,8 @@ export interface CallSessionDeps {
   ringMs: number;
   transferTimeoutMs: number;
   userAgent: string;
+  /** The INVITE's source is trusted (no per-source RTP budget for it). */
+  trustedSource: boolean;
   onEnded(session: CallSession): void;
 }
 
@@ -75,7 +77,7 @@ export class CallSession {
         onHangupRequested: (reason) => this.hangup(reason),
       },
       invite.req.body,
-      invite.source.address,
+      { address: invite.source.address, trusted: d.trustedSource },
     );
   }
 

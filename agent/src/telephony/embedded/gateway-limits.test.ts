@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOPBACK_TRUNK, startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
-import { inviteText, rawTcp, rawUdp } from './testing/raw-sip-client.js';
+import { digestHeader, inviteText, rawTcp, rawUdp } from './testing/raw-sip-client.js';
 import { rawWs, until } from './testing/raw-ws-sip.js';
 
 const statusOf = (reply: string | undefined) => Number(/^SIP\/2\.0 (\d{3})/.exec(reply ?? '')?.[1] ?? 0);
@@ -61,22 +61,44 @@ describe('gateway limits', () => {
     expect(h.gateway.activeCalls).toBe(0);
   });
 
-  it('calls from one source are capped: 503 beyond the cap', async () => {
-    h = await startGateway({ port: 15122, profiles, limits: { maxCallsPerSource: 2 } });
+  it('calls from one untrusted source are capped (503 beyond); a trusted trunk source is not', async () => {
+    const carol = { username: 'carol', password: 'carol-long-secret' };
+    h = await startGateway({
+      port: 15122,
+      profiles: testProfiles({ users: [carol] }),
+      limits: { maxCallsPerSource: 2 },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const c = await rawUdp(15122);
-      c.send(inviteText({ port: 15122, callId: `cap-${i}` }));
-      const r = await c.waitReplies(2);
-      statuses.push(statusOf(r.find((x) => statusOf(x) >= 200)));
+      const invite = inviteText({ port: 15122, callId: `cap-${i}` });
+      c.send(invite);
+      const challenge = (await c.waitReplies(2)).find((x) => statusOf(x) === 407)!;
+      const uri = 'sip:7000@127.0.0.1:15122';
+      const auth = digestHeader(challenge, { ...carol, method: 'INVITE', uri });
+      c.send(
+        invite
+          .replace('CSeq: 1 INVITE', `CSeq: 2 INVITE\r\n${auth}`)
+          .replace(/branch=\S+?;/, `branch=z9hG4bKauth${i};`),
+      );
+      const r = await c.waitReplies(4);
+      statuses.push(statusOf(r.slice(2).find((x) => statusOf(x) >= 200)));
       c.close();
     }
     expect(statuses).toEqual([200, 200, 503]);
     expect(h.gateway.load().calls).toBe(2);
+    await h.gateway.stop();
+    h = await startGateway({ port: 15122, profiles, limits: { maxCallsPerSource: 2 } });
+    for (let i = 0; i < 3; i++) {
+      const c = await rawUdp(15122);
+      c.send(inviteText({ port: 15122, callId: `trunk-${i}` }));
+      expect(statusOf((await c.waitReplies(2)).find((x) => statusOf(x) >= 200))).toBe(200);
+      c.close();
+    }
   });
 
-  it('server transactions from one source are capped before any state is kept for them', async () => {
-    h = await startGateway({ port: 15123, profiles, limits: { maxTransactionsPerSource: 5 } });
+  it('server transactions from one untrusted source are capped before any state is kept for them', async () => {
+    h = await startGateway({ port: 15123, limits: { maxTransactionsPerSource: 5 } });
     const c = await rawUdp(15123);
     for (let i = 0; i < 8; i++) {
       c.send(

@@ -13,14 +13,21 @@ import type { TransportName } from './sip/via.js';
 /**
  * Builds a call's media half; the media side raises transfer and hangup requests through `events`.
  * `offerSdp` is the INVITE's offer, so the builder can pick plain RTP or WebRTC media by its profile;
- * `signalAddress` is where the INVITE came from (the RTP port's owner, a candidate media source).
+ * `caller` is where the INVITE came from (a candidate media source) and whether that source is trusted
+ * (an untrusted source's RTP ports count against its per-source budget).
  */
 export type CreateCallMedia = (
   callId: string,
   events: MediaEvents,
   offerSdp?: string,
-  signalAddress?: string,
+  caller?: CallerSource,
 ) => CallMedia;
+
+export interface CallerSource {
+  address: string;
+  /** A trunk source, trusted loopback or one of our PBX registrars: no per-source caps. */
+  trusted: boolean;
+}
 
 export interface RateLimitOptions {
   /** Sustained requests (every method) per second per untrusted source address. */
@@ -77,6 +84,11 @@ export interface SipGatewayOptions {
   onRefused?(reason: string, address: string): void;
 }
 
+/**
+ * Caps on what the gateway holds. The per-source ones (and the rate limit) apply to sources we do not
+ * trust; trunk sources, trusted loopback and our PBX registrars are held only by the global caps (a
+ * carrier may run hundreds of calls from one address).
+ */
 export interface GatewayLimits {
   /** Calls at once (agent calls and softphone-to-softphone calls), in all and from one source address. */
   maxCalls: number;

@@ -100,6 +100,7 @@ export class SipGateway {
       screen: (req, source) => this.screen(req, source),
       maxTransactions: limits.maxTransactions,
       maxTransactionsPerSource: limits.maxTransactionsPerSource,
+      exemptFromSourceCap: (address) => this.guard.isExempt(address),
       onRefused: (reason, source) => refused(reason, source.address),
     });
     this.endpoint.onRequest = (incoming) => this.onRequest(incoming);
@@ -288,6 +289,7 @@ export class SipGateway {
         ringMs: this.o.ringMs ?? 0,
         transferTimeoutMs: this.o.transferTimeoutMs ?? 30_000,
         userAgent: this.userAgent,
+        trustedSource: this.guard.isExempt(source.address),
         onEnded: (c) => {
           this.sessions.delete(c.dialogId);
           this.guard.callEnded(source.address);

@@ -27,7 +27,10 @@ export interface InboxView {
   bytes: number;
   /** SIP responses received, by status code. */
   statuses: Record<number, number>;
+  /** The last SIP messages received (at most 200), newest last. */
   texts: string[];
+  /** SIP messages received in all (pass as `from` to see only later ones). */
+  textsTotal: number;
   closed: boolean;
 }
 
@@ -85,6 +88,7 @@ export class Attacker {
     });
   }
 
+  /** What came back on handle `h`: texts from message number `from` on (see InboxView.textsTotal). */
   inbox(h: number, from = 0): Promise<InboxView> {
     return this.call<InboxView>('inbox', { h, from });
   }

@@ -17,6 +17,8 @@ interface Inbox {
   statuses: Record<number, number>;
   /** The last texts received (SIP messages), newest last. */
   texts: string[];
+  /** SIP messages received in all: texts[i] is message number textsTotal - texts.length + i. */
+  textsTotal: number;
   closed: boolean;
   status?: number;
 }
@@ -32,7 +34,7 @@ const handles = new Map<number, Handle>();
 let next = 1;
 
 function newInbox(): Inbox {
-  return { count: 0, bytes: 0, statuses: {}, texts: [], closed: false };
+  return { count: 0, bytes: 0, statuses: {}, texts: [], textsTotal: 0, closed: false };
 }
 
 function record(inbox: Inbox, data: Buffer): void {
@@ -43,6 +45,7 @@ function record(inbox: Inbox, data: Buffer): void {
   if (status) inbox.statuses[Number(status)] = (inbox.statuses[Number(status)] ?? 0) + 1;
   if (/^(SIP\/2\.0 |[A-Z]+ \S+ SIP\/2\.0)/.test(text)) {
     inbox.texts.push(text);
+    inbox.textsTotal++;
     if (inbox.texts.length > MAX_TEXTS) inbox.texts.shift();
   }
 }
@@ -180,9 +183,11 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     return {};
   },
 
+  /** What came back; `from` is a message number (textsTotal at an earlier call): only later texts. */
   async inbox(a) {
-    const x = get(a.h!);
-    return { ...x.inbox, texts: x.inbox.texts.slice(Number(a.from ?? 0)) };
+    const { inbox } = get(a.h!);
+    const first = inbox.textsTotal - inbox.texts.length;
+    return { ...inbox, texts: inbox.texts.slice(Math.max(0, Number(a.from ?? 0) - first)) };
   },
 
   async close(a) {

@@ -39,11 +39,10 @@ export interface CallMediaOptions {
   jitterTargetFrames?: number;
   /** Extra metadata fields for the agent's call record. */
   extraMetadata?: Record<string, unknown>;
-  /**
-   * Where the INVITE came from: it owns the RTP port (per-source budget in the allocator) and is a
-   * candidate media source for symmetric RTP.
-   */
+  /** Where the INVITE came from: a candidate media source for symmetric RTP. */
   signalAddress?: string;
+  /** Whose per-source RTP port budget the port counts against (absent: none; trusted sources). */
+  portOwner?: string;
   /** Hang up when the caller sends no RTP for this long while not on hold (ms; 0/absent: never). */
   rtpTimeoutMs?: number;
   /** A datagram on the RTP port was refused (metrics). */
@@ -90,7 +89,7 @@ class EmbeddedCallMedia implements CallMedia {
     if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
     if (this.port === undefined) {
       try {
-        this.port = this.o.ports.allocate(this.o.signalAddress);
+        this.port = this.o.ports.allocate(this.o.portOwner);
       } catch (err) {
         if (err instanceof PortsExhaustedError) {
           this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');

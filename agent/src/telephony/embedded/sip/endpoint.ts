@@ -41,6 +41,8 @@ export interface SipEndpointOptions {
   /** Server transactions alive at once, in all and per source address (defaults 10 000 / 200). */
   maxTransactions?: number;
   maxTransactionsPerSource?: number;
+  /** Sources held only by the global cap (trusted peers). */
+  exemptFromSourceCap?(address: string): boolean;
   /** A request was refused by a transaction cap (metrics, logs). */
   onRefused?(reason: 'transactions_total' | 'transactions_per_source', source: SipPeer): void;
 }
@@ -254,7 +256,10 @@ export class SipEndpoint {
 
   private transactionCap(address: string): 'transactions_total' | 'transactions_per_source' | undefined {
     if (this.server.size >= (this.o.maxTransactions ?? 10_000)) return 'transactions_total';
-    if ((this.perSource.get(address) ?? 0) >= (this.o.maxTransactionsPerSource ?? 200))
+    if (
+      (this.perSource.get(address) ?? 0) >= (this.o.maxTransactionsPerSource ?? 200) &&
+      !this.o.exemptFromSourceCap?.(address)
+    )
       return 'transactions_per_source';
     return undefined;
   }
