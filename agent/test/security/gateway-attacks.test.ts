@@ -10,14 +10,13 @@
  * RTP 27300–27339.
  */
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Attacker, ATTACKER_ADDRESSES, VICTIM_ADDRESS } from '../../src/testing/attacker/attacker-netns.js';
 import { e2eProfiles, startE2e, until, type E2e } from '../../src/testing/e2e-harness.js';
 import { IN_NETNS, runFileInLoopbackNetns } from '../../src/testing/loopback-netns.js';
 import { serializeRtp } from '../../src/telephony/embedded/media/rtp-packet.js';
+import { heapAfterGc, metricValue, requestFromAttacker } from './attack-kit.js';
 import { digestHeader, LegitCall, sipRequest, SipSocket, statusOf } from './legit-phone.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -55,24 +54,6 @@ describe.runIf(!IN_NETNS)('gateway under attack (host side)', () => {
     expect(run.status).toBe(0);
   }, 300_000);
 });
-
-/** Poll an async probe until it yields a value (bounded). */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Heap in use after a full collection (v8 exposes gc() on request). */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
-}
 
 describe.runIf(IN_NETNS)('gateway under attack (inside the namespaces)', () => {
   let e2e: E2e;
@@ -122,25 +103,15 @@ describe.runIf(IN_NETNS)('gateway under attack (inside the namespaces)', () => {
     expect(e2e.storedCall(c.callId)?.end_reason ?? null).toBeNull();
   }
 
-  async function metric(name: string): Promise<number> {
-    const text = await e2e.getText('/metrics');
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-    return line ? Number(line.split(' ').pop()) : NaN;
-  }
+  const metric = async (name: string) => metricValue(await e2e.getText('/metrics'), name);
 
   async function udpFrom(address: string): Promise<number> {
     return (await attacker.call<{ h: number }>('udp.open', { address })).h;
   }
 
   /** Send one SIP request from the attacker's handle and wait for its final response. */
-  async function attackerRequest(h: number, text: string, tcp = false): Promise<string> {
-    const mark = (await attacker.inbox(h)).textsTotal;
-    const callId = /^Call-ID: (.*)$/m.exec(text)?.[1] ?? '';
-    await attacker.call(tcp ? 'tcp.send' : 'udp.send', { h, host: VICTIM_ADDRESS, port: SIP_PORT, text });
-    return waitFor(`a final response to ${callId}`, async () =>
-      (await attacker.inbox(h, mark)).texts.find((t) => statusOf(t) >= 200 && t.includes(callId)),
-    );
-  }
+  const attackerRequest = (h: number, text: string, tcp = false) =>
+    requestFromAttacker(attacker, h, text, TARGET, tcp);
 
   it('empty RTP: 12-byte packets sprayed at every RTP port end no call', async () => {
     const honest = [await honestCall(), await honestCall()];
