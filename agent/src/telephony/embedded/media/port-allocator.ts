@@ -16,9 +16,9 @@ export class PortsExhaustedError extends Error {
 /** This owner already holds its share of the range. */
 export class PortBudgetExceededError extends PortsExhaustedError {
   override readonly code = 'rtp_port_budget';
-  constructor(owner: string, limit: number) {
+  constructor(limit: number) {
     super(0, 0);
-    this.message = `${owner} already holds its ${limit} RTP ports`;
+    this.message = `this source already holds its ${limit} RTP ports`;
     this.name = 'PortBudgetExceededError';
   }
 }
@@ -67,7 +67,7 @@ export function createPortAllocator(
   return {
     allocate(owner = '') {
       if (owner !== '' && (perOwner.get(owner) ?? 0) >= maxPerOwner)
-        throw new PortBudgetExceededError(owner, maxPerOwner);
+        throw new PortBudgetExceededError(maxPerOwner);
       for (let i = 0; i < capacity; i++) {
         const port = first + ((cursor + i) % capacity) * 2;
         if (used.has(port)) continue;

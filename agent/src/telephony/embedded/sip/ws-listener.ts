@@ -84,7 +84,7 @@ export class SipWsListener {
       const refusal = this.refusal(req);
       if (refusal) {
         const address = normalizeAddress(req.socket.remoteAddress ?? '');
-        this.o.log.info({ address, reason: refusal, origin: req.headers.origin }, 'sip ws upgrade refused');
+        this.o.log.debug({ address, reason: refusal, origin: req.headers.origin }, 'sip ws upgrade refused');
         this.o.onRefused?.(refusal, address);
         const status = refusal === 'origin' ? '403 Forbidden' : '503 Service Unavailable';
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
