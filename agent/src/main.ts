@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from './audio/clock.js';
 import type { Config } from './config/load.js';
+import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';
 import { Conversation } from './conversation/conversation.js';
 import type { ConversationOptionsInput } from './conversation/conversation-options.js';
@@ -57,7 +58,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     log.error({ err }, 'call observer failed'),
   );
   const providers = options.providers ?? createProviders(env, { log, clock });
-  const router = new Router(config.profiles);
+  const router = new Router(config.profiles, { trustLoopback: trustsLoopback(env) });
   const makeVad = vadFactory(env.SWITCHBOARD_VAD, (err) => log.error({ err }, 'VAD failed'));
 
   const fork = new ForkServer({
@@ -110,7 +111,15 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   const forkUrl = `ws://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${bound.port}${FORK_PATH}`;
 
   try {
-    telephony = await startTelephony({ config, router, forkUrl, clock, log });
+    telephony = await startTelephony({
+      config,
+      router,
+      forkUrl,
+      httpUrl: bound.url,
+      metrics: metrics.registry,
+      clock,
+      log,
+    });
   } catch (err) {
     await http.close();
     store.close();

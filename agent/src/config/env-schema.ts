@@ -5,6 +5,15 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
+/** A positive whole number (caps). */
+const count = z.coerce.number().int().min(1).max(1_000_000);
+/** Comma-separated values, trimmed, empty ones dropped. */
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const portRange = z
   .string()
   .regex(/^\d+-\d+$/, 'must look like 20000-20999')
@@ -31,15 +40,7 @@ export const envSchema = z.object({
   /** Optional bearer token required by the calls API and live events (not /healthz, /readyz, /metrics). */
   SWITCHBOARD_API_TOKEN: z.string().min(16).optional(),
   /** Other origins allowed to read /api and live events, comma-separated (the Electron app: app://phone). */
-  SWITCHBOARD_API_ORIGINS: z
-    .string()
-    .default('app://phone')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  SWITCHBOARD_API_ORIGINS: list.default(['app://phone']),
 
   /** Which telephony back-end answers calls. */
   SWITCHBOARD_TELEPHONY: z.enum(['embedded', 'drachtio', 'none']).default('embedded'),
@@ -57,8 +58,28 @@ export const envSchema = z.object({
   SWITCHBOARD_TLS_CERT: z.string().optional(),
   SWITCHBOARD_TLS_KEY: z.string().optional(),
   SWITCHBOARD_RTP_PORTS: portRange.default({ min: 20_000, max: 20_999 }),
-  /** INVITE+REGISTER requests per second allowed from one source address (burst: twice that; 0: no limit). */
+  /** RTP ports one caller source address may hold at once (un-ACKed INVITEs cannot drain the range). */
+  SWITCHBOARD_RTP_PORTS_PER_SOURCE: count.default(50),
+  /** Hang up a call whose caller sent no RTP for this many seconds, unless on hold (0: never). */
+  SWITCHBOARD_RTP_TIMEOUT_S: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * SIP requests per second (every method) allowed from one untrusted source address (burst: twice
+   * that; 0: no limit). Trunk sources, trusted loopback and our PBX registrars are not limited.
+   */
   SWITCHBOARD_SIP_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(50),
+  /**
+   * Loopback callers skip authentication: `auto` (default) only while SIP listens on loopback alone,
+   * so nothing off the box can reach it (the one-box development setup); `false` never; `true` always.
+   */
+  SWITCHBOARD_SIP_TRUST_LOOPBACK: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Browser origins that may open SIP over WebSocket (default: the agent's own HTTP origin and app://phone). */
+  SWITCHBOARD_SIP_WS_ORIGINS: list.optional(),
+  /** Calls at once, in all and from one source address. */
+  SWITCHBOARD_SIP_MAX_CALLS: count.default(500),
+  SWITCHBOARD_SIP_MAX_CALLS_PER_SOURCE: count.default(50),
+  /** TCP + WebSocket SIP connections at once, in all and from one source address. */
+  SWITCHBOARD_SIP_MAX_CONNECTIONS: count.default(1000),
+  SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE: count.default(20),
   /** Embedded gateway: send 180 Ringing and answer after this many ms (0: answer at once). */
   SWITCHBOARD_SIP_RING_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 

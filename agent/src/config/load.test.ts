@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultWsOrigins } from '../telephony/start-telephony.js';
 import { ConfigError, loadConfig, redactedEnv } from './load.js';
+import { trustsLoopback } from './sip-trust.js';
 
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
@@ -101,5 +103,68 @@ trunks:
   ])('rejects a bad profiles file (%s) naming %s', (yaml, field) => {
     const path = tempFile('p.yaml', yaml);
     expect(configError({ SWITCHBOARD_PROFILES: path })).toContain(field);
+  });
+
+  it('refuses a short softphone or trunk password at start-up, naming the user or trunk', () => {
+    const users = tempFile(
+      'u.yaml',
+      'profiles: [{ name: a, systemPrompt: x }]\nusers: [{ username: alice, password: long-enough-pw }, { username: bob, password: abcd }]',
+    );
+    const msg = configError({ SWITCHBOARD_PROFILES: users });
+    expect(msg).toContain('users.1.password');
+    expect(msg).toContain('"bob"');
+    expect(msg).toContain('at least 12 characters');
+    expect(msg).not.toContain('abcd');
+    const trunk = tempFile(
+      't.yaml',
+      'profiles: [{ name: a, systemPrompt: x }]\ntrunks: [{ name: carrier, username: c1, password: short-pw }]',
+    );
+    expect(configError({ SWITCHBOARD_PROFILES: trunk })).toContain(
+      'trunks.0.password: the password of trunk "carrier"',
+    );
+  });
+
+  it('security settings have safe defaults and are validated', () => {
+    const { env } = loadConfig({});
+    expect(env).toMatchObject({
+      SWITCHBOARD_SIP_TRUST_LOOPBACK: 'auto',
+      SWITCHBOARD_SIP_RATE_LIMIT: 50,
+      SWITCHBOARD_SIP_MAX_CALLS: 500,
+      SWITCHBOARD_SIP_MAX_CALLS_PER_SOURCE: 50,
+      SWITCHBOARD_SIP_MAX_CONNECTIONS: 1000,
+      SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE: 20,
+      SWITCHBOARD_RTP_PORTS_PER_SOURCE: 50,
+      SWITCHBOARD_RTP_TIMEOUT_S: 60,
+    });
+    expect(env.SWITCHBOARD_SIP_WS_ORIGINS).toBeUndefined();
+    expect(configError({ SWITCHBOARD_SIP_TRUST_LOOPBACK: 'yes please' })).toContain(
+      'SWITCHBOARD_SIP_TRUST_LOOPBACK',
+    );
+    expect(configError({ SWITCHBOARD_SIP_MAX_CALLS: '0' })).toContain('SWITCHBOARD_SIP_MAX_CALLS');
+    expect(
+      loadConfig({ SWITCHBOARD_SIP_WS_ORIGINS: 'https://a.example, app://phone' }).env
+        .SWITCHBOARD_SIP_WS_ORIGINS,
+    ).toEqual(['https://a.example', 'app://phone']);
+  });
+
+  it('loopback trust: auto only while SIP listens on loopback alone; explicit values win', () => {
+    const t = (host: string, v: 'auto' | 'true' | 'false') =>
+      trustsLoopback({ SWITCHBOARD_SIP_HOST: host, SWITCHBOARD_SIP_TRUST_LOOPBACK: v });
+    expect(t('127.0.0.1', 'auto')).toBe(true);
+    expect(t('::1', 'auto')).toBe(true);
+    expect(t('0.0.0.0', 'auto')).toBe(false);
+    expect(t('192.0.2.4', 'auto')).toBe(false);
+    expect(t('127.0.0.1', 'false')).toBe(false);
+    expect(t('0.0.0.0', 'true')).toBe(true);
+  });
+
+  it("SIP over WebSocket accepts by default the agent's own origin and the Electron app", () => {
+    expect(defaultWsOrigins('http://127.0.0.1:8080')).toEqual([
+      'app://phone',
+      'http://127.0.0.1:8080',
+      'http://localhost:8080',
+      'http://[::1]:8080',
+    ]);
+    expect(defaultWsOrigins('http://10.0.0.5:8080')).toEqual(['app://phone', 'http://10.0.0.5:8080']);
   });
 });

@@ -108,12 +108,36 @@ export function checkProfiles(file: ProfilesFile, where: string): ProfilesFile {
         throw new ConfigError(`${where} trunks.${i}.sources.${j}: "${cidr}" is not an IP or CIDR`);
     });
   });
+  checkPasswords(file, where);
   file.registrations.forEach((r, i) => {
     if (r.profile && !names.has(r.profile)) {
       throw new ConfigError(`${where} registrations.${i}.profile: no profile named "${r.profile}"`);
     }
   });
   return file;
+}
+
+/**
+ * Softphone and trunk passwords are what stands between the internet and a call billed to us; digest
+ * answers can be cracked offline, so short ones fall fast. (PBX registration passwords are the PBX's.)
+ */
+export const MIN_SIP_PASSWORD_LENGTH = 12;
+
+function checkPasswords(file: ProfilesFile, where: string): void {
+  const short = (p: string | undefined) => p !== undefined && [...p].length < MIN_SIP_PASSWORD_LENGTH;
+  const need = `at least ${MIN_SIP_PASSWORD_LENGTH} characters are required`;
+  file.users.forEach((u, i) => {
+    if (short(u.password))
+      throw new ConfigError(
+        `${where} users.${i}.password: the password of user "${u.username}" is too short; ${need}`,
+      );
+  });
+  file.trunks.forEach((t, i) => {
+    if (short(t.password))
+      throw new ConfigError(
+        `${where} trunks.${i}.password: the password of trunk "${t.name}" is too short; ${need}`,
+      );
+  });
 }
 
 function isCidr(text: string): boolean {

@@ -126,4 +126,82 @@ describe('DigestVerifier', () => {
     clock.advance(60_001);
     expect(v.verify(old, 'INVITE')).toEqual({ ok: false, reason: 'stale' });
   });
+
+  it('binds the nonce to the address it was issued to: the same answer from elsewhere is refused', () => {
+    const { v } = make();
+    const ch = parseChallenge(v.challenges(false, '192.0.2.7')[0]!)!;
+    const creds = answerChallenge(ch, {
+      username: 'trunk1',
+      password: 'pw',
+      method: 'INVITE',
+      uri: 'sip:7000@gw',
+      cnonce: 'cn',
+      nc: 1,
+    });
+    expect(v.verify(creds, 'INVITE', undefined, '198.18.0.2')).toEqual({ ok: false, reason: 'bad-nonce' });
+    expect(v.verify(creds, 'INVITE', undefined, '192.0.2.7')).toEqual({ ok: true, username: 'trunk1' });
+  });
+
+  it('requires qop=auth: an RFC 2069 answer (replayable while the nonce lives) is refused', () => {
+    const { v } = make();
+    const nonce = parseChallenge(v.challenges()[1]!)!.nonce;
+    const response = computeDigestResponse({
+      algorithm: 'MD5',
+      username: 'trunk1',
+      realm: 'switchboard',
+      password: 'pw',
+      method: 'INVITE',
+      uri: 'sip:7000@gw',
+      nonce,
+    });
+    const creds = {
+      username: 'trunk1',
+      realm: 'switchboard',
+      nonce,
+      uri: 'sip:7000@gw',
+      response,
+      algorithm: 'MD5' as const,
+    };
+    expect(v.verify(creds, 'INVITE')).toEqual({ ok: false, reason: 'bad-response' });
+    const legacy = new DigestVerifier({
+      realm: 'switchboard',
+      clock: new ManualClock(),
+      requireQop: false,
+      lookup: () => ({ password: 'pw' }),
+    });
+    const n2 = parseChallenge(legacy.challenges()[1]!)!.nonce;
+    const r2 = computeDigestResponse({ ...creds, password: 'pw', method: 'INVITE', nonce: n2 });
+    expect(legacy.verify({ ...creds, nonce: n2, response: r2 }, 'INVITE').ok).toBe(true);
+  });
+
+  it('nonce counts must grow per nonce; forgetting old nonces under load never reopens a replay', () => {
+    const clock = new ManualClock();
+    const v = new DigestVerifier({
+      realm: 'switchboard',
+      clock,
+      maxTrackedNonces: 2,
+      lookup: () => ({ password: 'pw' }),
+    });
+    const answerFor = (header: string, nc: number) =>
+      answerChallenge(parseChallenge(header)!, {
+        username: 'trunk1',
+        password: 'pw',
+        method: 'INVITE',
+        uri: 'sip:7000@gw',
+        cnonce: 'cn',
+        nc,
+      });
+    const first = v.challenges()[0]!;
+    const captured = answerFor(first, 1);
+    expect(v.verify(captured, 'INVITE').ok).toBe(true);
+    expect(v.verify(answerFor(first, 2), 'INVITE').ok).toBe(true);
+    expect(v.verify(answerFor(first, 2), 'INVITE')).toEqual({ ok: false, reason: 'replay' });
+    // An attacker floods the table with fresh nonces of its own so the first one is forgotten...
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1);
+      expect(v.verify(answerFor(v.challenges()[0]!, 1), 'INVITE').ok).toBe(true);
+    }
+    // ...and replays the captured answer: refused as stale (ask again), never accepted.
+    expect(v.verify(captured, 'INVITE')).toEqual({ ok: false, reason: 'stale' });
+  });
 });

@@ -34,8 +34,9 @@ export class Router {
   private readonly trustLoopback: boolean;
 
   /**
-   * @param opts.trustLoopback loopback callers skip the source/auth check (default true: the
-   *   out-of-the-box single-box setup). Turn off to apply trunk ACLs and digest auth to 127.0.0.0/8 too.
+   * @param opts.trustLoopback loopback callers skip the source/auth check. Defaults to true only for
+   *   callers that predate the setting (the drachtio back-end builds its own Router); the agent passes
+   *   SWITCHBOARD_SIP_TRUST_LOOPBACK explicitly (config/sip-trust.ts), which is off unless asked for.
    */
   constructor(
     private readonly file: ProfilesFile,
@@ -78,17 +79,20 @@ export class Router {
     return undefined;
   }
 
+  /** A source that may call without authenticating: a trunk's range, or loopback when trusted. */
+  isTrustedSource(address: string): boolean {
+    return (this.trustLoopback && isLoopback(address)) || this.trunkForSource(address) !== undefined;
+  }
+
   /**
-   * Decide an inbound INVITE. Loopback callers are trusted (the out-of-the-box single-box setup);
-   * anyone else must come from a trunk's source range, authenticate, or arrive via a PBX
-   * registration we hold.
+   * Decide an inbound INVITE. The caller must come from a trusted source (a trunk's range; loopback
+   * only when trusted), authenticate, or arrive via a PBX registration we hold.
    */
   route(req: RouteRequest): RouteDecision {
     const trusted =
       req.viaRegistration === true ||
       req.authenticatedUser !== undefined ||
-      (this.trustLoopback && isLoopback(req.sourceAddress)) ||
-      this.trunkForSource(req.sourceAddress) !== undefined;
+      this.isTrustedSource(req.sourceAddress);
     if (!trusted) {
       const canChallenge = this.file.trunks.some((t) => t.username) || this.file.users.length > 0;
       return canChallenge

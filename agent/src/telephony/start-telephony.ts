@@ -1,15 +1,18 @@
 /** Starts the configured telephony back-end; each one opens forks to the agent's fork server. */
 import type { Clock } from '../audio/clock.js';
 import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
 import { ConfigError, type Config } from '../config/load.js';
+import { isLoopbackHost } from '../config/sip-trust.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';
 import { startDrachtioTelephony } from './drachtio/start.js';
 import { SipGateway } from './embedded/gateway.js';
+import { GatewayMetrics } from './embedded/gateway-metrics.js';
 import { createCallMedia } from './embedded/media/call-media.js';
-import { createPortAllocator } from './embedded/media/port-allocator.js';
+import { createPortAllocator, type PortAllocator } from './embedded/media/port-allocator.js';
 import type { CallMedia, MediaEvents } from './embedded/media-types.js';
-import type { CreateCallMedia } from './embedded/gateway-options.js';
+import type { CallerSource, CreateCallMedia } from './embedded/gateway-options.js';
 import type { ForkTarget } from './embedded/media/fork-link.js';
 import { WebRtcCallMedia } from './embedded/webrtc/webrtc-call-media.js';
 import { mediaKindForOffer } from './embedded/webrtc/webrtc-offer.js';
@@ -28,6 +31,10 @@ export interface TelephonyOptions {
   router: Router;
   /** The agent's own fork endpoint, e.g. ws://127.0.0.1:8080/fork. */
   forkUrl: string;
+  /** The agent's HTTP base URL (serves the web softphone: its origin may open SIP over WebSocket). */
+  httpUrl?: string;
+  /** Where the gateway's defence metrics go (the agent's /metrics registry). */
+  metrics?: Registry;
   clock: Clock;
   log: Logger;
 }
@@ -59,9 +66,29 @@ export interface EmbeddedMediaOptions {
   host: string;
   externalHost?: string;
   rtpPorts: { min: number; max: number };
+  /** RTP ports one INVITE source may hold (default: no budget). */
+  rtpPortsPerSource?: number;
+  /** Hang up after this long without caller RTP, hold excepted (ms; 0/absent: never). */
+  rtpTimeoutMs?: number;
+  onRtpDropped?(reason: string): void;
   fork: ForkTarget;
   log: Logger;
   clock: Clock;
+}
+
+/**
+ * Browser origins that may open SIP over WebSocket by default: the agent's own (it serves the web
+ * softphone at /phone; on a loopback bind also as localhost) and the Electron softphone's app://phone.
+ */
+export function defaultWsOrigins(httpUrl: string | undefined): string[] {
+  const origins = ['app://phone'];
+  if (!httpUrl) return origins;
+  const u = new URL(httpUrl);
+  origins.push(u.origin);
+  if (isLoopbackHost(u.hostname)) {
+    for (const host of ['127.0.0.1', 'localhost', '[::1]']) origins.push(`${u.protocol}//${host}:${u.port}`);
+  }
+  return [...new Set(origins)];
 }
 
 /**
@@ -69,9 +96,14 @@ export interface EmbeddedMediaOptions {
  * is UDP/TLS/RTP/SAVPF (softphones), plain RTP otherwise (SIP phones, PBXs, trunks). Both share the
  * RTP port range (werift probes for a free port; the plain-RTP allocator binds what it hands out).
  */
-export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia {
-  const ports = createPortAllocator(o.rtpPorts);
-  return (callId: string, events: MediaEvents, offerSdp?: string): CallMedia =>
+export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia & { ports: PortAllocator } {
+  const ports = createPortAllocator(o.rtpPorts, Date.now, 60_000, o.rtpPortsPerSource ?? Infinity);
+  const create = (
+    callId: string,
+    events: MediaEvents,
+    offerSdp?: string,
+    caller?: CallerSource,
+  ): CallMedia =>
     mediaKindForOffer(offerSdp ?? '') === 'webrtc'
       ? new WebRtcCallMedia({
           callId,
@@ -81,6 +113,7 @@ export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia {
           events,
           log: o.log,
           clock: o.clock,
+          ...(o.rtpTimeoutMs ? { rtpTimeoutMs: o.rtpTimeoutMs } : {}),
         })
       : createCallMedia({
           callId,
@@ -91,7 +124,12 @@ export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia {
           events,
           log: o.log,
           clock: o.clock,
+          ...(caller ? { signalAddress: caller.address } : {}),
+          ...(caller && !caller.trusted ? { portOwner: caller.address } : {}),
+          ...(o.rtpTimeoutMs ? { rtpTimeoutMs: o.rtpTimeoutMs } : {}),
+          ...(o.onRtpDropped ? { onRtpDropped: o.onRtpDropped } : {}),
         });
+  return Object.assign(create, { ports });
 }
 
 async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
@@ -100,10 +138,14 @@ async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
   const transports = env.SWITCHBOARD_SIP_TRANSPORTS;
   const tls = loadSipTls(env);
   const fork = { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password };
+  const metrics = o.metrics ? new GatewayMetrics(o.metrics) : undefined;
   const createMedia = embeddedMediaFactory({
     host: env.SWITCHBOARD_SIP_HOST,
     ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
     rtpPorts: env.SWITCHBOARD_RTP_PORTS,
+    rtpPortsPerSource: env.SWITCHBOARD_RTP_PORTS_PER_SOURCE,
+    rtpTimeoutMs: env.SWITCHBOARD_RTP_TIMEOUT_S * 1000,
+    ...(metrics ? { onRtpDropped: (reason: string) => metrics.rtpDropped(reason) } : {}),
     fork,
     log,
     clock: o.clock,
@@ -131,8 +173,22 @@ async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
           },
         }
       : {}),
+    limits: {
+      maxCalls: env.SWITCHBOARD_SIP_MAX_CALLS,
+      maxCallsPerSource: env.SWITCHBOARD_SIP_MAX_CALLS_PER_SOURCE,
+      connections: {
+        maxConnections: env.SWITCHBOARD_SIP_MAX_CONNECTIONS,
+        maxPerSource: env.SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE,
+      },
+    },
+    wsAllowedOrigins: env.SWITCHBOARD_SIP_WS_ORIGINS ?? defaultWsOrigins(o.httpUrl),
+    ...(metrics ? { onRefused: (reason: string) => metrics.refused(reason) } : {}),
     createMedia,
   });
+  metrics?.watch(
+    () => gateway.load(),
+    () => createMedia.ports.inUse,
+  );
   await gateway.start();
   return {
     sip: {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify as toYaml } from 'yaml';
 import { loadConfig, type Config } from '../config/load.js';
+import { DEFAULT_PROFILES } from '../config/profile-schema.js';
 import type { ConversationOptionsInput } from '../conversation/conversation-options.js';
 import { createLogger, type Logger } from '../log.js';
 import { startAgent, type RunningAgent } from '../main.js';
@@ -80,13 +81,17 @@ export async function startE2e(o: E2eOptions = {}): Promise<E2e> {
             SWITCHBOARD_SIP_PORT: String(o.sip.port),
             SWITCHBOARD_SIP_TRANSPORTS: o.sip.transports ?? 'udp,tcp',
             SWITCHBOARD_RTP_PORTS: o.sip.rtpPorts,
+            // Tests never rely on loopback being trusted: the sipp/RTP peers on loopback stand in for a
+            // carrier and are trusted as one, by a trunk source (below).
+            SWITCHBOARD_SIP_TRUST_LOOPBACK: 'false',
           }
         : {}),
       ...o.env,
     };
-    if (o.profiles) {
+    const profiles = o.sip && !o.profiles?.trunks ? withLoopbackTrunk(o.profiles) : o.profiles;
+    if (profiles) {
       const file = join(dir, 'profiles.yaml');
-      writeFileSync(file, toYaml(o.profiles));
+      writeFileSync(file, toYaml(profiles));
       env.SWITCHBOARD_PROFILES = file;
     }
     const config = loadConfig(env);
@@ -156,6 +161,14 @@ export async function startE2e(o: E2eOptions = {}): Promise<E2e> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The profiles (default: the built-in ones) with loopback as the one trunk source. */
+function withLoopbackTrunk(profiles: Record<string, unknown> | undefined): Record<string, unknown> {
+  return {
+    ...(profiles ?? DEFAULT_PROFILES),
+    trunks: [{ name: 'loopback-test-peer', sources: ['127.0.0.1/32'] }],
+  };
 }
 
 /** A profiles file with one profile routed from 7000, tools and transfer targets as given. */

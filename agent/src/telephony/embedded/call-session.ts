@@ -43,6 +43,8 @@ export interface CallSessionDeps {
   ringMs: number;
   transferTimeoutMs: number;
   userAgent: string;
+  /** The INVITE's source is trusted (no per-source RTP budget for it). */
+  trustedSource: boolean;
   onEnded(session: CallSession): void;
 }
 
@@ -75,6 +77,7 @@ export class CallSession {
         onHangupRequested: (reason) => this.hangup(reason),
       },
       invite.req.body,
+      { address: invite.source.address, trusted: d.trustedSource },
     );
   }
 
@@ -151,6 +154,21 @@ export class CallSession {
     this.inviteTx.respond(this.response(this.invite.req, 487));
     this.log.info('sip call cancelled before answer');
     this.finish('cancelled', false);
+  }
+
+  /**
+   * The caller's TCP/WebSocket flow closed. Nothing can reach the caller any more (RFC 7118 §5: a
+   * WebSocket peer is only reachable over its connection), so the call ends now instead of living on
+   * with nobody at the other end.
+   */
+  flowClosed(): void {
+    if (this.state === 'ended') return;
+    this.log.info({ state: this.state }, 'sip caller flow closed; ending the call');
+    if (this.state === 'ringing') {
+      this.inviteTx.respond(this.response(this.invite.req, 487)); // completes the transaction
+      return this.finish('caller_flow_closed', false);
+    }
+    this.finish('caller_flow_closed', true);
   }
 
   /** Agent- or shutdown-initiated hangup: BYE when answered, 480 while still ringing. */

@@ -2,20 +2,35 @@
 import type { Clock } from '../../audio/clock.js';
 import type { Registration, SoftphoneUser } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
+import type { AuthLockoutOptions } from '../../routing/auth-lockout.js';
 import type { Router } from '../../routing/router.js';
 import type { DigestAlgorithm } from '../../routing/digest.js';
+import type { ConnectionCaps } from './sip/connection-limits.js';
 import type { CallMedia, MediaEvents } from './media-types.js';
 import type { SipTimers } from './sip/timers.js';
 import type { TransportName } from './sip/via.js';
 
 /**
  * Builds a call's media half; the media side raises transfer and hangup requests through `events`.
- * `offerSdp` is the INVITE's offer, so the builder can pick plain RTP or WebRTC media by its profile.
+ * `offerSdp` is the INVITE's offer, so the builder can pick plain RTP or WebRTC media by its profile;
+ * `caller` is where the INVITE came from (a candidate media source) and whether that source is trusted
+ * (an untrusted source's RTP ports count against its per-source budget).
  */
-export type CreateCallMedia = (callId: string, events: MediaEvents, offerSdp?: string) => CallMedia;
+export type CreateCallMedia = (
+  callId: string,
+  events: MediaEvents,
+  offerSdp?: string,
+  caller?: CallerSource,
+) => CallMedia;
+
+export interface CallerSource {
+  address: string;
+  /** A trunk source, trusted loopback or one of our PBX registrars: no per-source caps. */
+  trusted: boolean;
+}
 
 export interface RateLimitOptions {
-  /** Sustained INVITE+REGISTER requests per second per source address. */
+  /** Sustained requests (every method) per second per untrusted source address. */
   perSecond: number;
   burst: number;
   /** Over the limit: 503 with Retry-After, or silently drop. */
@@ -59,7 +74,38 @@ export interface SipGatewayOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** A user-to-user call that nobody answers ends with 480 after this long (default 60 s). */
   noAnswerMs?: number;
+  /** Caps on calls, transactions and connections (defaults: DEFAULT_GATEWAY_LIMITS). */
+  limits?: Partial<GatewayLimits>;
+  /** Browser origins that may open SIP over WebSocket; others get 403 (absent: any origin). */
+  wsAllowedOrigins?: readonly string[];
+  /** Failed-authentication lock-out tuning (defaults in AuthLockout). */
+  lockout?: Partial<Omit<AuthLockoutOptions, 'clock' | 'onLock'>>;
+  /** Something was refused or cut off by a defence (metrics). */
+  onRefused?(reason: string, address: string): void;
 }
+
+/**
+ * Caps on what the gateway holds. The per-source ones (and the rate limit) apply to sources we do not
+ * trust; trunk sources, trusted loopback and our PBX registrars are held only by the global caps (a
+ * carrier may run hundreds of calls from one address).
+ */
+export interface GatewayLimits {
+  /** Calls at once (agent calls and softphone-to-softphone calls), in all and from one source address. */
+  maxCalls: number;
+  maxCallsPerSource: number;
+  /** SIP server transactions alive at once, in all and per source address. */
+  maxTransactions: number;
+  maxTransactionsPerSource: number;
+  connections: Partial<ConnectionCaps>;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
+  maxCalls: 500,
+  maxCallsPerSource: 50,
+  maxTransactions: 10_000,
+  maxTransactionsPerSource: 200,
+  connections: {},
+};
 
 export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER'];
 /** Methods we know of but do not serve: 405 with Allow. Anything else unknown: 501. */

@@ -3,7 +3,7 @@
  * gets a 400/513 or is dropped, the proper status for what we do not do, and the gateway keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Harness } from './testing/gateway-harness.js';
+import { LOOPBACK_TRUNK, startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
 import { inviteText, rawTcp, rawUdp } from './testing/raw-sip-client.js';
 import { runSipp } from './testing/sipp-runner.js';
 
@@ -13,7 +13,12 @@ let h: Harness;
 let limited: Harness;
 
 beforeAll(async () => {
-  h = await startGateway({ port: PORT, maxMessageBytes: 4096 });
+  h = await startGateway({
+    port: PORT,
+    maxMessageBytes: 4096,
+    profiles: testProfiles({ trunks: [LOOPBACK_TRUNK] }),
+  });
+  // Loopback untrusted here: the rate limit applies to sources we do not trust.
   limited = await startGateway({
     port: LIMITED_PORT,
     rateLimit: { perSecond: 0.5, burst: 3, action: 'reject' },
@@ -182,17 +187,23 @@ describe('TCP stream framing', () => {
 });
 
 describe('rate limiting per source address', () => {
-  it('INVITEs over the burst get 503 with Retry-After', async () => {
+  it('requests of every method over the burst get 503 with Retry-After (OPTIONS included)', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    const options = (i: number) =>
+      inviteText({ port: LIMITED_PORT, user: '9999' })
+        .replace(/^INVITE /, 'OPTIONS ')
+        .replace('CSeq: 1 INVITE', 'CSeq: 1 OPTIONS')
+        .replace(/Call-ID: .*/, `Call-ID: options-${i}@raw`);
+    for (let i = 0; i < 6; i++) {
       const c = await rawUdp(LIMITED_PORT);
-      c.send(inviteText({ port: LIMITED_PORT, user: '9999' }));
+      c.send(i % 2 ? options(i) : inviteText({ port: LIMITED_PORT, user: '9999' }));
       const r = await c.waitReplies(2, 500);
       c.close();
       const final = r.find((x) => statusOf(x) >= 200);
       statuses.push(statusOf(final));
       if (statusOf(final) === 503) expect(final).toMatch(/^Retry-After: \d+$/m);
     }
-    expect(statuses).toEqual([404, 404, 404, 503, 503]);
+    // Untrusted and no credentials configured: 403 for the INVITEs, 200 for OPTIONS, until the burst is spent.
+    expect(statuses).toEqual([403, 200, 403, 503, 503, 503]);
   });
 });

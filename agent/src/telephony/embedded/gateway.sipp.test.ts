@@ -3,7 +3,7 @@
  * The media half is RecordingCallMedia (test-only), so these prove signalling, not RTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Harness } from './testing/gateway-harness.js';
+import { LOOPBACK_TRUNK, startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
 import { runSipp, waitFor, type SippOptions } from './testing/sipp-runner.js';
 
 const GW_PORT = 15060;
@@ -12,8 +12,10 @@ let h: Harness;
 let ringing: Harness;
 
 beforeAll(async () => {
-  h = await startGateway({ port: GW_PORT, ringMs: 0 });
-  ringing = await startGateway({ port: RINGING_GW_PORT, ringMs: 1500 });
+  // sipp stands in for a carrier on loopback: trusted as a trunk source, not because it is loopback.
+  const profiles = testProfiles({ trunks: [LOOPBACK_TRUNK] });
+  h = await startGateway({ port: GW_PORT, ringMs: 0, profiles });
+  ringing = await startGateway({ port: RINGING_GW_PORT, ringMs: 1500, profiles });
 });
 afterAll(async () => {
   await h.gateway.stop();

@@ -2,28 +2,24 @@
  * The embedded SIP gateway: answers INVITEs on UDP/TCP/WS/WSS, routes them to agent profiles, hands
  * each call's media to a CallMedia, keeps PBX registrations, registers softphone users and bridges calls
  * between them (UserCall), and refuses what it does not serve with the proper status. Thin wiring over
- * the SIP endpoint (sip/), the Registrar, and the per-call CallSession / UserCall.
+ * the SIP endpoint (sip/), the Registrar, the per-call CallSession / UserCall, the abuse guard (rate
+ * limit, caps) and the digest gates (gateway-auth.ts).
  */
 import type { Logger } from '../../log.js';
-import { DigestVerifier } from '../../routing/digest-verifier.js';
 import { RegistrationClient, type RegistrationStatus } from '../../routing/registration.js';
-import { isScannerUserAgent, SourceRateLimiter } from './abuse-guard.js';
+import { GatewayGuard, RefusalLogGate } from './abuse-guard.js';
 import { CallSession } from './call-session.js';
-import {
-  ACCEPT,
-  ALLOW,
-  KNOWN_UNSUPPORTED,
-  SUPPORTED_EXTENSIONS,
-  type SipGatewayOptions,
-} from './gateway-options.js';
-import { admitInvite, admitUserCall } from './invite-admission.js';
-import { Registrar } from './registrar.js';
+import { createGatewayAuth, type GatewayAuth } from './gateway-auth.js';
+import { ACCEPT, DEFAULT_GATEWAY_LIMITS, type SipGatewayOptions } from './gateway-options.js';
+import { GatewayResponses } from './gateway-responses.js';
+import { admitInvite, admitUserCall, type AdmissionDeps } from './invite-admission.js';
+import type { Registrar } from './registrar.js';
 import { EndpointRegisterSender } from './registration-sender.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sip/codec.js';
+import { ConnectionLimits } from './sip/connection-limits.js';
 import { dialogIdOf } from './sip/dialog.js';
-import { SipEndpoint, type IncomingRequest } from './sip/endpoint.js';
-import { newTag } from './sip/ids.js';
-import { buildResponse, type SipRequest, type SipResponse } from './sip/message.js';
+import { SipEndpoint, type IncomingRequest, type ScreenVerdict } from './sip/endpoint.js';
+import type { SipRequest } from './sip/message.js';
 import type { InviteServerTransaction } from './sip/server-transaction.js';
 import { DEFAULT_TIMERS } from './sip/timers.js';
 import { SipTransport, type SipPeer } from './sip/transport.js';
@@ -39,30 +35,57 @@ export interface ActiveCallInfo {
   state: CallSession['state'];
 }
 
+/** What the defences hold right now (metrics). */
+export interface GatewayLoad {
+  transactions: number;
+  calls: number;
+  connections: number;
+  queuedBytes: number;
+  lockedOut: number;
+}
+
+type Call = CallSession | UserCall;
+
 export class SipGateway {
   private readonly transport: SipTransport;
   private readonly endpoint: SipEndpoint;
   private readonly sessions = new Map<string, CallSession>();
-  private readonly byInvite = new WeakMap<InviteServerTransaction, CallSession | UserCall>();
+  private readonly byInvite = new WeakMap<InviteServerTransaction, Call>();
   /** User-to-user calls by each of their dialog ids (caller leg and answered callee leg). */
   private readonly userCalls = new Map<string, UserCall>();
   readonly registrar: Registrar;
-  private readonly verifier: DigestVerifier;
-  private readonly limiter: SourceRateLimiter | undefined;
+  private readonly auth: GatewayAuth;
+  private readonly guard: GatewayGuard;
+  private readonly connections: ConnectionLimits;
   private readonly registrationClients: RegistrationClient[] = [];
+  private readonly registrationSenders: EndpointRegisterSender[] = [];
   private readonly log: Logger;
   private readonly userAgent: string;
+  private readonly responses: GatewayResponses;
   private started = false;
 
   constructor(private readonly o: SipGatewayOptions) {
     this.log = o.log.child({ component: 'sip-gateway' });
     this.userAgent = o.userAgent ?? 'Switchboard';
+    this.responses = new GatewayResponses(this.userAgent);
+    const limits = { ...DEFAULT_GATEWAY_LIMITS, ...o.limits };
+    const logGate = new RefusalLogGate(o.clock);
+    const refused = (reason: string, address: string): void => {
+      if (logGate.shouldLog(reason, address))
+        this.log.warn({ reason, source: address }, 'sip refused by a defence');
+      o.onRefused?.(reason, address);
+    };
+    this.connections = new ConnectionLimits(limits.connections);
     this.transport = new SipTransport({
       host: o.host,
       port: o.port,
       transports: o.transports,
       maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       log: this.log,
+      limits: this.connections,
+      ...(o.wsAllowedOrigins ? { allowedOrigins: o.wsAllowedOrigins } : {}),
+      onRefused: refused,
+      keepOpen: (peer) => this.callsOnFlow(peer).length > 0,
       ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
       ...(o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
@@ -75,27 +98,32 @@ export class SipGateway {
       advertisedHost: o.externalHost ?? o.host,
       log: this.log,
       screen: (req, source) => this.screen(req, source),
+      maxTransactions: limits.maxTransactions,
+      maxTransactionsPerSource: limits.maxTransactionsPerSource,
+      exemptFromSourceCap: (address) => this.guard.isExempt(address),
+      onRefused: (reason, source) => refused(reason, source.address),
     });
     this.endpoint.onRequest = (incoming) => this.onRequest(incoming);
-    this.verifier = new DigestVerifier({
-      realm: o.realm ?? 'switchboard',
+    this.guard = new GatewayGuard({
       clock: o.clock,
-      lookup: (u) => o.router.credentialFor(u),
-      ...(o.digestAlgorithms ? { algorithms: o.digestAlgorithms } : {}),
+      ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
+      maxCalls: limits.maxCalls,
+      maxCallsPerSource: limits.maxCallsPerSource,
+      exempt: (address) => o.router.isTrustedSource(address) || this.isRegistrarAddress(address),
+      onRefused: refused,
     });
-    this.registrar = this.createRegistrar();
-    this.transport.onConnectionClosed((peer) => {
-      this.registrar.dropConnection(peer);
-      for (const call of new Set(this.userCalls.values())) call.flowClosed(peer);
-    });
-    if (o.rateLimit) this.limiter = new SourceRateLimiter(o.clock, o.rateLimit.perSecond, o.rateLimit.burst);
+    this.auth = createGatewayAuth(o, this.log, refused);
+    this.registrar = this.auth.registrar;
+    this.transport.onConnectionClosed((peer) => this.flowClosed(peer));
     o.registrations.forEach((registration, i) => {
       const id = `r${i}`;
+      const sender = new EndpointRegisterSender(this.endpoint, registration);
+      this.registrationSenders.push(sender);
       this.registrationClients.push(
         new RegistrationClient({
           id,
           registration,
-          sender: new EndpointRegisterSender(this.endpoint, registration),
+          sender,
           clock: o.clock,
           log: this.log,
           ...(o.registrationBackoff
@@ -170,12 +198,25 @@ export class SipGateway {
     return this.registrationClients.map((r) => r.status());
   }
 
-  private screen(req: SipRequest, source: SipPeer): 'drop' | undefined {
-    if (isScannerUserAgent(req.headers.get('user-agent'))) {
-      this.log.info({ source: source.address }, 'sip scanner dropped');
-      return 'drop';
-    }
-    return undefined;
+  /** What the defences hold right now. */
+  load(): GatewayLoad {
+    return {
+      transactions: this.endpoint.transactions,
+      calls: this.guard.calls,
+      connections: this.connections.count,
+      queuedBytes: this.connections.queuedBytes(),
+      lockedOut: this.auth.lockout.lockedCount(),
+    };
+  }
+
+  private screen(req: SipRequest, source: SipPeer): ScreenVerdict {
+    const verdict = this.guard.screen(req, source.address);
+    if (!verdict || verdict === 'drop') return verdict;
+    return { respond: this.responses.unavailable(req, verdict.retryAfter) };
+  }
+
+  private isRegistrarAddress(address: string): boolean {
+    return this.registrationSenders.some((s) => s.addresses().includes(address));
   }
 
   private onRequest(incoming: IncomingRequest): void {
@@ -187,68 +228,37 @@ export class SipGateway {
       return;
     }
     if (!tx) return;
-    const refusal = this.refusal(incoming);
-    if (refusal === 'drop') return tx.terminate();
+    const refusal = this.responses.refusal(req);
     if (refusal) return tx.respond(refusal);
     if (req.method === 'CANCEL') {
       const inv = this.endpoint.inviteFor(req);
       const call = inv ? this.byInvite.get(inv) : undefined;
       if (call) call.cancel(req, tx);
-      else tx.respond(this.response(req, 481));
+      else tx.respond(this.responses.response(req, 481));
       return;
     }
     const id = dialogIdOf(req);
     if (id !== undefined) {
       const call = this.sessions.get(id) ?? this.userCalls.get(id);
       if (call) call.handle(incoming);
-      else tx.respond(this.response(req, 481));
+      else tx.respond(this.responses.response(req, 481));
       return;
     }
-    if (req.method === 'OPTIONS') return tx.respond(this.withCapabilities(this.response(req, 200)));
+    if (req.method === 'OPTIONS')
+      return tx.respond(this.responses.withCapabilities(this.responses.response(req, 200)));
     if (req.method === 'REGISTER') return tx.respond(this.registrar.register(req, incoming.source).response);
     if (req.method === 'INVITE')
       return this.newCall(incoming as IncomingRequest & { tx: InviteServerTransaction });
-    tx.respond(this.response(req, 481));
-  }
-
-  /** Rate limits, unsupported methods and extensions, hop count: the response to send, 'drop', or nothing. */
-  private refusal({ req, source }: IncomingRequest): SipResponse | 'drop' | undefined {
-    const fresh = req.method === 'REGISTER' || (req.method === 'INVITE' && dialogIdOf(req) === undefined);
-    if (fresh && this.limiter && !this.limiter.take(source.address)) {
-      this.log.warn({ source: source.address, method: req.method }, 'sip rate limit exceeded');
-      if (this.o.rateLimit?.action === 'drop') return 'drop';
-      const res = this.response(req, 503);
-      res.headers.append('Retry-After', String(this.limiter.retryAfterSeconds()));
-      return res;
-    }
-    if (!ALLOW.includes(req.method)) {
-      if (!KNOWN_UNSUPPORTED.includes(req.method)) return this.response(req, 501);
-      return this.withCapabilities(this.response(req, 405));
-    }
-    if (req.headers.get('max-forwards')?.trim() === '0' && req.method !== 'OPTIONS')
-      return this.response(req, 483, 'Too Many Hops');
-    if (req.method === 'CANCEL') return undefined;
-    const unsupported = req.headers
-      .getAll('require')
-      .filter((t) => !SUPPORTED_EXTENSIONS.includes(t.toLowerCase()));
-    if (unsupported.length > 0) {
-      const res = this.response(req, 420);
-      res.headers.append('Unsupported', unsupported.join(', '));
-      return res;
-    }
-    return undefined;
+    tx.respond(this.responses.response(req, 481));
   }
 
   private newCall(incoming: IncomingRequest & { tx: InviteServerTransaction }): void {
     const { req, tx, source } = incoming;
-    tx.respond(this.response(req, 100));
+    tx.respond(this.responses.response(req, 100));
     const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (req.body.trim() === '' || type !== ACCEPT) {
-      const res = this.response(
-        req,
-        req.body.trim() === '' ? 488 : 415,
-        req.body.trim() === '' ? 'Offer Required' : undefined,
-      );
+      const empty = req.body.trim() === '';
+      const res = this.responses.response(req, empty ? 488 : 415, empty ? 'Offer Required' : undefined);
       res.headers.append('Accept', ACCEPT);
       return tx.respond(res);
     }
@@ -262,14 +272,13 @@ export class SipGateway {
         { callId, status: admission.status, reason: admission.reason, source: source.address },
         'sip call refused',
       );
-      return tx.respond(this.response(req, admission.status));
+      return tx.respond(this.responses.response(req, admission.status));
     }
-    if (admission.kind === 'challenge') {
-      const res = this.response(req, 407);
-      for (const c of this.verifier.challenges(admission.stale)) res.headers.append('Proxy-Authenticate', c);
-      return tx.respond(res);
-    }
-    const contact = this.contactFor(source.transport);
+    if (admission.kind === 'challenge')
+      return tx.respond(
+        this.responses.challenge(req, this.auth.calls.challenges(admission.stale, source.address)),
+      );
+    if (this.guard.callRefusal(source.address)) return tx.respond(this.responses.unavailable(req, 5));
     const call = new CallSession(
       {
         endpoint: this.endpoint,
@@ -280,11 +289,15 @@ export class SipGateway {
         ringMs: this.o.ringMs ?? 0,
         transferTimeoutMs: this.o.transferTimeoutMs ?? 30_000,
         userAgent: this.userAgent,
-        onEnded: (c) => this.sessions.delete(c.dialogId),
+        trustedSource: this.guard.isExempt(source.address),
+        onEnded: (c) => {
+          this.sessions.delete(c.dialogId);
+          this.guard.callEnded(source.address);
+        },
       },
       incoming,
       admission.profile,
-      contact,
+      this.contactFor(source.transport),
     );
     this.log.info(
       {
@@ -296,6 +309,7 @@ export class SipGateway {
       },
       'sip new call',
     );
+    this.guard.callStarted(source.address);
     this.sessions.set(call.dialogId, call);
     this.byInvite.set(tx, call);
     call.begin();
@@ -306,20 +320,20 @@ export class SipGateway {
     const { req, tx, source } = incoming;
     const callId = req.headers.get('call-id');
     const admission = admitUserCall(this.admissionDeps(), req, source);
-    if (admission.kind === 'challenge') {
-      const res = this.response(req, 407);
-      for (const c of this.verifier.challenges(admission.stale)) res.headers.append('Proxy-Authenticate', c);
-      return tx.respond(res);
-    }
+    if (admission.kind === 'challenge')
+      return tx.respond(
+        this.responses.challenge(req, this.auth.calls.challenges(admission.stale, source.address)),
+      );
     if (admission.kind === 'reject') {
       this.log.info({ callId, status: 403, reason: admission.reason }, 'sip user call refused');
-      return tx.respond(this.response(req, 403));
+      return tx.respond(this.responses.response(req, 403));
     }
     const targets = this.registrar.contactsFor(user);
     if (targets.length === 0) {
       this.log.info({ callId, callee: user }, 'sip user call: callee not registered');
-      return tx.respond(this.response(req, 480));
+      return tx.respond(this.responses.response(req, 480));
     }
+    if (this.guard.callRefusal(source.address)) return tx.respond(this.responses.unavailable(req, 5));
     const call = new UserCall(
       {
         endpoint: this.endpoint,
@@ -331,6 +345,7 @@ export class SipGateway {
         onDialog: (id, c) => this.userCalls.set(id, c),
         onEnded: (c) => {
           for (const id of c.dialogIds()) this.userCalls.delete(id);
+          this.guard.callEnded(source.address);
         },
       },
       incoming,
@@ -341,56 +356,46 @@ export class SipGateway {
       { callId, callee: user, caller: admission.caller, transport: source.transport },
       'sip user call',
     );
+    this.guard.callStarted(source.address);
     this.byInvite.set(tx, call);
     call.begin();
   }
 
-  private admissionDeps(): Parameters<typeof admitInvite>[0] {
-    return {
-      router: this.o.router,
-      verifier: this.verifier,
-      registrations: this.registrationClients,
-      connectionUser: (source) => this.registrar.userOnConnection(source),
-    };
+  /** A TCP/WebSocket flow closed: its registrations go, and so do the calls it carried. */
+  private flowClosed(peer: SipPeer): void {
+    this.registrar.dropConnection(peer);
+    for (const call of new Set(this.userCalls.values())) call.flowClosed(peer);
+    for (const call of this.callsOnFlow(peer)) if (call instanceof CallSession) call.flowClosed();
   }
 
-  private createRegistrar(): Registrar {
-    const users = new Map((this.o.users ?? []).map((u) => [u.username, u]));
-    return new Registrar({
-      clock: this.o.clock,
-      log: this.log,
-      userAgent: this.userAgent,
-      isUser: (u) => users.has(u),
-      verifier: new DigestVerifier({
-        realm: this.o.realm ?? 'switchboard',
-        clock: this.o.clock,
-        lookup: (u) => users.get(u),
-        ...(this.o.digestAlgorithms ? { algorithms: this.o.digestAlgorithms } : {}),
+  /** Calls whose caller's signalling runs over this connection. */
+  private callsOnFlow(peer: SipPeer): Call[] {
+    if (peer.connectionId === undefined) return [];
+    const on = (f: SipPeer) => f.transport === peer.transport && f.connectionId === peer.connectionId;
+    const calls: Call[] = [...this.sessions.values()].filter((c) => on(c.dialog.flow));
+    for (const c of new Set(this.userCalls.values())) if (c.flows().some(on)) calls.push(c);
+    return calls;
+  }
+
+  private admissionDeps(): AdmissionDeps {
+    return {
+      router: this.o.router,
+      gate: this.auth.calls,
+      registrations: this.registrationClients.map((r, i) => {
+        const sender = this.registrationSenders[i]!;
+        return {
+          registration: r.registration,
+          contactUser: sender.contactUser,
+          addresses: () => sender.addresses(),
+        };
       }),
-      ...this.o.registrar,
-    });
+      connectionUser: (source) => this.registrar.userOnConnection(source),
+    };
   }
 
   /** Our Contact for a dialog over this transport (RFC 7118 §5: transport=ws/wss). */
   private contactFor(transport: TransportName): string {
     const param = transport === 'udp' ? '' : `;transport=${transport}`;
     return `<sip:switchboard@${this.endpoint.advertisedHost}:${this.localPort(transport)}${param}>`;
-  }
-
-  private response(req: SipRequest, status: number, reason?: string): SipResponse {
-    // Responses other than 100 carry a To tag when the request had none (RFC 3261 §8.2.6.2).
-    const res = buildResponse(req, status, {
-      ...(reason ? { reason } : {}),
-      ...(status > 100 ? { toTag: newTag() } : {}),
-    });
-    res.headers.append('Server', this.userAgent);
-    return res;
-  }
-
-  private withCapabilities(res: SipResponse): SipResponse {
-    res.headers.append('Allow', ALLOW.join(', '));
-    res.headers.append('Accept', ACCEPT);
-    if (SUPPORTED_EXTENSIONS.length > 0) res.headers.append('Supported', SUPPORTED_EXTENSIONS.join(', '));
-    return res;
   }
 }

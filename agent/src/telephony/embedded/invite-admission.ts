@@ -1,25 +1,38 @@
 /**
- * Who may place a new call: a PBX we are registered to, a trusted source (loopback, trunk CIDR),
- * or a digest-authenticated trunk/user. Decides the profile or the refusal (403, 404, 407).
+ * Who may place a new call: a PBX we are registered to, a trusted source (a trunk CIDR; loopback only
+ * when configured), or a digest-authenticated trunk/user. Decides the profile or the refusal
+ * (403, 404, 407).
+ *
+ * The PBX-registration route skips authentication, so it is taken only for requests that prove they
+ * come from that PBX: sent from an address the registrar's name resolved to, or addressed to the
+ * unguessable Contact user we registered (a URI parameter or the extension number alone proves nothing).
  */
 import type { AgentProfile } from '../../config/profile-schema.js';
-import { parseCredentials } from '../../routing/digest.js';
-import type { DigestVerifier } from '../../routing/digest-verifier.js';
-import type { RegistrationClient } from '../../routing/registration.js';
+import type { DigestGate, GateResult } from '../../routing/digest-gate.js';
+import type { Registration } from '../../config/profile-schema.js';
 import type { Router } from '../../routing/router.js';
 import type { SipRequest } from './sip/message.js';
 import type { SipPeer } from './sip/transport.js';
-import { bareHost, parseUri, type SipUri } from './sip/uri.js';
+import { parseUri, type SipUri } from './sip/uri.js';
 
 export type Admission =
   | { kind: 'accept'; profile: AgentProfile; via: 'registration' | 'route' }
   | { kind: 'challenge'; stale: boolean }
   | { kind: 'reject'; status: 400 | 403 | 404; reason: string };
 
+/** A PBX registration as admission sees it. */
+export interface RegistrationRoute {
+  registration: Registration;
+  /** The random user part of the Contact we registered: only that PBX knows it. */
+  contactUser: string;
+  /** Addresses the registrar's name resolved to (an IP literal is its own). */
+  addresses(): readonly string[];
+}
+
 export interface AdmissionDeps {
   router: Router;
-  verifier: DigestVerifier;
-  registrations: RegistrationClient[];
+  gate: DigestGate;
+  registrations: RegistrationRoute[];
   /** The softphone user registered over this connection, if any: trusted like a digest-authenticated user. */
   connectionUser?(source: SipPeer): string | undefined;
 }
@@ -32,11 +45,14 @@ export function admitInvite(d: AdmissionDeps, req: SipRequest, source: SipPeer):
     const r = d.router;
     const profile =
       (reg.registration.profile && r.profile(reg.registration.profile)) ||
+      r.profileFor(reg.registration.user) ||
       r.profileFor(uri.user) ||
       r.defaultProfile;
     return { kind: 'accept', profile, via: 'registration' };
   }
   const { verdict, authenticatedUser } = authenticate(d, req, source);
+  if (verdict?.ok === false && verdict.reason === 'locked')
+    return { kind: 'reject', status: 403, reason: 'locked out after failed authentication' };
   const decision = d.router.route({
     requestUser: uri.user,
     sourceAddress: source.address,
@@ -44,7 +60,7 @@ export function admitInvite(d: AdmissionDeps, req: SipRequest, source: SipPeer):
   });
   if (decision.kind === 'accept') return { kind: 'accept', profile: decision.profile, via: 'route' };
   if (decision.kind === 'reject') return decision;
-  return challengeOrReject(verdict);
+  return challengeOrReject(d, verdict, source);
 }
 
 export type UserCallAdmission =
@@ -54,59 +70,50 @@ export type UserCallAdmission =
 
 /**
  * May this caller ring a softphone user? Yes when registered over the same connection, digest-
- * authenticated on this INVITE, or from a source the router trusts (loopback by default, trunk ACLs).
+ * authenticated on this INVITE, or from a source the router trusts (trunk ACLs; loopback if configured).
  */
 export function admitUserCall(d: AdmissionDeps, req: SipRequest, source: SipPeer): UserCallAdmission {
   const { verdict, authenticatedUser } = authenticate(d, req, source);
   if (authenticatedUser) return { kind: 'accept', caller: authenticatedUser };
-  // The router's trust test, asked through its public decision: a trusted source reaching no agent gets 404.
-  const probe = d.router.route({ requestUser: '\u0000', sourceAddress: source.address });
-  if (probe.kind === 'accept' || (probe.kind === 'reject' && probe.status === 404))
-    return { kind: 'accept', caller: undefined };
-  if (probe.kind === 'reject' && !verdict) return { kind: 'reject', status: 403, reason: probe.reason };
-  return challengeOrReject(verdict);
+  if (d.router.isTrustedSource(source.address)) return { kind: 'accept', caller: undefined };
+  return challengeOrReject(d, verdict, source);
 }
-
-type Verdict = ReturnType<DigestVerifier['verify']>;
 
 function authenticate(
   d: AdmissionDeps,
   req: SipRequest,
   source: SipPeer,
-): { verdict: Verdict | undefined; authenticatedUser: string | undefined } {
+): { verdict: GateResult | undefined; authenticatedUser: string | undefined } {
   const authHeader = req.headers.get('proxy-authorization') ?? req.headers.get('authorization');
-  const verdict = authHeader ? d.verifier.verify(parseCredentials(authHeader), req.method) : undefined;
+  const verdict = authHeader ? d.gate.check(authHeader, req.method, source.address) : undefined;
   const authenticatedUser = verdict?.ok ? verdict.username : d.connectionUser?.(source);
   return { verdict, authenticatedUser };
 }
 
 function challengeOrReject(
-  verdict: Verdict | undefined,
+  d: AdmissionDeps,
+  verdict: GateResult | undefined,
+  source: SipPeer,
 ): { kind: 'challenge'; stale: boolean } | { kind: 'reject'; status: 403; reason: string } {
-  if (
-    verdict &&
-    !verdict.ok &&
-    (verdict.reason === 'bad-response' || verdict.reason === 'unknown-user' || verdict.reason === 'replay')
-  ) {
+  if (verdict?.ok === false && ['bad-response', 'unknown-user', 'replay', 'locked'].includes(verdict.reason))
     return { kind: 'reject', status: 403, reason: 'authentication failed' };
-  }
+  if (d.gate.sourceLocked(source.address))
+    return { kind: 'reject', status: 403, reason: 'locked out after failed authentication' };
   return { kind: 'challenge', stale: verdict?.ok === false && verdict.reason === 'stale' };
 }
 
-/** The PBX sends calls to the Contact we registered: it carries our sbreg parameter, or our AoR user from the registrar. */
+/**
+ * The PBX sends calls to the Contact we registered. Addressed to that Contact's secret user part:
+ * that registration, from wherever it comes (a PBX cluster sends from several nodes). From one of the
+ * registrar's addresses: the registration it names by user, else the first to that registrar.
+ */
 function registrationFor(
-  regs: RegistrationClient[],
+  regs: RegistrationRoute[],
   uri: SipUri,
   source: SipPeer,
-): RegistrationClient | undefined {
-  const byParam = regs.find((r) => uri.params.sbreg === r.id);
-  if (byParam) return byParam;
-  return regs.find((r) => {
-    const registrar = parseUri(r.registration.registrar);
-    return (
-      registrar !== undefined &&
-      r.registration.user === uri.user &&
-      bareHost(registrar.host) === source.address
-    );
-  });
+): RegistrationRoute | undefined {
+  const byToken = regs.find((r) => uri.user === r.contactUser);
+  if (byToken) return byToken;
+  const fromRegistrar = regs.filter((r) => r.addresses().includes(source.address));
+  return fromRegistrar.find((r) => r.registration.user === uri.user) ?? fromRegistrar[0];
 }

@@ -7,6 +7,8 @@ import {
   pickChallenge,
   type DigestAlgorithm,
 } from '../../routing/digest.js';
+import { AuthLockout } from '../../routing/auth-lockout.js';
+import { DigestGate } from '../../routing/digest-gate.js';
 import { DigestVerifier } from '../../routing/digest-verifier.js';
 import { Registrar } from './registrar.js';
 import { parseMessage } from './sip/codec.js';
@@ -25,7 +27,11 @@ function setup() {
     clock,
     log: createLogger('silent'),
     isUser: (u) => USERS.has(u),
-    verifier: new DigestVerifier({ realm: 'switchboard', clock, lookup: (u) => USERS.get(u) }),
+    gate: new DigestGate(
+      new DigestVerifier({ realm: 'switchboard', clock, lookup: (u) => USERS.get(u) }),
+      new AuthLockout({ clock }),
+      (u) => USERS.get(u),
+    ),
     minExpires: 60,
     maxExpires: 3600,
   });

@@ -7,8 +7,7 @@
  */
 import type { Clock } from '../../audio/clock.js';
 import type { Logger } from '../../log.js';
-import { parseCredentials } from '../../routing/digest.js';
-import type { DigestVerifier } from '../../routing/digest-verifier.js';
+import type { DigestGate } from '../../routing/digest-gate.js';
 import { newTag } from './sip/ids.js';
 import { buildResponse, parseCSeq, toHeader, type SipRequest, type SipResponse } from './sip/message.js';
 import type { SipPeer } from './sip/transport.js';
@@ -31,8 +30,8 @@ export interface Binding {
 
 export interface RegistrarOptions {
   clock: Clock;
-  /** Verifier whose lookup knows only the softphone users. */
-  verifier: DigestVerifier;
+  /** Digest check (behind the shared lock-out) whose lookup knows only the softphone users. */
+  gate: DigestGate;
   isUser(username: string): boolean;
   log: Logger;
   userAgent?: string;
@@ -60,7 +59,7 @@ export class Registrar {
   register(req: SipRequest, source: SipPeer): RegisterOutcome {
     const user = toHeader(req)?.uri.user;
     if (!user) return { response: this.response(req, 400, 'No user in To') };
-    const denied = this.authenticate(req, user);
+    const denied = this.authenticate(req, user, source);
     if (denied) return { response: denied };
     const contacts = req.headers.getAll('contact');
     const headerExpires = parseExpires(req.headers.get('expires'));
@@ -163,25 +162,28 @@ export class Registrar {
     );
   }
 
-  private authenticate(req: SipRequest, user: string): SipResponse | undefined {
+  private authenticate(req: SipRequest, user: string, source: SipPeer): SipResponse | undefined {
     const header = req.headers.get('authorization');
-    const creds = header ? parseCredentials(header) : undefined;
-    const verdict = this.o.verifier.verify(creds, 'REGISTER');
+    const verdict = header
+      ? this.o.gate.check(header, 'REGISTER', source.address)
+      : this.o.gate.sourceLocked(source.address)
+        ? ({ ok: false, reason: 'locked' } as const)
+        : ({ ok: false, reason: 'no-credentials' } as const);
     if (verdict.ok) {
       if (verdict.username === user && this.o.isUser(user)) return undefined;
       this.o.log.info({ user, authUser: verdict.username }, 'sip registrar: user may not register this AoR');
       return this.response(req, 403);
     }
-    if (
-      verdict.reason === 'bad-response' ||
-      verdict.reason === 'unknown-user' ||
-      verdict.reason === 'replay'
-    ) {
-      this.o.log.info({ user, reason: verdict.reason }, 'sip registrar: authentication failed');
+    if (['bad-response', 'unknown-user', 'replay', 'locked'].includes(verdict.reason)) {
+      // Locked-out attempts are refused unchecked; the lock itself was logged once.
+      this.o.log[verdict.reason === 'locked' ? 'debug' : 'info'](
+        { user, reason: verdict.reason, source: source.address },
+        'sip registrar: authentication failed',
+      );
       return this.response(req, 403);
     }
     const res = this.response(req, 401);
-    for (const c of this.o.verifier.challenges(verdict.reason === 'stale'))
+    for (const c of this.o.gate.challenges(verdict.reason === 'stale', source.address))
       res.headers.append('WWW-Authenticate', c);
     return res;
   }

@@ -99,6 +99,11 @@ export class UserCall {
     this.relay.handle(incoming, fromA ? 'a' : 'b');
   }
 
+  /** The flows this call's legs run over (caller, and the answering callee once there is one). */
+  flows(): SipPeer[] {
+    return this.winner ? [this.a.flow, this.winner.binding.flow] : [this.a.flow];
+  }
+
   /** CANCEL from the caller (same branch as its INVITE). */
   cancel(cancel: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     tx.respond(this.response(cancel, 200));

@@ -5,9 +5,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ManualClock } from '../../../audio/clock.js';
 import { decodeG711, encodeG711 } from '../../../audio/g711.js';
 import { createLogger } from '../../../log.js';
 import { createCallMedia, type EmbeddedCallMediaHandle } from './call-media.js';
+import { FrameTicker } from './frame-ticker.js';
 import { createPortAllocator } from './port-allocator.js';
 import { encodeDtmfPayload, parseDtmfPayload } from './rtp-dtmf.js';
 import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
@@ -161,14 +163,17 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
       source: 'embedded',
     });
 
-    // Before the caller sends, silence goes to the SDP address; after its first packet, to where it came from.
+    // Before the caller sends, silence goes to the SDP address. The caller sends from another port of the
+    // SDP's address (NAT): it is learnt once it has sent a run of 3 in-sequence packets (its first two are
+    // held back), and from then on agent audio goes to where its packets come from.
     await until(() => decoy.got.length > 0, 1000, 'RTP to the SDP address');
     const sent = await sendCallerAudio(caller.sock, ourPort, 50, 100);
-    await until(() => server.audio.length >= 50, 2000, 'caller frames on the fork');
+    await until(() => server.audio.length >= 48, 2000, 'caller frames on the fork');
     expect(server.audio.every((b) => b.length === 320)).toBe(true);
     const forked = new Int16Array(Buffer.concat(server.audio).buffer.slice(0));
     const expected = decodeG711('PCMU', encodeG711('PCMU', sent));
-    expect(indexOfSequence(forked, expected.subarray(0, 8000 - 480))).toBeGreaterThanOrEqual(0);
+    expect(indexOfSequence(forked, expected.subarray(320, 8000 - 480))).toBeGreaterThanOrEqual(0);
+    expect(media.rtpSession?.latchedSource).toEqual({ address: '127.0.0.1', port: caller.port });
 
     const decoyCount = decoy.got.length;
     const ws = await server.socket;
@@ -199,7 +204,8 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     expect(span).toBeLessThan(980 + 250);
 
     const stats = media.stats();
-    expect(stats).toMatchObject({ packetsReceived: 50, packetsLost: 0, bytesReceived: 8000, codec: 'PCMU' });
+    expect(stats).toMatchObject({ packetsReceived: 48, packetsLost: 0, bytesReceived: 7680, codec: 'PCMU' });
+    expect(media.rtpSession?.dropped.source).toBe(2);
     expect(stats.packetsSent).toBeGreaterThanOrEqual(talkStart + 50);
     expect(stats.jitterMs).toBeLessThan(30);
 
@@ -284,6 +290,53 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     );
     await until(() => caller.got.length > held + 3);
     expect(new Set(caller.got.map((g) => g.pkt.ssrc)).size).toBe(1);
+  });
+
+  it('RTP inactivity: a caller silent for rtpTimeoutMs is hung up (rtp_timeout); hold pauses the watchdog', async () => {
+    const server = await agent();
+    const clock = new ManualClock();
+    const hangups: string[] = [];
+    const media = createCallMedia({
+      callId: 'rtp-timeout',
+      localAddress: '127.0.0.1',
+      ports: createPortAllocator({ min: 22200, max: 22209 }),
+      fork: { url: server.url },
+      events: { onTransfer: () => undefined, onHangupRequested: (r) => hangups.push(r) },
+      log,
+      clock,
+      ticker: new FrameTicker(clock),
+      rtpTimeoutMs: 60_000,
+    });
+    cleanups.push(() => media.stop('test over'));
+    const caller = await udp();
+    const res = media.negotiate(offer(caller.port));
+    const ourPort = Number(/m=audio (\d+)/.exec(res.ok ? res.answer : '')![1]);
+    await media.start({ callId: 'rtp-timeout', from: 'a', to: 'b' });
+    let seq = 1;
+    const packet = async () => {
+      const before = media.stats().packetsReceived;
+      const pkt = serializeRtp(
+        { payloadType: 0, sequence: seq++, timestamp: seq * 160, ssrc: 5 },
+        new Uint8Array(160),
+      );
+      caller.sock.send(pkt, ourPort, '127.0.0.1');
+      await until(() => media.stats().packetsReceived > before, 1000, 'packet received');
+    };
+    await packet();
+    clock.advance(59_000);
+    await packet(); // a packet pushes the deadline back
+    clock.advance(59_999);
+    expect(hangups).toEqual([]);
+    // On hold (the caller's re-INVITE says sendonly): silence is expected, however long.
+    media.negotiate(offer(caller.port).replace('a=fmtp:101 0-15', 'a=fmtp:101 0-15\r\na=sendonly'));
+    clock.advance(600_000);
+    expect(hangups).toEqual([]);
+    // Resumed: the wait starts again, and a caller who then sends nothing is gone.
+    media.negotiate(offer(caller.port));
+    clock.advance(59_999);
+    expect(hangups).toEqual([]);
+    clock.advance(1);
+    expect(hangups).toEqual(['rtp_timeout']);
   });
 
   it('refuses a WebRTC offer with 488 and frees the port; start fails if the fork refuses', async () => {

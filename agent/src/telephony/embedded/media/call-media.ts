@@ -12,6 +12,7 @@ import type { CallMedia, G711, MediaEvents, MediaStats, SdpResult } from '../med
 import { ForkLink, type ForkTarget } from './fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from './frame-ticker.js';
 import { PortsExhaustedError, type PortAllocator } from './port-allocator.js';
+import type { RtpDropReason } from './rtp-filter.js';
 import { FRAME_SAMPLES } from './rtp-sender.js';
 import { RtpSession } from './rtp-session.js';
 import { answerOffer, type NegotiatedAudio } from './sdp-answer.js';
@@ -38,6 +39,14 @@ export interface CallMediaOptions {
   jitterTargetFrames?: number;
   /** Extra metadata fields for the agent's call record. */
   extraMetadata?: Record<string, unknown>;
+  /** Where the INVITE came from: a candidate media source for symmetric RTP. */
+  signalAddress?: string;
+  /** Whose per-source RTP port budget the port counts against (absent: none; trusted sources). */
+  portOwner?: string;
+  /** Hang up when the caller sends no RTP for this long while not on hold (ms; 0/absent: never). */
+  rtpTimeoutMs?: number;
+  /** A datagram on the RTP port was refused (metrics). */
+  onRtpDropped?(reason: RtpDropReason | 'source'): void;
 }
 
 /**
@@ -80,9 +89,12 @@ class EmbeddedCallMedia implements CallMedia {
     if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
     if (this.port === undefined) {
       try {
-        this.port = this.o.ports.allocate();
+        this.port = this.o.ports.allocate(this.o.portOwner);
       } catch (err) {
-        if (err instanceof PortsExhaustedError) return { ok: false, status: 503, reason: err.message };
+        if (err instanceof PortsExhaustedError) {
+          this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');
+          return { ok: false, status: 503, reason: err.message };
+        }
         throw err;
       }
     }
@@ -131,6 +143,12 @@ class EmbeddedCallMedia implements CallMedia {
       pullOutbound: () => this.fork?.pull(FRAME_SAMPLES),
       onInboundFrame: (pcm) => this.fork?.sendAudio(pcm),
       onDtmf: (d) => this.notify({ type: 'dtmf', digit: d.digit, durationMs: d.durationMs }),
+      ...(this.o.signalAddress !== undefined ? { signalAddress: this.o.signalAddress } : {}),
+      inactivityTimeoutMs: this.o.rtpTimeoutMs ?? 0,
+      onInactive: () => {
+        if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+      },
+      ...(this.o.onRtpDropped ? { onDropped: this.o.onRtpDropped } : {}),
     });
     this.rtp = rtp;
     const port = this.port!;
@@ -201,7 +219,7 @@ class EmbeddedCallMedia implements CallMedia {
     this.fork?.close(1000, reason);
     this.rtp?.stop();
     this.releasePort();
-    this.log.info({ reason, ...this.stats() }, 'call media stopped');
+    this.log.info({ reason, ...this.stats(), rejected: this.rtp?.dropped }, 'call media stopped');
   }
 
   private releasePort(): void {

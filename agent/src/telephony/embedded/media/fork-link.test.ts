@@ -300,4 +300,15 @@ describe('ForkLink against a real WebSocket server', () => {
     for (let i = 0; i < 200; i++) h.link.sendAudio(big);
     expect(h.link.droppedFrames).toBeGreaterThan(0);
   });
+
+  it('never sends an empty frame: on the fork that means "shut the call down"', async () => {
+    const server = await agentServer();
+    const h = await connectLink(server.url);
+    await server.socket;
+    for (let i = 0; i < 5; i++) h.link.sendAudio(new Int16Array(0));
+    await until(() => server.received.filter((r) => r.bytes !== undefined).length >= 5);
+    const sizes = new Set(server.received.filter((r) => r.bytes !== undefined).map((r) => r.bytes));
+    expect(sizes).toEqual(new Set([320]));
+    expect(h.link.emptyFramesRefused).toBe(5);
+  });
 });

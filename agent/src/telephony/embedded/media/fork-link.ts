@@ -88,6 +88,8 @@ export class ForkLink {
   private closing = false;
   droppedFrames = 0;
   framesSent = 0;
+  /** Empty caller frames refused: on the fork an empty binary frame means "shut down" (protocol.ts). */
+  emptyFramesRefused = 0;
 
   constructor(private readonly opts: ForkLinkOptions) {
     this.playout = new PlayoutBuffer({
@@ -137,7 +139,11 @@ export class ForkLink {
     });
   }
 
-  /** Caller audio at callRate; resampled to the metadata's sampleRate. Dropped while backed up. */
+  /**
+   * Caller audio at callRate; resampled to the metadata's sampleRate. Dropped while backed up. Never
+   * sends an empty frame: mod_audio_fork's zero-length frame asks the agent to end the call, and only
+   * close() may do that, never something a caller (or a stranger's packet) put on the wire.
+   */
   sendAudio(pcm: Pcm16): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || this.closing) return;
@@ -145,7 +151,11 @@ export class ForkLink {
       this.droppedFrames++;
       return;
     }
-    const out = resample(pcm, this.opts.callRate, this.opts.metadata.sampleRate);
+    const out = pcm.length === 0 ? pcm : resample(pcm, this.opts.callRate, this.opts.metadata.sampleRate);
+    if (out.length === 0) {
+      this.emptyFramesRefused++;
+      return;
+    }
     ws.send(Buffer.from(out.buffer, out.byteOffset, out.byteLength), { binary: true });
     this.framesSent++;
   }

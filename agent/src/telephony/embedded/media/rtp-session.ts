@@ -1,8 +1,10 @@
 /**
- * One call's RTP over UDP: binds the allocated port, latches onto where the caller's packets really
- * come from (symmetric RTP, for NAT), feeds the jitter buffer and the DTMF receiver, hands decoded
- * caller frames up as soon as they arrive in order, and on each shared 20 ms tick sends one frame of
- * agent audio (or silence, or a DTMF event) down.
+ * One call's RTP over UDP: binds the allocated port, drops what is not well-formed RTP of a negotiated
+ * payload type (rtp-filter.ts), accepts media only from the source the SDP named or one learnt the
+ * careful way (rtp-source-latch.ts: symmetric RTP for NAT without handing the call to a sprayer),
+ * feeds the jitter buffer and the DTMF receiver, hands decoded caller frames up as soon as they arrive
+ * in order, and on each shared 20 ms tick sends one frame of agent audio (or silence, or a DTMF
+ * event) down. An optional watchdog reports a caller whose packets stopped (not while on hold).
  *
  * Caller audio is not played out here: it goes to VAD and STT, which want it early more than evenly
  * spaced. So it is forwarded on arrival (reordered, waiting at most GAP_WAIT_TICKS for a missing
@@ -14,18 +16,17 @@ import type { Clock } from '../../../audio/clock.js';
 import { decodeG711 } from '../../../audio/g711.js';
 import type { Pcm16 } from '../../../audio/pcm.js';
 import type { Logger } from '../../../log.js';
+import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
 import type { MediaStats } from '../media-types.js';
 import type { FrameTicker } from './frame-ticker.js';
 import type { DtmfSendOptions, DigitEvent } from './rtp-dtmf.js';
 import { DtmfReceiver } from './rtp-dtmf.js';
+import { classifyRtp, emptyDropCounts, type RtpDropCounts } from './rtp-filter.js';
 import { JitterBuffer } from './rtp-jitter-buffer.js';
-import { parseRtp, RtpParseError } from './rtp-packet.js';
 import { FRAME_SAMPLES, RtpSender } from './rtp-sender.js';
+import { RtpSourceLatch, type RtpSourceLatchOptions } from './rtp-source-latch.js';
 import { RtpReceiveStats } from './rtp-stats.js';
 import type { NegotiatedAudio } from './sdp-answer.js';
-
-/** Comfort-noise payload type (RFC 3389): holds a sequence number, carries no audio for us. */
-const PT_CN = 13;
 /** Ticks to wait for a missing packet before giving it up as lost. */
 const GAP_WAIT_TICKS = 2;
 /** Ticks without any caller frame before silence is filled in (the caller stopped sending, e.g. DTX); above normal network jitter so late packets are not padded. */
@@ -46,13 +47,22 @@ export interface RtpSessionOptions {
   onDtmf(digit: DigitEvent): void;
   jitterTargetFrames?: number;
   ssrc?: number;
+  /** Where the call's SIP request came from: a candidate media source that may latch early. */
+  signalAddress?: string;
+  latch?: RtpSourceLatchOptions;
+  /** Caller sends nothing for this long while it should (not on hold): onInactive (ms; 0/absent: off). */
+  inactivityTimeoutMs?: number;
+  onInactive?(idleMs: number): void;
+  /** A datagram was refused (metrics). */
+  onDropped?(reason: keyof RtpDropCounts): void;
 }
 
 export class RtpSession {
   private socket: Socket | undefined;
   private audio: NegotiatedAudio;
   private remote: { address: string; port: number } | undefined;
-  private latched = false;
+  private readonly latch: RtpSourceLatch;
+  private readonly watchdog: IdleWatchdog | undefined;
   private remoteSsrc: number | undefined;
   private jitter: JitterBuffer;
   private dtmf = new DtmfReceiver();
@@ -64,13 +74,26 @@ export class RtpSession {
   private idleTicks = 0;
   private readonly silence = new Int16Array(FRAME_SAMPLES);
   private stopped = false;
-  invalidPackets = 0;
+  /** Datagrams refused, by reason ('source': from an address that may not feed this call). */
+  readonly dropped: RtpDropCounts = emptyDropCounts();
 
   constructor(private readonly opts: RtpSessionOptions) {
     this.audio = opts.audio;
     this.jitter = new JitterBuffer({ targetFrames: opts.jitterTargetFrames });
     this.sender = new RtpSender({ ...this.format(), ssrc: opts.ssrc });
-    this.setRemoteFromSdp();
+    this.latch = new RtpSourceLatch(opts.latch);
+    this.learnFromSdp();
+    const timeoutMs = opts.inactivityTimeoutMs ?? 0;
+    if (timeoutMs > 0) {
+      this.watchdog = new IdleWatchdog({
+        clock: opts.clock,
+        timeoutMs,
+        onIdle: (idleMs) => {
+          opts.log.info({ idleMs, port: this.port }, 'rtp inactivity timeout');
+          opts.onInactive?.(idleMs);
+        },
+      });
+    }
   }
 
   get port(): number {
@@ -86,6 +109,11 @@ export class RtpSession {
     return this.remote;
   }
 
+  /** The source whose packets are accepted, once learnt. */
+  get latchedSource(): { address: string; port: number } | undefined {
+    return this.latch.source;
+  }
+
   private format() {
     return {
       codec: this.audio.codec,
@@ -94,10 +122,12 @@ export class RtpSession {
     };
   }
 
-  private setRemoteFromSdp(): void {
+  /** Send where the SDP says, and learn the media source afresh. */
+  private learnFromSdp(): void {
     const a = this.audio;
-    this.remote = a.send && a.remotePort > 0 ? { address: a.remoteAddress, port: a.remotePort } : undefined;
-    this.latched = false;
+    const sdp = a.remotePort > 0 ? { address: a.remoteAddress, port: a.remotePort } : undefined;
+    this.remote = a.send ? sdp : undefined;
+    this.latch.reset(sdp, this.opts.signalAddress, this.opts.clock.now());
   }
 
   /** Bind the UDP port; rejects with the socket error (EADDRINUSE…). Receives from now on. */
@@ -122,22 +152,30 @@ export class RtpSession {
   start(): void {
     if (this.unsubscribe || this.stopped) return;
     this.unsubscribe = this.opts.ticker.subscribe((tick) => this.onTick(tick));
+    this.watchInactivity();
   }
 
   /** A re-INVITE changed the stream: codec, payload types, remote address or direction. */
   update(audio: NegotiatedAudio): void {
     const moved =
       audio.remoteAddress !== this.audio.remoteAddress || audio.remotePort !== this.audio.remotePort;
-    const wasLatched = this.latched;
-    const keep = this.remote;
     this.audio = audio;
     this.sender.setFormat(this.format());
-    this.setRemoteFromSdp();
-    // Same address in the new SDP: keep sending where the packets really come from (NAT).
-    if (!moved && wasLatched && audio.send && keep) {
-      this.remote = keep;
-      this.latched = true;
-    }
+    // Same address in the new SDP: keep the learnt source and keep sending where its packets come from (NAT).
+    const learnt = this.latch.source;
+    if (moved || !learnt) this.learnFromSdp();
+    else this.remote = audio.send ? learnt : undefined;
+    if (this.unsubscribe) this.watchInactivity();
+  }
+
+  /**
+   * The watchdog runs while the stream is sendrecv. Hold in either direction (sendonly, recvonly,
+   * inactive) pauses it: a held caller may legitimately send nothing, music on hold or not.
+   */
+  private watchInactivity(): void {
+    if (!this.watchdog || this.stopped) return;
+    if (this.audio.direction === 'sendrecv' && this.audio.receive) this.watchdog.resume();
+    else this.watchdog.pause();
   }
 
   sendDtmf(digits: string, opts?: DtmfSendOptions): boolean {
@@ -146,29 +184,26 @@ export class RtpSession {
 
   private onPacket(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.stopped) return;
-    let pkt;
-    try {
-      pkt = parseRtp(msg);
-    } catch (err) {
-      if (err instanceof RtpParseError) this.invalidPackets++;
-      return;
+    const checked = classifyRtp(msg, this.audio);
+    if (!checked.ok) return this.drop(checked.reason);
+    const pkt = checked.packet;
+    const before = this.latch.source;
+    const from = { address: rinfo.address, port: rinfo.port };
+    if (this.latch.offer(from, pkt.ssrc, pkt.sequence, this.opts.clock.now()) === 'drop')
+      return this.drop('source');
+    if (this.latch.source !== before) {
+      this.opts.log.info({ source: from, first: before === undefined }, 'rtp media source learnt');
+      if (this.audio.send) this.remote = from; // symmetric RTP: answer where the packets come from
     }
-    const isAudio = pkt.payloadType === this.audio.payloadType;
-    const isDtmf = this.audio.dtmfPayloadType !== undefined && pkt.payloadType === this.audio.dtmfPayloadType;
-    if (!isAudio && !isDtmf && pkt.payloadType !== PT_CN) {
-      this.invalidPackets++;
-      return;
-    }
+    this.watchdog?.touch();
+    const isAudio = checked.kind === 'audio';
+    const isDtmf = checked.kind === 'dtmf';
     if (this.remoteSsrc !== pkt.ssrc) {
       if (this.remoteSsrc !== undefined) this.opts.log.info({ ssrc: pkt.ssrc }, 'rtp source changed');
       this.remoteSsrc = pkt.ssrc;
       this.jitter = new JitterBuffer({ targetFrames: this.opts.jitterTargetFrames });
       this.dtmf = new DtmfReceiver();
       this.received.rebase();
-    }
-    if (!this.latched && this.audio.send) {
-      this.remote = { address: rinfo.address, port: rinfo.port };
-      this.latched = true;
     }
     this.received.record(
       pkt.sequence,
@@ -179,6 +214,11 @@ export class RtpSession {
     this.jitter.push(pkt.sequence, isAudio ? pkt.payload : null);
     if (isDtmf) for (const d of this.dtmf.receive(pkt.timestamp, pkt.payload)) this.opts.onDtmf(d);
     if (this.unsubscribe) this.deliverReady();
+  }
+
+  private drop(reason: keyof RtpDropCounts): void {
+    this.dropped[reason]++;
+    this.opts.onDropped?.(reason);
   }
 
   private onTick(tick: number): void {
@@ -231,6 +271,7 @@ export class RtpSession {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.watchdog?.stop();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     try {

@@ -33,14 +33,32 @@ export interface SipEndpointOptions {
   /** Host we put in Via/Contact (externalHost or the bind address). */
   advertisedHost: string;
   log: Logger;
-  /** Checked before anything else, retransmissions included: 'drop' discards silently. */
-  screen?(req: SipRequest, source: SipPeer): 'drop' | undefined;
+  /**
+   * Checked before anything else, retransmissions included, before any transaction state exists:
+   * 'drop' discards silently, a response is sent statelessly.
+   */
+  screen?(req: SipRequest, source: SipPeer): ScreenVerdict;
+  /** Server transactions alive at once, in all and per source address (defaults 10 000 / 200). */
+  maxTransactions?: number;
+  maxTransactionsPerSource?: number;
+  /** Sources held only by the global cap (trusted peers). */
+  exemptFromSourceCap?(address: string): boolean;
+  /** A request was refused by a transaction cap (metrics, logs). */
+  onRefused?(reason: 'transactions_total' | 'transactions_per_source', source: SipPeer): void;
 }
+
+export type ScreenVerdict = 'drop' | { respond: SipResponse } | undefined;
 
 export class SipEndpoint {
   private readonly server = new Map<string, ServerTransaction>();
   private readonly client = new Map<string, NonInviteClientTransaction | InviteClientTransaction>();
+  private readonly perSource = new Map<string, number>();
   onRequest: (incoming: IncomingRequest) => void = () => undefined;
+
+  /** Server transactions alive now (metrics). */
+  get transactions(): number {
+    return this.server.size;
+  }
 
   constructor(private readonly o: SipEndpointOptions) {
     o.transport.onMessage((data, source) => this.receive(data, source));
@@ -164,8 +182,9 @@ export class SipEndpoint {
       if (parsed.code === 'empty') return;
       this.o.log.info({ source, code: parsed.code, reason: parsed.reason }, 'sip malformed message');
       const req = parsed.request;
-      if (!req || req.method === 'ACK' || this.o.screen?.(req, source) === 'drop') return;
+      if (!req || req.method === 'ACK') return;
       this.stampTopVia(req, source);
+      if (this.screened(req, source)) return;
       const status = parsed.code === 'too-large' ? 513 : 400;
       this.sendResponse(
         req,
@@ -176,9 +195,17 @@ export class SipEndpoint {
     }
     const msg = parsed.message;
     if (msg.kind === 'response') return this.receiveResponse(msg);
-    if (this.o.screen?.(msg, source) === 'drop') return;
     this.stampTopVia(msg, source);
+    if (this.screened(msg, source)) return;
     this.receiveRequest(msg, source);
+  }
+
+  /** Apply the screen: true when the request was dropped or answered statelessly. */
+  private screened(req: SipRequest, source: SipPeer): boolean {
+    const verdict = this.o.screen?.(req, source);
+    if (!verdict) return false;
+    if (verdict !== 'drop' && req.method !== 'ACK') this.sendResponse(req, verdict.respond, source);
+    return true;
   }
 
   private receiveResponse(res: SipResponse): void {
@@ -202,17 +229,39 @@ export class SipEndpoint {
       existing.retransmission();
       return;
     }
+    const full = this.transactionCap(source.address);
+    if (full) {
+      this.o.onRefused?.(full, source);
+      this.sendResponse(req, buildResponse(req, 503, { reason: 'Service Unavailable' }), source);
+      return;
+    }
+    this.perSource.set(source.address, (this.perSource.get(source.address) ?? 0) + 1);
     const opts = {
       clock: this.o.clock,
       timers: this.o.timers,
       reliable: isReliable(source.transport),
       send: (res: SipResponse) => this.sendResponse(req, res, source),
-      onTerminated: () => this.server.delete(key),
+      onTerminated: () => {
+        this.server.delete(key);
+        const left = (this.perSource.get(source.address) ?? 1) - 1;
+        if (left > 0) this.perSource.set(source.address, left);
+        else this.perSource.delete(source.address);
+      },
     };
     const tx =
       req.method === 'INVITE' ? new InviteServerTransaction(opts) : new NonInviteServerTransaction(opts);
     this.server.set(key, tx);
     this.onRequest({ req, source, tx });
+  }
+
+  private transactionCap(address: string): 'transactions_total' | 'transactions_per_source' | undefined {
+    if (this.server.size >= (this.o.maxTransactions ?? 10_000)) return 'transactions_total';
+    if (
+      (this.perSource.get(address) ?? 0) >= (this.o.maxTransactionsPerSource ?? 200) &&
+      !this.o.exemptFromSourceCap?.(address)
+    )
+      return 'transactions_per_source';
+    return undefined;
   }
 
   private stampTopVia(req: SipRequest, source: SipPeer): void {

@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../../../log.js';
+import { ConnectionLimits, type TrackedConnection } from './connection-limits.js';
 import { SipStreamFramer } from './stream-framer.js';
 import { SipWsListener } from './ws-listener.js';
 import type { TransportName } from './via.js';
@@ -31,7 +32,18 @@ export interface SipTransportOptions {
   wssPort?: number;
   /** PEM certificate chain and key for wss. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Caps on TCP and WebSocket connections and their queued bytes (shared by both). */
+  limits?: ConnectionLimits;
+  /** Browser origins that may open SIP over WebSocket (absent: any). */
+  allowedOrigins?: readonly string[];
+  /** A connection was refused or closed by a cap (metrics, logs). */
+  onRefused?(reason: TransportRefusal, address: string): void;
+  /** Connections this returns true for are not closed when idle (they carry a call). */
+  keepOpen?(peer: SipPeer): boolean;
 }
+
+export type TransportRefusal =
+  'connections_total' | 'connections_per_source' | 'queued_per_source' | 'queued_total' | 'origin';
 
 export type MessageSink = (data: Buffer, source: SipPeer) => void;
 export type ConnectionCloseSink = (peer: SipPeer) => void;
@@ -45,8 +57,11 @@ export class SipTransport {
   private sink: MessageSink = () => undefined;
   private closeSinks: ConnectionCloseSink[] = [];
   private readonly ws = new Map<'ws' | 'wss', SipWsListener>();
+  private readonly tracked = new WeakMap<net.Socket, TrackedConnection>();
+  readonly limits: ConnectionLimits;
 
   constructor(private readonly opts: SipTransportOptions) {
+    this.limits = opts.limits ?? new ConnectionLimits();
     for (const t of ['ws', 'wss'] as const) {
       if (!opts.transports.includes(t)) continue;
       this.ws.set(
@@ -58,6 +73,9 @@ export class SipTransport {
           ...(opts.tls ? { tls: opts.tls } : {}),
           maxMessageBytes: opts.maxMessageBytes,
           log: opts.log,
+          limits: this.limits,
+          ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+          onRefused: (reason, address) => opts.onRefused?.(reason, address),
           nextConnectionId: () => this.nextConnectionId++,
           onMessage: (data, source) => this.deliver(data, source),
           onClose: (peer) => this.connectionClosed(peer),
@@ -143,6 +161,7 @@ export class SipTransport {
       }
       const sock = this.connectionFor(dest);
       sock.write(data);
+      this.checkQueue(sock);
     } catch (err) {
       this.opts.log.warn({ err, dest }, 'sip send failed');
     }
@@ -159,18 +178,45 @@ export class SipTransport {
     return fresh;
   }
 
+  /** Over a queued-bytes cap after a write: close the connection being written to. */
+  private checkQueue(sock: net.Socket): void {
+    const t = this.tracked.get(sock);
+    const over = t && this.limits.overQueued(t);
+    if (!over || !t) return;
+    this.opts.log.warn({ remote: t.address, reason: over }, 'sip tcp peer not reading; closing');
+    this.opts.onRefused?.(over, t.address);
+    sock.destroy();
+  }
+
   private adopt(sock: net.Socket, remote?: SipPeer): void {
-    const id = this.nextConnectionId++;
     const address = remote?.address ?? normalizeAddress(sock.remoteAddress ?? '');
+    const refusal = remote ? undefined : this.limits.refusal(address);
+    if (refusal) {
+      this.opts.onRefused?.(refusal, address);
+      sock.on('error', () => undefined);
+      sock.destroy();
+      return;
+    }
+    const id = this.nextConnectionId++;
     const port = remote?.port ?? sock.remotePort ?? 0;
     const key = `${address}:${port}`;
+    const peer: SipPeer = { transport: 'tcp', address, port, connectionId: id };
+    const tracked: TrackedConnection = { address, queuedBytes: () => sock.writableLength };
+    this.limits.add(tracked);
+    this.tracked.set(sock, tracked);
     this.connections.set(id, sock);
     this.byRemote.set(key, id);
     const framer = new SipStreamFramer(this.opts.maxMessageBytes);
-    sock.setTimeout(this.opts.tcpIdleMs ?? 600_000, () => sock.destroy());
+    const idleMs = this.opts.tcpIdleMs ?? 600_000;
+    sock.setTimeout(idleMs);
+    sock.on('timeout', () => {
+      if (this.opts.keepOpen?.(peer))
+        sock.setTimeout(idleMs); // it carries a call: wait another round
+      else sock.destroy();
+    });
     sock.on('data', (chunk: Buffer) => {
       const { frames, error } = framer.push(chunk);
-      for (const f of frames) this.deliver(f, { transport: 'tcp', address, port, connectionId: id });
+      for (const f of frames) this.deliver(f, peer);
       if (error) {
         this.opts.log.warn({ remote: key, error }, 'sip tcp stream unusable; closing');
         sock.destroy();
@@ -179,8 +225,9 @@ export class SipTransport {
     sock.on('error', (err) => this.opts.log.debug({ err, remote: key }, 'sip tcp connection error'));
     sock.on('close', () => {
       this.connections.delete(id);
+      this.limits.remove(tracked);
       if (this.byRemote.get(key) === id) this.byRemote.delete(key);
-      this.connectionClosed({ transport: 'tcp', address, port, connectionId: id });
+      this.connectionClosed(peer);
     });
   }
 

@@ -9,7 +9,8 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../../log.js';
-import type { SipPeer } from './transport.js';
+import { ConnectionLimits, type TrackedConnection } from './connection-limits.js';
+import type { SipPeer, TransportRefusal } from './transport.js';
 
 export interface SipWsListenerOptions {
   transport: 'ws' | 'wss';
@@ -24,6 +25,14 @@ export interface SipWsListenerOptions {
   onClose(peer: SipPeer): void;
   /** WebSocket ping interval to detect dead peers (ms, default 30 s; 0 disables). */
   pingIntervalMs?: number;
+  /** Connection and queued-bytes caps (shared with TCP). */
+  limits?: ConnectionLimits;
+  /**
+   * Browser origins allowed to connect (scheme://host[:port], lowercase); others get 403 at the upgrade.
+   * Absent: any. Clients that send no Origin (not browsers) are not asked.
+   */
+  allowedOrigins?: readonly string[];
+  onRefused?(reason: TransportRefusal, address: string): void;
 }
 
 export class SipWsConfigError extends Error {
@@ -38,6 +47,7 @@ interface Connection {
   ws: WebSocket;
   peer: SipPeer;
   alive: boolean;
+  tracked: TrackedConnection;
 }
 
 export class SipWsListener {
@@ -45,8 +55,12 @@ export class SipWsListener {
   private wss: WebSocketServer | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private readonly connections = new Map<number, Connection>();
+  private readonly limits: ConnectionLimits;
+  private readonly origins: Set<string> | undefined;
 
   constructor(private readonly o: SipWsListenerOptions) {
+    this.limits = o.limits ?? new ConnectionLimits();
+    this.origins = o.allowedOrigins ? new Set(o.allowedOrigins.map(normalizeOrigin)) : undefined;
     if (o.transport === 'wss' && !o.tls)
       throw new SipWsConfigError(
         'wss needs a certificate and key (SWITCHBOARD_TLS_CERT/SWITCHBOARD_TLS_KEY)',
@@ -65,6 +79,15 @@ export class SipWsListener {
       socket.on('error', () => undefined);
       if (!offersSip(req)) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); // RFC 7118 §4.1: subprotocol sip
+        return;
+      }
+      const refusal = this.refusal(req);
+      if (refusal) {
+        const address = normalizeAddress(req.socket.remoteAddress ?? '');
+        this.o.log.debug({ address, reason: refusal, origin: req.headers.origin }, 'sip ws upgrade refused');
+        this.o.onRefused?.(refusal, address);
+        const status = refusal === 'origin' ? '403 Forbidden' : '503 Service Unavailable';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req));
@@ -96,7 +119,20 @@ export class SipWsListener {
       return false;
     }
     c.ws.send(data.toString('utf8'));
+    const over = this.limits.overQueued(c.tracked);
+    if (over) {
+      this.o.log.warn({ peer: c.peer, reason: over }, 'sip ws peer not reading; closing');
+      this.o.onRefused?.(over, c.peer.address);
+      c.ws.terminate();
+    }
     return true;
+  }
+
+  /** Why this upgrade may not proceed: a foreign browser origin, or a connection cap. */
+  private refusal(req: IncomingMessage): TransportRefusal | undefined {
+    const origin = req.headers.origin;
+    if (this.origins && origin !== undefined && !this.origins.has(normalizeOrigin(origin))) return 'origin';
+    return this.limits.refusal(normalizeAddress(req.socket.remoteAddress ?? ''));
   }
 
   /** Close one connection (1000) — used by tests and by the registrar on shutdown. */
@@ -122,7 +158,9 @@ export class SipWsListener {
       port: req.socket.remotePort ?? 0,
       connectionId: id,
     };
-    const conn: Connection = { ws, peer, alive: true };
+    const tracked: TrackedConnection = { address: peer.address, queuedBytes: () => ws.bufferedAmount };
+    const conn: Connection = { ws, peer, alive: true, tracked };
+    this.limits.add(tracked);
     this.connections.set(id, conn);
     this.o.log.debug({ peer }, 'sip ws connection open');
     ws.on('pong', () => (conn.alive = true));
@@ -141,6 +179,7 @@ export class SipWsListener {
     ws.on('error', (err) => this.o.log.debug({ err, peer }, 'sip ws connection error'));
     ws.on('close', () => {
       this.connections.delete(id);
+      this.limits.remove(tracked);
       this.o.log.debug({ peer }, 'sip ws connection closed');
       this.o.onClose(peer);
     });
@@ -164,6 +203,11 @@ function offersSip(req: IncomingMessage): boolean {
     .split(',')
     .map((p) => p.trim().toLowerCase())
     .includes('sip');
+}
+
+/** Origins compare as scheme://host[:port], lowercase, without a trailing slash. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
 
 function normalizeAddress(a: string): string {

@@ -17,6 +17,12 @@ export interface Harness {
   byCallId(callId: string): RecordingCallMedia | undefined;
 }
 
+/**
+ * Tests run with loopback untrusted, as the gateway would on a public address. Peers that stand in for
+ * a carrier or PBX on loopback are trusted explicitly, the way an operator would: as a trunk source.
+ */
+export const LOOPBACK_TRUNK = { name: 'loopback-test-peer', sources: ['127.0.0.1/32'] };
+
 export function testProfiles(extra: Partial<ProfilesFile> = {}): ProfilesFile {
   return profilesFileSchema.parse({
     ...DEFAULT_PROFILES,
@@ -41,11 +47,12 @@ export async function startGateway(
   } & Partial<SipGatewayOptions>,
 ): Promise<Harness> {
   const media: RecordingCallMedia[] = [];
+  // Loopback is untrusted unless a test says otherwise (SWITCHBOARD_SIP_TRUST_LOOPBACK=false in production terms).
   const { profiles, trustLoopback, ...rest } = o;
   const gateway = new SipGateway({
     host: '127.0.0.1',
     transports: ['udp', 'tcp'],
-    router: new Router(profiles ?? testProfiles(), { trustLoopback: trustLoopback ?? true }),
+    router: new Router(profiles ?? testProfiles(), { trustLoopback: trustLoopback ?? false }),
     registrations: [],
     clock: systemClock,
     log: createLogger(process.env.SIP_TEST_LOG ?? 'silent'),

@@ -1,6 +1,7 @@
 /** TEST-ONLY: exact bytes over UDP or TCP to the gateway, collecting whatever comes back (bounded). */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { answerChallenge, formatCredentials, parseChallenge } from '../../../routing/digest.js';
 
 export interface RawExchange {
   replies: string[];
@@ -97,4 +98,28 @@ export function inviteText(
     '',
     sdp,
   ].join('\r\n');
+}
+
+/**
+ * The header line answering the digest challenge in `reply` (401 → Authorization, 407 →
+ * Proxy-Authorization); `qop: false` answers RFC 2069 style (no qop, no nonce count).
+ */
+export function digestHeader(
+  reply: string,
+  o: { username: string; password: string; method: string; uri: string; nc?: number; qop?: boolean },
+): string {
+  const status = Number(/^SIP\/2\.0 (\d{3})/.exec(reply)?.[1] ?? 0);
+  const name = status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+  const header = new RegExp(`^${name}: (.*)$`, 'mi').exec(reply)?.[1];
+  const ch = header ? parseChallenge(header) : undefined;
+  if (!ch) throw new Error(`no digest challenge in:\n${reply}`);
+  const creds = answerChallenge(o.qop === false ? { ...ch, qop: [] } : ch, {
+    username: o.username,
+    password: o.password,
+    method: o.method,
+    uri: o.uri,
+    cnonce: Math.random().toString(36).slice(2, 10),
+    nc: o.nc ?? 1,
+  });
+  return `${status === 401 ? 'Authorization' : 'Proxy-Authorization'}: ${formatCredentials(creds)}`;
 }

@@ -11,6 +11,7 @@ import { decodeG711 } from '../../../audio/g711.js';
 import { systemClock, type Clock } from '../../../audio/clock.js';
 import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
 import type { Logger } from '../../../log.js';
+import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
 import { ForkLink, type ForkTarget } from '../media/fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from '../media/frame-ticker.js';
 import { DtmfReceiver } from '../media/rtp-dtmf.js';
@@ -36,6 +37,8 @@ export interface WebRtcCallMediaOptions extends WebRtcPeerOptions {
   ticker?: FrameTicker;
   /** Longest wait for ICE gathering before answering with what we have (ms, default 2000). */
   gatherTimeoutMs?: number;
+  /** Hang up when the phone sends no RTP for this long while not on hold (ms; 0/absent: never). */
+  rtpTimeoutMs?: number;
 }
 
 export class WebRtcCallMedia implements CallMedia {
@@ -48,6 +51,7 @@ export class WebRtcCallMedia implements CallMedia {
   private lastOffer: string | undefined;
   private lastAnswer: string | undefined;
   private stopped = false;
+  private watchdog: IdleWatchdog | undefined;
   private readonly received = new RtpReceiveStats(8000);
   private readonly dtmf = new DtmfReceiver(8000);
   private readonly log: Logger;
@@ -91,6 +95,7 @@ export class WebRtcCallMedia implements CallMedia {
       this.applyFormat(audio);
       this.lastOffer = offerSdp;
       this.lastAnswer = answer;
+      this.watchHold();
       return { ok: true, answer };
     } catch (err) {
       this.log.warn({ err }, 'webrtc offer rejected');
@@ -127,7 +132,24 @@ export class WebRtcCallMedia implements CallMedia {
       return;
     }
     this.unsubscribeTick = (this.o.ticker ?? sharedFrameTicker()).subscribe((tick) => this.onTick(tick));
+    if (this.o.rtpTimeoutMs)
+      this.watchdog = new IdleWatchdog({
+        clock: this.o.clock ?? systemClock,
+        timeoutMs: this.o.rtpTimeoutMs,
+        onIdle: (idleMs) => {
+          this.log.info({ idleMs }, 'webrtc rtp inactivity timeout');
+          if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+        },
+      });
+    this.watchHold();
     this.log.info({ codec: this.audio.codec }, 'webrtc media started');
+  }
+
+  /** The inactivity watchdog runs while the stream is sendrecv; hold in either direction pauses it. */
+  private watchHold(): void {
+    const direction = this.transceiver?.currentDirection ?? 'sendrecv';
+    if (direction === 'sendrecv') this.watchdog?.resume();
+    else this.watchdog?.pause();
   }
 
   /** Diagnostics and tests. */
@@ -159,6 +181,7 @@ export class WebRtcCallMedia implements CallMedia {
   stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.watchdog?.stop();
     this.unsubscribeTick?.();
     this.link?.close(1000, reason);
     this.pc.close().catch((err: unknown) => this.log.debug({ err }, 'webrtc close failed'));
@@ -191,7 +214,9 @@ export class WebRtcCallMedia implements CallMedia {
 
   private onRtp(rtp: RtpPacket): void {
     const audio = this.audio;
-    if (!audio || this.stopped) return;
+    // SRTP already proved who sent it; an empty payload still never becomes an (empty) fork frame.
+    if (!audio || this.stopped || rtp.payload.length === 0) return;
+    this.watchdog?.touch();
     const h = rtp.header;
     if (h.payloadType === audio.dtmfPayloadType) {
       this.received.record(h.sequenceNumber, undefined, performance.now(), rtp.payload.length);
