@@ -17,9 +17,13 @@ export function isLoopbackHost(host: string): boolean {
  * proxy or tunnel on this machine could relay strangers from 127.0.0.1, so trust is off.
  */
 export function trustsLoopback(
-  env: Pick<Env, 'SWITCHBOARD_SIP_TRUST_LOOPBACK' | 'SWITCHBOARD_SIP_HOST'>,
+  env: Pick<Env, 'SWITCHBOARD_SIP_TRUST_LOOPBACK' | 'SWITCHBOARD_SIP_HOST'> &
+    Partial<Pick<Env, 'SWITCHBOARD_TELEPHONY'>>,
 ): boolean {
   const v = env.SWITCHBOARD_SIP_TRUST_LOOPBACK;
   if (v !== 'auto') return v === 'true';
+  // With drachtio, SIP arrives on drachtio-server's contacts (public ones in production): a proxy or SBC on
+  // this machine relays strangers from 127.0.0.1, so `auto` does not trust loopback there.
+  if (env.SWITCHBOARD_TELEPHONY === 'drachtio') return false;
   return isLoopbackHost(env.SWITCHBOARD_SIP_HOST);
 }

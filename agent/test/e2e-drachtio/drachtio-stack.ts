@@ -47,6 +47,11 @@ export async function startDrachtioStack(o: E2eOptions = {}): Promise<DrachtioSt
   try {
     e2e = await startE2e({
       ...o,
+      // Loopback is not trusted (the default with drachtio): the sipp/RTP peers stand in for a carrier
+      // and are trusted as one, by a trunk source.
+      ...(o.profiles && !o.profiles.trunks
+        ? { profiles: { ...o.profiles, trunks: [{ name: 'loopback-test-peer', sources: ['127.0.0.1/32'] }] } }
+        : {}),
       env: {
         SWITCHBOARD_TELEPHONY: 'drachtio',
         DRACHTIO_HOST: REAL_DRACHTIO ? e.DRACHTIO_HOST! : drachtio!.host,

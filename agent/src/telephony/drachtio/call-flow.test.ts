@@ -54,13 +54,19 @@ async function boot(o: { forkUrl?: string; freeswitch?: string } = {}): Promise<
   const drachtio = await startFakeDrachtio({ secret: SECRET });
   const fs = await startFakeFreeswitch({ secret: ESL });
   const agent = await startForkServer();
-  const config = testConfig({
-    DRACHTIO_HOST: drachtio.host,
-    DRACHTIO_PORT: String(drachtio.adminPort),
-    DRACHTIO_SECRET: SECRET,
-    FREESWITCH: o.freeswitch ?? `${fs.address}:${fs.eslPort}:${ESL}`,
-    SWITCHBOARD_FORK_URL: o.forkUrl ?? agent.url,
-  });
+  const config = testConfig(
+    {
+      DRACHTIO_HOST: drachtio.host,
+      DRACHTIO_PORT: String(drachtio.adminPort),
+      DRACHTIO_SECRET: SECRET,
+      FREESWITCH: o.freeswitch ?? `${fs.address}:${fs.eslPort}:${ESL}`,
+      SWITCHBOARD_FORK_URL: o.forkUrl ?? agent.url,
+    },
+    {
+      // sipp on loopback stands in for the carrier (loopback itself is not trusted with drachtio).
+      trunks: [{ name: 'carrier', sources: ['203.0.113.0/24', '127.0.0.1/32'] }],
+    },
+  );
   const ended: Array<[string, string]> = [];
   const tel = await startDrachtioTelephony({ config, log, onCallEnded: (id, r) => ended.push([id, r]) });
   flow = { drachtio, fs, agent, tel, ended };

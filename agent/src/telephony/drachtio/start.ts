@@ -5,6 +5,7 @@
 import { systemClock, type Clock } from '../../audio/clock.js';
 import type { Config } from '../../config/load.js';
 import type { Logger } from '../../log.js';
+import { trustsLoopback } from '../../config/sip-trust.js';
 import { Router } from '../../routing/router.js';
 import type { EndReason } from './agent-call.js';
 import { Md5DigestAuthenticator, type DigestAuthenticator } from './digest-auth.js';
@@ -90,7 +91,7 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     srf = srf ?? s;
     mrf = mrf ?? real.createRealMrf(s.raw, esl);
   }
-  const router = o.router ?? new Router(config.profiles);
+  const router = o.router ?? new Router(config.profiles, { trustLoopback: trustsLoopback(env) });
   const digest =
     o.digest ?? new Md5DigestAuthenticator(env.SWITCHBOARD_SIP_EXTERNAL_HOST ?? 'switchboard', clock);
   const registrar = new Registrar({
