@@ -352,6 +352,26 @@ describe('Phone calls', () => {
     });
   });
 
+  it('updateAccount signs the old settings out and registers with the new ones (same id)', async () => {
+    const { phone, factory } = await setup();
+    await phone.updateAccount({
+      ...ACCOUNT,
+      password: 'new-secret',
+      iceServers: [{ urls: 'turn:t.example.com', username: 'u', credential: 'c' }],
+    });
+    await flush();
+    expect(factory.registerers[0]!.unregistered).toBe(true);
+    const ua = factory.uas.at(-1) as FakeUserAgent;
+    expect(ua.settings).toMatchObject({
+      password: 'new-secret',
+      iceServers: [{ urls: 'turn:t.example.com', username: 'u', credential: 'c' }],
+    });
+    factory.lastRegisterer().accept();
+    expect(phone.registrations()).toEqual([
+      expect.objectContaining({ accountId: 'pbx', state: 'registered' }),
+    ]);
+  });
+
   it('several accounts register independently; networkResumed re-registers all', async () => {
     const { phone, factory } = await setup();
     phone.addAccount({

@@ -88,6 +88,12 @@ export class Phone {
     await acc.ua.stop().catch(() => undefined);
   }
 
+  /** Apply edited settings: the account signs out and starts again with them (a failed registration too). */
+  async updateAccount(config: AccountConfig): Promise<void> {
+    await this.removeAccount(config.id);
+    this.addAccount(config);
+  }
+
   registrations(): RegistrationStatus[] {
     return [...this.accounts.values()].map((a) => a.registration.status());
   }
