@@ -22,7 +22,9 @@ import {
 } from '../../src/testing/softphone-e2e.js';
 import { launchChromium } from '../../src/testing/chromium.js';
 import { IN_NETNS, runFileInLoopbackNetns } from '../../src/testing/loopback-netns.js';
+import { screenshots } from '../../src/testing/page-audit.js';
 import { openPhone, type PageRtpStats, type PhonePage } from '../../src/testing/softphone-page.js';
+import { checkAxe, checkCallCardContrast } from './ui-checks.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ALICE = { username: 'alice', password: 'alice-secret-2' };
@@ -83,8 +85,37 @@ describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside 
     const a = agent!;
     const alice = await openPhone(browser!, a.phoneUrl);
     const bob = await openPhone(browser!, a.phoneUrl);
-    await alice.register({ wsUrl: a.wsUrl, sipUri: 'sip:alice@127.0.0.1', password: ALICE.password });
-    await bob.register({ wsUrl: a.wsUrl, sipUri: 'sip:bob@127.0.0.1', password: BOB.password });
+    await alice.register({ user: ALICE.username, password: ALICE.password });
+
+    // Bob mistypes his password: the embedded registrar answers 401, the phone retries once after
+    // the back-off, then stops and says so instead of retrying forever.
+    await bob.fillAccount({ user: BOB.username, password: 'not-bobs-password' });
+    await waitFor(
+      'Wrong password',
+      async () =>
+        (await bob.registration().textContent())?.trim().endsWith('Wrong password') ? 1 : undefined,
+      15_000,
+    );
+    await bob.registration().click();
+    const settings = bob.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByText(/refused the user name or password/).waitFor();
+    // Fix it by editing the account (the only field typed is the password).
+    await settings.getByRole('button', { name: 'Edit account sip:bob@127.0.0.1' }).click();
+    const edit = settings.getByRole('form', { name: 'Edit account' });
+    expect(await edit.getByLabel('User name', { exact: true }).inputValue()).toBe('bob');
+    await edit.getByLabel('Password', { exact: true }).fill(BOB.password);
+    await edit.getByRole('button', { name: 'Save account' }).click();
+    await waitFor(
+      'bob Registered',
+      async () => ((await bob.registration().textContent())?.trim().endsWith('Registered') ? 1 : undefined),
+      15_000,
+    );
+    await settings.getByRole('button', { name: 'Close settings' }).click();
+    expect(
+      JSON.parse(
+        ((await bob.page.evaluate('localStorage.getItem("switchboard.accounts")')) as string | null) ?? '[]',
+      ),
+    ).toEqual([expect.objectContaining({ sipUri: 'sip:bob@127.0.0.1', password: BOB.password })]);
 
     await alice.dial('bob');
     // Bob's page rings: an alert card with Answer/Decline; alice's page is still calling.
@@ -94,6 +125,11 @@ describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside 
     expect(await ringing.textContent()).toMatch(/alice/);
     expect(await alice.callStatus()).toMatch(/^Calling/);
     expect(await a.e2e.getJson('/api/calls')).toMatchObject({ body: { calls: [] } }); // not the agent
+    // The caller's name on the ringing card is readable (it was 1.1:1), and nothing serious for axe.
+    const minContrast = await checkCallCardContrast(bob);
+    await checkAxe(bob, 'incoming call');
+    await screenshots(bob.page, 'incoming-call');
+    console.log(`softphone-e2e: lowest text contrast on the ringing card ${minContrast}:1`);
 
     const answeredAt = Date.now();
     await bob.callButton('Answer').click();

@@ -16,6 +16,14 @@ export interface AgentViewModel {
   state: AgentPanelState;
 }
 
+const STAGE_LABELS = [
+  ['voiceToVoiceMs', 'Voice-to-voice'],
+  ['endOfUtteranceDelayMs', 'End of turn'],
+  ['sttDelayMs', 'STT'],
+  ['llmTtftMs', 'LLM first token'],
+  ['ttsTtfbMs', 'TTS first byte'],
+] as const;
+
 const ms = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v)} ms`);
 
 function stateLabel(p: AgentPanelState): { key: string; text: string } {
@@ -46,11 +54,10 @@ function latency(t: TurnTimings, scaleMs: number): TemplateResult | typeof nothi
       )}
     </svg>
     <p class="stages">
-      <span>Voice-to-voice <b>${ms(t.voiceToVoiceMs)}</b></span>
-      <span>End of turn ${ms(t.endOfUtteranceDelayMs)}</span>
-      <span>STT ${ms(t.sttDelayMs)}</span>
-      <span>LLM first token ${ms(t.llmTtftMs)}</span>
-      <span>TTS first byte ${ms(t.ttsTtfbMs)}</span>
+      ${STAGE_LABELS.filter(([k]) => t[k] !== undefined).map(
+        ([k, label]) =>
+          html`<span>${label} ${k === 'voiceToVoiceMs' ? html`<b>${ms(t[k])}</b>` : ms(t[k])}</span>`,
+      )}
     </p>
   </div>`;
 }

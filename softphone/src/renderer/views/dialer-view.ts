@@ -93,10 +93,10 @@ export function dialerView(m: DialerModel, a: DialerActions): TemplateResult {
               type="button"
               class="key"
               data-digit=${digit}
-              aria-label="Digit ${keyName(digit)}"
+              aria-label="Digit ${keyName(digit)}${/^[A-Z]+$/.test(letters) ? ` ${letters}` : ''}"
               @click=${() => a.press(digit)}
             >
-              <span class="digit">${digit}</span><span class="letters">${letters}</span>
+              <span class="digit">${digit}</span> <span class="letters">${letters}</span>
             </button>`,
         )}
       </div>
