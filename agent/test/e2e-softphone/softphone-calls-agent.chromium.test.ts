@@ -225,7 +225,12 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
     await phone.page.locator('.agent-state', { hasText: /^Call ended$/ }).waitFor({ timeout: 10_000 });
     await phone.page
       .locator('.agent-summary', { hasText: /Call record: \d+ turns/ })
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: 10_000 })
+      .catch(async (err: Error) => {
+        throw new Error(
+          `${err.message}: ${await phone.page.locator('.agent-card').textContent()} ${JSON.stringify(phone.problems)}`,
+        );
+      });
     expect(await phone.page.locator('.agent-summary').textContent()).toMatch(/ended: caller hangup/);
     expect(await phone.transcript()).toContain(`Agent: ${REPLY}`);
     expect((await phone.turns()).filter((t) => t.includes(HEARD))).toHaveLength(1);

@@ -23,7 +23,9 @@ export async function checkFocusSurvivesUpdates(phone: PhonePage): Promise<void>
   expect(await phone.callStatus()).not.toBe(before); // the card did update (call timer)
   expect(await page.evaluate(stillMarked('hold'))).toBe(true);
 
-  const target = page.getByRole('list', { name: 'Calls' }).getByLabel('Transfer to').first();
+  const card = page.getByRole('list', { name: 'Calls' }).locator('li.call-card').first();
+  await card.locator('summary', { hasText: 'Transfer' }).click();
+  const target = card.getByLabel('Transfer to');
   await target.click();
   await page.keyboard.type('sales 20');
   await page.evaluate(mark('transfer'));
@@ -40,6 +42,7 @@ export async function checkFocusSurvivesUpdates(phone: PhonePage): Promise<void>
   await sleep(500);
   expect(await phone.callStatus()).toMatch(/^Connected/);
   await target.fill('');
+  await card.locator('summary', { hasText: 'Transfer' }).click();
   await page.evaluate('document.activeElement && document.activeElement.blur()');
 }
 

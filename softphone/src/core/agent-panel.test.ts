@@ -174,6 +174,21 @@ describe('agent panel connection', () => {
     expect(src().closed).toBe(true);
   });
 
+  it('a call the API knows but is still live (fork connected meanwhile) is retried, not shown as ended', async () => {
+    const { panel, made, timer } = setup(() => ({
+      status: 200,
+      body: { call: { ...RECORD.call, live: true } },
+    }));
+    made[0]!.failed();
+    await flush();
+    expect(panel.current.status).toBe('connecting');
+    expect(panel.current.timeline.recorded).toBe(false);
+    await timer.advance(250);
+    made[1]!.opened();
+    made[1]!.send({ type: 'state', state: 'listening' });
+    expect(panel.current).toMatchObject({ status: 'live', timeline: { activity: 'listening' } });
+  });
+
   it('close() cancels a pending retry', async () => {
     const { panel, made, timer } = setup(() => ({ status: 404 }));
     made[0]!.failed();

@@ -182,7 +182,13 @@ export class AgentPanel {
       });
     }
     if (res.status === 200 && 'body' in res) {
-      this.apply({ type: 'record', call: (res.body as { call?: unknown }).call });
+      const call = (res.body as { call?: { live?: unknown } }).call;
+      // Known and still in progress (the fork connected meanwhile): open the stream again.
+      if (call?.live === true) {
+        if (streamClosed) this.retryOr('unavailable');
+        return;
+      }
+      this.apply({ type: 'record', call });
       if (streamClosed) this.set({ ...this.state, status: 'ended' });
       return;
     }

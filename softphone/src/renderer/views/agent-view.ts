@@ -116,12 +116,13 @@ function summary(p: AgentPanelState): TemplateResult | typeof nothing {
     c.startedAt && c.endedAt
       ? Math.round((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000)
       : undefined;
-  return html`<p class="agent-summary">
-    Call record: ${turns.length}
-    turns${secs !== undefined ? `, ${secs} s` : ''}${
-      avg !== undefined ? `, voice-to-voice ${avg} ms on average` : ''
-    }${c.endReason ? `, ended: ${c.endReason.replace(/_/g, ' ')}` : ''}.
-  </p>`;
+  const parts = [
+    `${turns.length} turns`,
+    secs !== undefined ? `${secs} s` : '',
+    avg !== undefined ? `voice-to-voice ${avg} ms on average` : '',
+    c.endReason ? `ended: ${c.endReason.replace(/_/g, ' ')}` : '',
+  ].filter(Boolean);
+  return html`<p class="agent-summary">${`Call record: ${parts.join(', ')}.`}</p>`;
 }
 
 export function agentView(vm: AgentViewModel | undefined): TemplateResult | typeof nothing {

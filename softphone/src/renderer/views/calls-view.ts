@@ -66,20 +66,23 @@ function transferForm(c: CallSnapshot, others: CallSnapshot[], a: CallActions): 
     const mode = (form.elements.namedItem('mode') as HTMLSelectElement).value;
     a.transfer(c.id, target, mode || undefined);
   };
-  return html`<form class="transfer-form" aria-label="Transfer" @submit=${submit}>
-    <div class="field">
-      <label for="xfer-${c.id}">Transfer to</label>
-      <input id="xfer-${c.id}" name="target" autocomplete="off" placeholder="Number or sip:user@host" />
-    </div>
-    <div class="field">
-      <label for="xfer-mode-${c.id}">Mode</label>
-      <select id="xfer-mode-${c.id}" name="mode">
-        <option value="">Blind</option>
-        ${consult.map((o) => html`<option value=${o.id}>Attended, to ${callTitle(o)}</option>`)}
-      </select>
-    </div>
-    <button class="btn" type="submit">${icon('transfer')} Transfer</button>
-  </form>`;
+  return html`<details class="more transfer">
+    <summary>Transfer</summary>
+    <form class="transfer-form" aria-label="Transfer" @submit=${submit}>
+      <div class="field">
+        <label for="xfer-${c.id}">Transfer to</label>
+        <input id="xfer-${c.id}" name="target" autocomplete="off" placeholder="Number or sip:user@host" />
+      </div>
+      <div class="field">
+        <label for="xfer-mode-${c.id}">Mode</label>
+        <select id="xfer-mode-${c.id}" name="mode">
+          <option value="">Blind</option>
+          ${consult.map((o) => html`<option value=${o.id}>Attended, to ${callTitle(o)}</option>`)}
+        </select>
+      </div>
+      <button class="btn" type="submit">${icon('transfer')} Transfer</button>
+    </form>
+  </details>`;
 }
 
 function controls(c: CallSnapshot, who: string, a: CallActions): TemplateResult {
@@ -144,13 +147,8 @@ function card(
   const who = c.remoteName ? `${c.remoteName} (${c.remoteUri})` : c.remoteUri;
   const timer = c.answeredAt !== undefined ? ` ${formatDuration(now - c.answeredAt)}` : '';
   const established = c.state === 'active' || c.state === 'held';
-  return html`<li
-    class="call-card state-${c.state}"
-    data-call-id=${c.id}
-    role=${ifDefined(c.state === 'ringing' ? 'alert' : undefined)}
-    aria-label="Line ${line}: ${title}"
-  >
-    <div class="call-head">
+  return html`<li class="call-card state-${c.state}" data-call-id=${c.id} aria-label="Line ${line}: ${title}">
+    <div class="call-head" role=${ifDefined(c.state === 'ringing' ? 'alert' : undefined)}>
       <div class="avatar" aria-hidden="true">${initials(title)}</div>
       <div class="call-id">
         <p class="who">${title}</p>
