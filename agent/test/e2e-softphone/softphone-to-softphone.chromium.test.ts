@@ -29,6 +29,7 @@ import { checkAxe, checkCallCardContrast } from './ui-checks.js';
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ALICE = { username: 'alice', password: 'alice-secret-2' };
 const BOB = { username: 'bob', password: 'bob-secret-2' };
+const API_TOKEN = 'e2e-api-token-0123456789';
 
 describe.runIf(!IN_NETNS)('web softphone calls web softphone in Chromium (host side)', () => {
   it('re-runs this file inside a network namespace with only lo, and it passes there', async () => {
@@ -71,6 +72,7 @@ describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside 
       rtpPorts: '29750-29999',
       users: [ALICE, BOB],
       script: {},
+      apiToken: API_TOKEN,
     });
     browser = await launchChromium(wav);
   }, 120_000);
@@ -124,7 +126,7 @@ describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside 
     expect(await bob.callStatus()).toMatch(/^Incoming call/);
     expect(await ringing.textContent()).toMatch(/alice/);
     expect(await alice.callStatus()).toMatch(/^Calling/);
-    expect(await a.e2e.getJson('/api/calls')).toMatchObject({ body: { calls: [] } }); // not the agent
+    expect(a.e2e.storedCalls()).toEqual([]); // not the agent
     // The caller's name on the ringing card is readable (it was 1.1:1), and nothing serious for axe.
     const minContrast = await checkCallCardContrast(bob);
     await checkAxe(bob, 'incoming call');
@@ -180,5 +182,47 @@ describe.runIf(IN_NETNS)('web softphone calls web softphone in Chromium (inside 
       `softphone-e2e: alice→bob: answer click → first audio at alice ${aliceFirstMs} ms, at bob ${bobFirstMs} ms; alice heard ${later[0]!.inPackets} packets ` +
         `(energy ${later[0]!.inEnergy.toFixed(3)}), bob heard ${later[1]!.inPackets} (energy ${later[1]!.inEnergy.toFixed(3)})`,
     );
+  }, 120_000);
+
+  it('with SWITCHBOARD_API_TOKEN set, the agent view says it needs the token; with the token in the account it is live', async () => {
+    const a = agent!;
+    const phone = await openPhone(browser!, a.phoneUrl);
+    const form = phone.page.locator('.first-run form');
+    // The agent told the page a token is needed: the agent section of the form is open for it.
+    expect(await form.getByLabel('Agent API token').isVisible()).toBe(true);
+    await phone.register({ user: ALICE.username, password: ALICE.password });
+    await phone.dial('7000');
+    const card = phone.page.locator('.agent-card');
+    await card
+      .getByRole('alert')
+      .filter({ hasText: /needs an API token/ })
+      .waitFor({ timeout: 20_000 });
+    expect(await card.locator('.agent-state').textContent()).toMatch(/Not connected/);
+    await phone.callButton('Hang up').click();
+    await waitFor('call card gone', async () => ((await phone.callStatus()) === '' ? 1 : undefined), 15_000);
+
+    await phone.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = phone.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('button', { name: 'Edit account sip:alice@127.0.0.1' }).click();
+    const edit = settings.getByRole('form', { name: 'Edit account' });
+    // The agent needs a token and the account has none: the form opens that section by itself.
+    await edit.getByLabel('Agent API token').fill(API_TOKEN);
+    await edit.getByRole('button', { name: 'Save account' }).click();
+    await settings.getByRole('button', { name: 'Close settings' }).click();
+    await waitFor(
+      'Registered again',
+      async () =>
+        /Registered$/.test((await phone.registration().textContent())?.trim() ?? '') ? 1 : undefined,
+      15_000,
+    );
+    await phone.dial('7000');
+    await waitFor(
+      'the greeting in the agent view',
+      async () => ((await phone.transcript()).includes('Agent: Hello.') ? 1 : undefined),
+      20_000,
+    );
+    expect(await card.getByRole('alert').count()).toBe(0);
+    await phone.callButton('Hang up').click();
+    expect(phone.problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
   }, 120_000);
 });

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeSerious } from '../../../agent/src/testing/page-audit.js';
+import { axeSerious, screenshots } from '../../../agent/src/testing/page-audit.js';
 import type { AccountConfig } from '../core/types.js';
 import { IN_NETNS, runFileInLoopbackNetns } from '../../../agent/src/testing/loopback-netns.js';
 
@@ -203,6 +203,7 @@ describe.runIf(IN_NETNS)('renderer in Chromium', () => {
     const page = await open(FAKE_DEVICES, [ACCOUNT]);
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
+    await screenshots(page, 'settings');
     const mic = settings.getByLabel('Microphone');
     expect((await mic.locator('option').allTextContents()).map((t) => t.trim())).toEqual([
       'System default',
