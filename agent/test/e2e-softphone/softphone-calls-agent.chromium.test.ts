@@ -253,6 +253,20 @@ async function checkMute(phone: PhonePage, a: SoftphoneAgent, periodMs: number):
   await phone.callButton('Unmute').waitFor({ timeout: 5000 });
   expect((await phone.stats()).senderEnabled).toBe(false);
   await sleep(400); // audio already on the wire
+  // Frames captured before the track was disabled may still be counted by the media-source stats on a
+  // loaded machine: wait (bounded) until its energy stops growing, then measure a whole loop.
+  let settled = (await phone.stats()).micEnergy;
+  await waitFor(
+    'media-source energy to settle after mute',
+    async () => {
+      await sleep(300);
+      const now = (await phone.stats()).micEnergy;
+      const still = now === settled;
+      settled = now;
+      return still ? true : undefined;
+    },
+    5000,
+  );
   const from = conn().samples;
   const speechBefore = conn().speechMs;
   const micBefore = (await phone.stats()).micEnergy;
