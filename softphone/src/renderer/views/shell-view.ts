@@ -13,7 +13,7 @@ import { confirmDialView, type ConfirmDialActions, type ConfirmDialModel } from 
 import { dialerView, type DialerActions, type DialerModel } from './dialer-view.js';
 import { historyView } from './history-view.js';
 import { icon } from './icons.js';
-import { registrationText, settingsView, type SettingsActions, type SettingsModel } from './settings-view.js';
+import { REG_TEXT, settingsView, type SettingsActions, type SettingsModel } from './settings-view.js';
 
 export interface ShellModel {
   accounts: AccountConfig[];
@@ -48,7 +48,7 @@ function chips(m: ShellModel, openSettings: () => void): TemplateResult {
       return html`<li>
         <button class="chip state-${st?.state ?? 'idle'}" type="button" @click=${openSettings}>
           <span class="dot"></span><span class="chip-label">${a.displayName || user}:</span>
-          ${registrationText(st)}
+          ${REG_TEXT[st?.state ?? 'idle']}
         </button>
       </li>`;
     })}
