@@ -90,6 +90,11 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     ...(env.SWITCHBOARD_API_TOKEN ? { apiToken: env.SWITCHBOARD_API_TOKEN } : {}),
     apiOrigins: env.SWITCHBOARD_API_ORIGINS,
     ...(softphoneDist() ? { staticDirs: { '/phone': softphoneDist()! } } : {}),
+    softphoneSip: () =>
+      telephony?.sip && {
+        ...telephony.sip,
+        ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
+      },
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
     readiness: readinessFrom({
       db: () => store.checkWritable(),
