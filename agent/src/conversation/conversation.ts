@@ -1,8 +1,9 @@
 /**
- * One phone call's conversation: caller audio → VAD + STT → end-of-turn → LLM (tools) → TTS →
- * straight back to the media side. Barge-in is a priority path; provider failures get a spoken
- * apology; the call's record goes to the observer turn by turn. Vendor SDKs are never imported
- * here, only the provider interfaces.
+ * One phone call's conversation: caller audio → VAD + STT → end-of-turn decision → LLM (tools) →
+ * TTS → straight back to the media side. Caller sound while the agent talks pauses it at once; the
+ * interruption gate then decides between a real interruption and a resume. A likely end of turn
+ * starts the LLM early. Provider failures get a spoken apology; the call's record goes to the
+ * observer turn by turn. Vendor SDKs are never imported here, only the provider interfaces.
  */
 import type { Clock } from '../audio/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
@@ -20,14 +21,19 @@ import {
   type ConversationOptionsInput,
 } from './conversation-options.js';
 import { DtmfBatcher } from './dtmf-batcher.js';
-import { FalseInterruptionGuard } from './false-interruption.js';
 import { ChatHistory } from './history.js';
+import { BackchannelMatcher } from './interruption/backchannel.js';
+import { InterruptionGate, type GateKind } from './interruption/interruption-gate.js';
 import { MarkTracker } from './mark-tracker.js';
+import { Preemption } from './preemption.js';
 import { SttSession } from './stt-session.js';
 import { TransferWaiters } from './transfer-waiters.js';
 import { TtsLink } from './tts-link.js';
 import { TurnBuilder } from './turn-builder.js';
-import { TurnDetector, type UserTurn } from './turn-detector.js';
+import { CallerAudioWindow } from './turn/caller-audio-window.js';
+import type { TurnModel } from './turn/turn-model.js';
+import { TurnDetector, type UserTurn } from './turn/turn-detector.js';
+import { createScorer, detectorOptions, fluxOptions } from './turn/turn-setup.js';
 import { TurnRunner, type ActiveTurn } from './turn-runner.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 import type { Vad, VadEvent, VadFactory } from './vad/vad.js';
@@ -40,6 +46,8 @@ export interface ConversationDeps {
   clock: Clock;
   logger: Logger;
   vadFactory: VadFactory;
+  /** The profile's audio end-of-turn model (turn.detector audio_model), loaded at start-up. */
+  turnModel?: TurnModel | undefined;
   options?: ConversationOptionsInput;
 }
 
@@ -53,8 +61,11 @@ export class Conversation implements CallHandler {
   private readonly playout: PlayoutClock;
   private readonly marks: MarkTracker;
   private readonly vad: Vad;
+  private readonly callerAudio: CallerAudioWindow | undefined;
   private readonly detector: TurnDetector;
-  private readonly guard: FalseInterruptionGuard;
+  private readonly backchannels: BackchannelMatcher;
+  private readonly gate: InterruptionGate;
+  private readonly preemption: Preemption;
   private readonly dtmf: DtmfBatcher;
   private readonly tts: TtsLink;
   private readonly transfers: TransferWaiters;
@@ -71,6 +82,7 @@ export class Conversation implements CallHandler {
   /** Prefer `Conversation.start(deps)`; the constructor only wires things up. */
   constructor(private readonly d: ConversationDeps) {
     const meta = d.channel.metadata;
+    const turn = d.profile.turn;
     this.callId = meta.callId;
     this.o = resolveOptions(d.options);
     this.log = d.logger.child({ callId: meta.callId, profile: d.profile.name });
@@ -88,11 +100,34 @@ export class Conversation implements CallHandler {
       this.log,
     );
     this.vad = d.vadFactory({ sampleRate: meta.sampleRate, clock: d.clock });
-    this.detector = new TurnDetector(d.clock, this.o, {
-      onTurn: (t) => this.onUserTurn(t),
-      finalize: () => this.stt?.finalize(),
+    if (turn.detector === 'audio_model') this.callerAudio = new CallerAudioWindow(meta.sampleRate);
+    const scorer = createScorer({ turn, model: d.turnModel, window: this.callerAudio, log: this.log });
+    this.detector = new TurnDetector(
+      d.clock,
+      detectorOptions(turn, this.o.finalizeTimeoutMs),
+      {
+        onTurn: (t) => this.onUserTurn(t),
+        finalize: () => this.stt?.finalize(),
+        onLikelyEnd: (text) => this.onLikelyEnd(text),
+        onResumed: () => this.preemption.cancel('caller went on'),
+        onWordlessEnd: () => this.gate.onWordless(),
+      },
+      scorer,
+    );
+    this.backchannels = new BackchannelMatcher(turn.interruption.backchannelWords);
+    this.gate = new InterruptionGate(d.clock, {
+      minDurationMs: turn.interruption.minDurationMs,
+      falseInterruptionMs: turn.interruption.falseInterruptionMs,
+      maxWordlessMs: this.o.maxWordlessPauseMs,
+      backchannels: this.backchannels,
     });
-    this.guard = new FalseInterruptionGuard(d.clock, this.o.falseInterruptionMs, () => this.vad.speaking);
+    this.preemption = new Preemption({
+      llm: d.providers.llm,
+      clock: d.clock,
+      log: this.log,
+      rootSignal: this.root.signal,
+      maxAttempts: this.o.preemptiveMaxAttempts,
+    });
     this.dtmf = new DtmfBatcher(d.clock, this.o.dtmfBatchMs, (digits) => this.onDtmfBatch(digits));
     this.tts = new TtsLink(
       d.providers.tts,
@@ -173,6 +208,7 @@ export class Conversation implements CallHandler {
     if (this.root.signal.aborted) return;
     this.vad.push(pcm);
     this.stt?.push(pcm);
+    this.callerAudio?.push(pcm);
   }
 
   onEvent(event: CallEvent): void {
@@ -210,7 +246,8 @@ export class Conversation implements CallHandler {
     this.state.transition('ended');
     this.root.abort(new Error(`call closed: ${reason}`));
     this.runner.abortActive();
-    this.guard.cancel();
+    this.gate.cancel();
+    this.preemption.close();
     this.dtmf.close();
     this.detector.reset();
     this.transfers.close();
@@ -227,14 +264,16 @@ export class Conversation implements CallHandler {
   private createStt(): SttSession {
     const meta = this.d.channel.metadata;
     const p = this.d.profile;
+    const flux = fluxOptions(p.turn);
     return new SttSession({
       provider: this.d.providers.stt,
       options: {
         sampleRate: meta.sampleRate,
         language: p.language,
-        model: p.stt.model,
+        model: flux ? flux.model : p.stt.model,
         endpointingMs: p.stt.endpointingMs,
         utteranceEndMs: p.stt.utteranceEndMs,
+        ...(flux ? { flux } : {}),
       },
       signal: this.root.signal,
       clock: this.d.clock,
@@ -255,55 +294,100 @@ export class Conversation implements CallHandler {
 
   private onVad(ev: VadEvent): void {
     this.detector.onVad(ev);
-    if (ev.type === 'speech_start') this.maybeBargeIn('vad');
-    else this.runner.noteSpeechEnd(ev.at);
+    if (ev.type === 'speech_start') {
+      this.onCallerSound(ev.at);
+      return;
+    }
+    this.gate.onSpeechEnd(ev.at);
+    this.runner.noteSpeechEnd(ev.at);
   }
 
   private onStt(ev: SttEvent): void {
-    if (ev.type === 'transcript' && ev.text.trim()) {
-      this.d.observer.live(this.callId, {
-        type: 'transcript',
-        role: 'user',
-        text: ev.text,
-        final: ev.isFinal,
-      });
-      if (this.guard.confirm()) this.runner.finishActive(true);
-      this.maybeBargeIn('stt');
+    const words = ev.type === 'transcript' || ev.type === 'turn' ? ev.text.trim() : '';
+    if (words) {
+      const final = ev.type === 'transcript' ? ev.isFinal : ev.type === 'turn' && ev.event === 'end';
+      this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: words, final });
+      if (!this.gate.active && this.state.state === 'speaking') this.onCallerSound(undefined);
+      this.gate.onTranscript(words, final);
     }
     this.detector.onStt(ev);
   }
 
-  /** Barge-in: the priority path. Never waits on anything. */
-  private maybeBargeIn(source: 'vad' | 'stt'): void {
-    if (this.state.state !== 'speaking' || this.ending) return;
-    const turn = this.runner.bargeIn(source);
-    if (!turn) return;
-    this.guard.arm(() => this.runner.resume(turn));
+  /**
+   * Caller sound (VAD onset, or words the VAD missed) — the priority path, never waits on anything.
+   * While the agent is audible: pause playout now. While it is thinking: hold its reply.
+   */
+  private onCallerSound(onsetAt: number | undefined): void {
+    if (this.ending || this.root.signal.aborted) return;
+    if (this.gate.active) {
+      if (onsetAt !== undefined) this.gate.onSpeechStart(onsetAt);
+      return;
+    }
+    const paused = this.runner.pause();
+    if (paused) return this.openGate('pause', paused, onsetAt);
+    if (onsetAt === undefined) return;
+    const held = this.runner.hold();
+    if (held) this.openGate('hold', held, onsetAt);
+  }
+
+  private openGate(kind: GateKind, turn: ActiveTurn, onsetAt: number | undefined): void {
+    this.gate.begin(
+      kind,
+      {
+        interrupt: () => this.runner.interrupt(turn),
+        resume: () => {
+          this.detector.reset(); // the backchannel or cough is not part of any caller turn
+          this.runner.resume(turn);
+        },
+      },
+      onsetAt,
+    );
+  }
+
+  private onLikelyEnd(text: string): void {
+    if (!this.d.profile.turn.preemptiveGeneration || this.ending || this.gate.active) return;
+    if (this.runner.busy()) return;
+    this.preemption.start(text, this.history.version, this.runner.requestFor(text));
   }
 
   private onUserTurn(t: UserTurn): void {
     if (this.ending || this.root.signal.aborted) return;
-    this.guard.cancel();
+    if (this.gate.active) {
+      if (this.gate.onTurn(t.text) === 'resume') {
+        this.log.info({ user: t.text }, 'backchannel while the agent talks; resuming');
+        return;
+      }
+    } else if (this.runner.busy() && this.backchannels.isBackchannel(t.text)) {
+      this.log.info({ user: t.text }, 'backchannel while the agent talks; not a turn');
+      return;
+    }
     this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: t.text, final: true });
     const builder = this.newTurn(t.text);
     builder.speechEndedAt = t.speechEndedAt;
     builder.finalAt = t.finalAt;
     builder.decidedAt = t.decidedAt;
-    this.log.info({ user: t.text, reason: t.reason }, 'user turn');
-    this.startReply(builder, t.text);
+    // An early reply is valid only on the history it was started on, with no reply still active.
+    const claim = this.preemption.claim(t.text, this.runner.busy() ? -1 : this.history.version);
+    builder.preemptive = claim.outcome;
+    this.log.info({ user: t.text, reason: t.reason, preemptive: claim.outcome }, 'user turn');
+    this.startReply(builder, t.text, claim.primed);
   }
 
   private onDtmfBatch(digits: string): void {
     if (this.ending || this.root.signal.aborted) return;
+    this.preemption.cancel('DTMF');
     const text = `[DTMF] ${digits}`;
     const builder = this.newTurn(text);
     builder.decidedAt = this.d.clock.now();
     this.startReply(builder, text);
   }
 
-  private startReply(builder: TurnBuilder, userText: string): void {
+  private startReply(builder: TurnBuilder, userText: string, primed?: ActiveTurn['primed']): void {
+    this.gate.cancel();
     const job = (turn: ActiveTurn) => this.runner.reply(turn);
-    this.tasks.push(this.runner.begin(builder, job, () => this.history.addUser(userText)));
+    this.tasks.push(
+      this.runner.begin(builder, job, { before: () => this.history.addUser(userText), primed }),
+    );
   }
 
   private onSttInterrupted(): void {
@@ -312,6 +396,7 @@ export class Conversation implements CallHandler {
     this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
     if (!midTurn || this.ending) return;
     this.detector.reset();
+    this.preemption.cancel('STT interrupted');
     if (this.runner.busy()) return;
     this.tasks.push(
       this.runner.begin(this.newTurn(''), (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
@@ -323,9 +408,10 @@ export class Conversation implements CallHandler {
     if (this.ending || this.root.signal.aborted) return;
     this.ending = true;
     this.endReason ??= reason;
+    this.gate.cancel();
     const task = this.runner.begin(this.newTurn(''), async (turn) => {
       if (await this.tts.ensure()) await this.runner.speakInTurn(turn, phrase);
-      await this.runner.drain(turn.controller.signal);
+      await this.runner.drain(turn);
       this.hangup(reason);
     });
     this.tasks.push(task);
