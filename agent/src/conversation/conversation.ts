@@ -346,7 +346,7 @@ export class Conversation implements CallHandler {
 
   private onLikelyEnd(text: string): void {
     if (!this.d.profile.turn.preemptiveGeneration || this.ending || this.gate.active) return;
-    if (this.runner.busy()) return;
+    if (!this.runner.settled()) return;
     this.preemption.start(text, this.history.version, this.runner.requestFor(text));
   }
 
@@ -367,7 +367,7 @@ export class Conversation implements CallHandler {
     builder.finalAt = t.finalAt;
     builder.decidedAt = t.decidedAt;
     // An early reply is valid only on the history it was started on, with no reply still active.
-    const claim = this.preemption.claim(t.text, this.runner.busy() ? -1 : this.history.version);
+    const claim = this.preemption.claim(t.text, this.runner.settled() ? this.history.version : -1);
     builder.preemptive = claim.outcome;
     this.log.info({ user: t.text, reason: t.reason, preemptive: claim.outcome }, 'user turn');
     this.startReply(builder, t.text, claim.primed);

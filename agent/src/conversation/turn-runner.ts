@@ -76,6 +76,8 @@ const TOOLS_WAIT_MS = 35_000;
 
 export class TurnRunner {
   private active: ActiveTurn | undefined;
+  /** Turns interrupted while a tool was running; the next user message waits for those tools. */
+  private readonly detached = new Set<ActiveTurn>();
 
   constructor(private readonly d: TurnRunnerDeps) {}
 
@@ -113,6 +115,11 @@ export class TurnRunner {
 
   busy(): boolean {
     return this.active !== undefined && !this.active.controller.signal.aborted;
+  }
+
+  /** No reply running and no tool of an interrupted reply still in flight: history is stable. */
+  settled(): boolean {
+    return !this.busy() && this.detached.size === 0;
   }
 
   idle(): Promise<void> {
@@ -242,9 +249,6 @@ export class TurnRunner {
     if (b && b.speechEndedAt === undefined && b.decidedAt !== undefined && at <= b.decidedAt)
       b.speechEndedAt = at;
   }
-
-  /** Turns interrupted while a tool was running; the next user message waits for those tools. */
-  private readonly detached = new Set<ActiveTurn>();
 
   private async settleTools(turns: ActiveTurn[]): Promise<void> {
     const runs = turns.flatMap((t) => [...t.tools]);

@@ -83,6 +83,8 @@ export class TurnDetector {
   private completion: number | undefined;
   private scoring = false;
   private likely: string | undefined;
+  /** The STT has reported on the caller's latest speech (a transcript arrived since it started). */
+  private textFresh = true;
 
   constructor(
     private readonly clock: Clock,
@@ -104,6 +106,7 @@ export class TurnDetector {
     if (event.type === 'speech_start') {
       this.vadSpeaking = true;
       this.heardSound = true;
+      this.textFresh = false;
       this.speechEndedAt = undefined;
       this.waitingForFinalize = false;
       this.newEpoch();
@@ -124,6 +127,7 @@ export class TurnDetector {
   }
 
   onStt(event: SttEvent): void {
+    if (event.type === 'transcript' || event.type === 'turn') this.textFresh = true;
     switch (event.type) {
       case 'transcript':
         return event.isFinal ? this.onFinal(event) : this.onInterim(event.text.trim());
@@ -150,6 +154,7 @@ export class TurnDetector {
     this.finalAt = undefined;
     this.waitingForFinalize = false;
     this.heardSound = this.vadSpeaking;
+    this.textFresh = !this.vadSpeaking;
     this.likely = undefined;
     this.newEpoch();
   }
@@ -213,7 +218,8 @@ export class TurnDetector {
     const p = this.currentCompletion(text);
     const delay = text && p !== undefined ? this.delayFor(p) : this.o.maxDelayMs;
     this.schedule(this.speechEndedAt + delay);
-    if (text && p !== undefined && p >= this.o.completeAt) this.announce(text);
+    // Text from before the caller's latest speech is stale: the final for that speech is still due.
+    if (text && p !== undefined && p >= this.o.completeAt && this.textFresh) this.announce(text);
     else this.withdraw();
   }
 
@@ -239,7 +245,7 @@ export class TurnDetector {
   private onScore(epoch: number, p: number | undefined): void {
     if (epoch !== this.epoch) return;
     this.scoring = false;
-    this.completion = p ?? this.o.incompleteAt;
+    this.completion = p ?? 0;
     this.evaluate();
   }
 
@@ -253,8 +259,8 @@ export class TurnDetector {
   private onDeadline(): void {
     this.timer = undefined;
     if (this.vadSpeaking) return;
-    if (this.interim) {
-      // Words the STT has not finalized yet: ask for them, and do not wait forever.
+    if (this.interim || (!this.textFresh && this.o.mode !== 'silence')) {
+      // Words the STT has not finalized yet (or not reported at all): ask for them, bounded.
       this.waitingForFinalize = true;
       this.sink.finalize();
       this.timer = this.clock.setTimeout(() => {
