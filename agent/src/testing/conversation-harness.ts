@@ -13,6 +13,7 @@ import {
   type LlmScript,
   type MemoryTtsOptions,
 } from './memory-providers.js';
+import type { TurnModel } from '../conversation/turn/turn-model.js';
 import type { VadFactory } from '../conversation/vad/vad.js';
 import { scriptedVadFactory, type ScriptedVad } from './scripted-vad.js';
 
@@ -25,6 +26,8 @@ export interface HarnessOptions {
   logger?: pino.Logger;
   /** A real VAD instead of the scripted one (harness.vad is then unusable). */
   vadFactory?: VadFactory;
+  /** The audio end-of-turn model (profile turn.detector audio_model). */
+  turnModel?: TurnModel;
 }
 
 export interface Harness {
@@ -86,6 +89,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     clock,
     logger: o.logger ?? pino({ level: 'silent' }),
     vadFactory: o.vadFactory ?? vads,
+    turnModel: o.turnModel,
     ...(o.options ? { options: o.options } : {}),
   });
   const advance = async (ms: number) => {
