@@ -2,6 +2,7 @@
  * `npm run bench [-- --quick]`: the Switchboard benchmark over real SIP and RTP.
  * Phases: (d) the Node echo floor, (a) sequential turns, (b) call setup + sipp calls/s,
  * (c) density, (e) the fork path alone. Writes agent/bench/results/latest.{json,md} and a PNG.
+ * `npm run bench -- --turn-taking` runs the turn-taking benchmark instead (turn-taking/).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { SipUac } from './sip-uac.js';
 import { runSippRate } from './sipp.js';
 import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
+import type { Mode } from './turn-taking/lane.js';
+import { runTurnTaking } from './turn-taking/run-turn-taking.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -35,6 +38,15 @@ const { values: argv } = parseArgs({
     'llm-ms': { type: 'string', default: '300' },
     'tts-ms': { type: 'string', default: '90' },
     'endpointing-ms': { type: 'string', default: '300' },
+    'turn-taking': { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'silence,transcript,audio_model,flux' },
+    lanes: { type: 'string', default: '2' },
+    calls: { type: 'string' },
+    match: { type: 'string' },
+    'turn-model': { type: 'string' },
+    'agent-root': { type: 'string' },
+    label: { type: 'string', default: 'this build' },
+    'flux-eot-ms': { type: 'string', default: '260' },
   },
 });
 
@@ -297,4 +309,25 @@ async function main(): Promise<void> {
   log(`done in ${results.durationS} s`);
 }
 
-await main();
+if (argv['turn-taking']) {
+  raisePriority();
+  await runTurnTaking({
+    modes: argv.modes!.split(',').map((m) => m.trim()) as Mode[],
+    lanes: Number(argv.lanes),
+    calls: argv.calls ? Number(argv.calls) : undefined,
+    match: argv.match,
+    turnModel: argv['turn-model'] ?? process.env.SWITCHBOARD_TURN_MODEL,
+    agentRoot: argv['agent-root'],
+    label: argv.label!,
+    out: argv.out!,
+    latencies: {
+      sttFinalMs: latencies.sttFinalMs,
+      llmFirstTokenMs: latencies.llmFirstTokenMs,
+      ttsFirstByteMs: latencies.ttsFirstByteMs,
+      fluxEotMs: Number(argv['flux-eot-ms']),
+    },
+    log,
+  });
+} else {
+  await main();
+}

@@ -87,16 +87,18 @@ describe('Conversation: preemptive replies', () => {
 
   it('transcript policy: a final that differs from the early text cancels the early reply and restarts', async () => {
     const h = await startHarness({
-      llm: [[{ delayMs: 200 }, ...tokens('WRONG early answer.')], tokens('Two people, noted.')],
+      llm: [[{ delayMs: 1000 }, ...tokens('WRONG early answer.')], tokens('Two people, noted.')],
     });
     await h.untilListening();
     h.vad.speechStart();
     await h.advance(300);
     h.stt.interim('Book a table.');
     await h.advance(300);
+    // "Book a table." looks complete and stayed put for 200 ms: the LLM starts before the VAD's end.
+    expect(h.llm.requests).toHaveLength(1);
     h.vad.speechEnd();
     await h.settle();
-    expect(h.llm.requests).toHaveLength(1); // "Book a table." looks complete: the LLM starts early
+    expect(h.llm.requests).toHaveLength(1);
     await h.advance(150);
     h.stt.final('Book a table for', false); // ...but the final says more is coming
     await h.settle();

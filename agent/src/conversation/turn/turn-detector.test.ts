@@ -16,7 +16,15 @@ function setup(mode: TurnDetectorMode, scorer?: CompletionScorer, completeAt = 0
   let finalizes = 0;
   const d = new TurnDetector(
     clock,
-    { mode, minDelayMs: 300, maxDelayMs: 2000, finalizeTimeoutMs: 600, completeAt, incompleteAt },
+    {
+      mode,
+      minDelayMs: 300,
+      maxDelayMs: 2000,
+      finalizeTimeoutMs: 600,
+      completeAt,
+      incompleteAt,
+      stableTextMs: 200,
+    },
     {
       onTurn: (t) => {
         turns.push(t);
@@ -103,6 +111,22 @@ describe('TurnDetector: transcript policy', () => {
       'likely:Book a table. For two.@700',
       'turn:Book a table. For two.@1000',
     ]);
+  });
+
+  it('a complete-looking transcript that stays put while the caller still sounds is a likely end', () => {
+    const t = setup('transcript', transcriptScorer);
+    t.start();
+    t.interim('Are you');
+    t.clock.advance(250);
+    t.interim('Are you open today?');
+    t.clock.advance(199);
+    expect(t.log).toEqual([]);
+    t.clock.advance(1);
+    expect(t.log).toEqual(['likely:Are you open today?@450']);
+    t.interim('Are you open today? And');
+    expect(t.log).toEqual(['likely:Are you open today?@450', 'resumed@450']);
+    t.clock.advance(500);
+    expect(t.log).toHaveLength(2); // "…And" does not look complete
   });
 
   it('sound with no words: an empty Finalize answer reports a wordless end at once', () => {

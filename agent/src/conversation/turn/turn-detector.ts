@@ -29,6 +29,11 @@ export interface TurnDetectorOptions {
   completeAt: number;
   /** Completion at or below this: the maximum delay; in between, the delay is interpolated. */
   incompleteAt: number;
+  /**
+   * A transcript that looks complete and has not changed for this long counts as a likely end even
+   * while the caller is still making sound (the last syllable, a breath): a reply may be prepared.
+   */
+  stableTextMs: number;
 }
 
 export interface CompletionInput {
@@ -85,6 +90,9 @@ export class TurnDetector {
   private likely: string | undefined;
   /** The STT has reported on the caller's latest speech (a transcript arrived since it started). */
   private textFresh = true;
+  /** The words last seen while the caller was speaking, and the timer that checks they stay put. */
+  private stableText = '';
+  private stableTimer: TimerHandle | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -149,6 +157,9 @@ export class TurnDetector {
   /** Drop everything pending (a false interruption's words, an STT reconnect, close). */
   reset(): void {
     this.clearTimer();
+    if (this.stableTimer) this.clock.clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    this.stableText = '';
     this.finals = [];
     this.interim = '';
     this.finalAt = undefined;
@@ -162,6 +173,26 @@ export class TurnDetector {
   private onInterim(text: string): void {
     this.interim = text;
     this.evaluate();
+    this.watchStable();
+  }
+
+  /** While the caller is speaking: a complete-looking transcript that stays put is a likely end. */
+  private watchStable(): void {
+    const scorer = this.scorer;
+    if (!this.vadSpeaking || this.o.mode !== 'transcript' || !scorer?.textSensitive) return;
+    const text = this.pendingText;
+    if (text === this.stableText) return;
+    this.stableText = text;
+    if (this.stableTimer) this.clock.clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    this.withdraw();
+    if (!text) return;
+    this.stableTimer = this.clock.setTimeout(() => {
+      this.stableTimer = undefined;
+      if (!this.vadSpeaking || this.pendingText !== text) return;
+      const p = scorer.score({ text, speechEndedAt: this.clock.now() });
+      if (typeof p === 'number' && p >= this.o.completeAt) this.announce(text);
+    }, this.o.stableTextMs);
   }
 
   private onFinal(event: Extract<SttEvent, { type: 'transcript' }>): void {
@@ -185,6 +216,7 @@ export class TurnDetector {
       this.speechEndedAt = this.clock.now(); // the VAD missed this speech
     }
     this.evaluate();
+    this.watchStable();
   }
 
   private onFluxTurn(event: Extract<SttEvent, { type: 'turn' }>): void {

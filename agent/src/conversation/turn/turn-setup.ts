@@ -11,6 +11,8 @@ import type { CompletionScorer, TurnDetectorOptions } from './turn-detector.js';
 /** The transcript policy: sure of a question at 0.95, of "my number is" at 0.05. */
 const TRANSCRIPT_COMPLETE_AT = 0.8;
 const TRANSCRIPT_INCOMPLETE_AT = 0.2;
+/** Two interim results' worth of unchanged words (Deepgram sends them every ~250 ms). */
+const STABLE_TEXT_MS = 200;
 
 export const transcriptScorer: CompletionScorer = {
   textSensitive: true,
@@ -26,6 +28,7 @@ export function detectorOptions(turn: TurnSettings, finalizeTimeoutMs: number): 
     finalizeTimeoutMs,
     completeAt: model ? turn.audioModel.threshold : TRANSCRIPT_COMPLETE_AT,
     incompleteAt: model ? turn.audioModel.threshold : TRANSCRIPT_INCOMPLETE_AT,
+    stableTextMs: STABLE_TEXT_MS,
   };
 }
 

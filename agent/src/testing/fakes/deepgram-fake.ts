@@ -25,6 +25,8 @@ export interface DeepgramFakeScript {
   loop?: boolean;
   /** Delay between the endpoint (silence ≥ endpointing) and the final Results. Default 150. */
   finalDelayMs?: number;
+  /** Delay between a Finalize and the final it produces. Default 0 (at once). */
+  finalizeDelayMs?: number;
   /** Interim Results cadence while speech continues, in audio ms. Default 250. */
   interimEveryMs?: number;
   /** Energy threshold of the detector. Default -45 dBFS. */
@@ -59,6 +61,8 @@ export interface DeepgramFake {
   readonly connections: DeepgramFakeConnection[];
   /** Upgrade requests seen, accepted or not (a reconnect storm shows up here). */
   readonly attempts: number;
+  /** Transcripts handed out (speech segments heard) since the script was last set. */
+  readonly handedOut: number;
   /** Replace the script and start handing out utterances from the first one. */
   setScript(script: DeepgramFakeScript): void;
   /** Resolves once `n` connections have been accepted (bounded by timeoutMs). */
@@ -76,6 +80,7 @@ const FLUX_RATES = new Set([8000, 16000, 24000, 44100, 48000]);
 class DeepgramFakeServer implements DeepgramFake {
   readonly connections: FakeSessionBase[] = [];
   attempts = 0;
+  handedOut = 0;
   url = '';
   port = 0;
   private cursor = 0;
@@ -104,6 +109,7 @@ class DeepgramFakeServer implements DeepgramFake {
   setScript(script: DeepgramFakeScript): void {
     this.script = script;
     this.cursor = 0;
+    this.handedOut = 0;
   }
 
   nextTranscript(): string {
@@ -111,6 +117,7 @@ class DeepgramFakeServer implements DeepgramFake {
   }
 
   nextSegment(): FluxSegment {
+    this.handedOut++;
     const list = this.script.utterances;
     if (list.length === 0) return { text: '', index: -1 };
     if (this.cursor >= list.length) {

@@ -8,7 +8,8 @@
  *   `fluxEotLatencyMs` (default 260 ms, Flux's published p50) at the end of a turn, but capped at
  *   0.6 after a hold — so EagerEndOfTurn may fire at a hold and TurnResumed follows when speech
  *   resumes, while EndOfTurn at a hold only comes from eot_timeout_ms (trigger "timeout");
- * - Update every 250 ms of audio while a turn is open, carrying the turn's transcript so far.
+ * - StartOfTurn once 250 ms of the turn's speech are heard (its first word), then Update every
+ *   250 ms of audio while the turn is open, carrying the turn's transcript so far.
  * The state machine follows developers.deepgram.com/docs/flux/state: StartOfTurn → (EagerEndOfTurn →
  * TurnResumed)* → EndOfTurn with the same transcript as the last EagerEndOfTurn; turn_index grows
  * after EndOfTurn. It measures time in audio received, so paced and burst audio behave alike.
@@ -27,6 +28,8 @@ import { interimPrefix } from './deepgram-messages-fake.js';
 import { FakeSessionBase } from './deepgram-session-base.js';
 
 const UPDATE_EVERY_MS = 250;
+/** StartOfTurn comes once the first word is recognised, not at the first sound. */
+const START_LAG_MS = 250;
 const HOLD_CONFIDENCE = 0.6;
 /** Silence that separates two segments (matches the v1 fake's default endpointing). */
 const SEGMENT_GAP_MS = 300;
@@ -42,6 +45,8 @@ interface Turn {
   silenceMs: number;
   eagerSent: string | undefined;
   lastUpdateMs: number;
+  /** StartOfTurn sent. */
+  announced: boolean;
 }
 
 export interface FluxSegment {
@@ -136,8 +141,8 @@ export class FakeFluxSession extends FakeSessionBase {
       silenceMs: 0,
       eagerSent: undefined,
       lastUpdateMs: atMs,
+      announced: false,
     };
-    this.emit('StartOfTurn', atMs, interimPrefix(text, 0));
   }
 
   private resume(atMs: number): void {
@@ -152,6 +157,13 @@ export class FakeFluxSession extends FakeSessionBase {
     const turn = this.turn;
     if (!turn) return;
     turn.silenceMs = silenceMs;
+    if (!turn.announced) {
+      if (silenceMs === 0 && atMs - turn.startMs < START_LAG_MS) return;
+      turn.announced = true;
+      turn.lastUpdateMs = atMs;
+      this.emit('StartOfTurn', atMs, this.transcript(atMs));
+      return;
+    }
     if (silenceMs > 0) {
       const conf = this.confidence(turn);
       if (conf >= this.eot || silenceMs >= this.timeoutMs) {

@@ -114,12 +114,32 @@ export class FakeListenSession extends FakeSessionBase {
     return true;
   }
 
-  protected onControl(type: string): void {
-    if (type === 'Finalize') {
+  /** Finalize: what is heard becomes final, `finalizeDelayMs` later (the STT's own processing time). */
+  private finalize(): void {
+    const delay = this.script().finalizeDelayMs ?? 0;
+    if (delay <= 0 || this.pending) {
       if (!this.flushPending(true)) {
         const at = this.audioMs();
         this.send(this.results('', at, at, { isFinal: true, speechFinal: false, fromFinalize: true }));
       }
+      return;
+    }
+    const cur = this.current;
+    const at = this.audioMs();
+    const p: PendingFinal = cur
+      ? { text: cur.text, startMs: cur.startMs, endMs: this.detector.lastSpeechEnd, timer: undefined }
+      : { text: '', startMs: at, endMs: at, timer: undefined };
+    if (cur) {
+      this.current = undefined;
+      this.detector.reset();
+      this.pending = p;
+    }
+    p.timer = setTimeout(() => this.sendFinal(p, true), delay);
+  }
+
+  protected onControl(type: string): void {
+    if (type === 'Finalize') {
+      this.finalize();
     } else if (type === 'CloseStream') {
       this.flushPending(false);
       this.send(metadataMessage(this.requestId, this.audioMs()));
