@@ -52,11 +52,6 @@ function trim(out: Heard[], kill: number): void {
   }
 }
 
-/** First heard speech starting at or after `t`. */
-export function firstHeardAfter(heard: readonly Heard[], t: number): Heard | undefined {
-  return heard.find((h) => h.end > t && h.start >= t) ?? heard.find((h) => h.end > t);
-}
-
 /** Heard speech overlapping [from, to). */
 export function heardBetween(heard: readonly Heard[], from: number, to: number): number {
   let ms = 0;

@@ -10,7 +10,7 @@ import type { Pcm16 } from '../audio/pcm.js';
 import { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';
-import type { Providers, SttEvent } from '../providers/types.js';
+import type { Providers } from '../providers/types.js';
 import { AgentStateMachine } from './agent-state.js';
 import type { CallChannel, CallEvent, CallHandler } from './call-channel.js';
 import type { AgentState, CallObserver } from './call-record.js';
@@ -22,19 +22,17 @@ import {
 } from './conversation-options.js';
 import { DtmfBatcher } from './dtmf-batcher.js';
 import { ChatHistory } from './history.js';
-import { BackchannelMatcher } from './interruption/backchannel.js';
-import { InterruptionGate, type GateKind } from './interruption/interruption-gate.js';
 import { MarkTracker } from './mark-tracker.js';
-import { Preemption } from './preemption.js';
+import type { PrimedStream } from './preemption.js';
 import { SttSession } from './stt-session.js';
 import { TransferWaiters } from './transfer-waiters.js';
 import { TtsLink } from './tts-link.js';
 import { TurnBuilder } from './turn-builder.js';
-import { CallerAudioWindow } from './turn/caller-audio-window.js';
 import type { TurnModel } from './turn/turn-model.js';
-import { TurnDetector, type UserTurn } from './turn/turn-detector.js';
-import { createScorer, detectorOptions, fluxOptions } from './turn/turn-setup.js';
+import type { UserTurn } from './turn/turn-detector.js';
+import { fluxOptions } from './turn/turn-setup.js';
 import { TurnRunner, type ActiveTurn } from './turn-runner.js';
+import { TurnTaking } from './turn-taking.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 import type { Vad, VadEvent, VadFactory } from './vad/vad.js';
 
@@ -61,11 +59,7 @@ export class Conversation implements CallHandler {
   private readonly playout: PlayoutClock;
   private readonly marks: MarkTracker;
   private readonly vad: Vad;
-  private readonly callerAudio: CallerAudioWindow | undefined;
-  private readonly detector: TurnDetector;
-  private readonly backchannels: BackchannelMatcher;
-  private readonly gate: InterruptionGate;
-  private readonly preemption: Preemption;
+  private readonly turns: TurnTaking;
   private readonly dtmf: DtmfBatcher;
   private readonly tts: TtsLink;
   private readonly transfers: TransferWaiters;
@@ -82,7 +76,6 @@ export class Conversation implements CallHandler {
   /** Prefer `Conversation.start(deps)`; the constructor only wires things up. */
   constructor(private readonly d: ConversationDeps) {
     const meta = d.channel.metadata;
-    const turn = d.profile.turn;
     this.callId = meta.callId;
     this.o = resolveOptions(d.options);
     this.log = d.logger.child({ callId: meta.callId, profile: d.profile.name });
@@ -100,34 +93,6 @@ export class Conversation implements CallHandler {
       this.log,
     );
     this.vad = d.vadFactory({ sampleRate: meta.sampleRate, clock: d.clock });
-    if (turn.detector === 'audio_model') this.callerAudio = new CallerAudioWindow(meta.sampleRate);
-    const scorer = createScorer({ turn, model: d.turnModel, window: this.callerAudio, log: this.log });
-    this.detector = new TurnDetector(
-      d.clock,
-      detectorOptions(turn, this.o.finalizeTimeoutMs),
-      {
-        onTurn: (t) => this.onUserTurn(t),
-        finalize: () => this.stt?.finalize(),
-        onLikelyEnd: (text) => this.onLikelyEnd(text),
-        onResumed: () => this.preemption.cancel('caller went on'),
-        onWordlessEnd: () => this.gate.onWordless(),
-      },
-      scorer,
-    );
-    this.backchannels = new BackchannelMatcher(turn.interruption.backchannelWords);
-    this.gate = new InterruptionGate(d.clock, {
-      minDurationMs: turn.interruption.minDurationMs,
-      falseInterruptionMs: turn.interruption.falseInterruptionMs,
-      maxWordlessMs: this.o.maxWordlessPauseMs,
-      backchannels: this.backchannels,
-    });
-    this.preemption = new Preemption({
-      llm: d.providers.llm,
-      clock: d.clock,
-      log: this.log,
-      rootSignal: this.root.signal,
-      maxAttempts: this.o.preemptiveMaxAttempts,
-    });
     this.dtmf = new DtmfBatcher(d.clock, this.o.dtmfBatchMs, (digits) => this.onDtmfBatch(digits));
     this.tts = new TtsLink(
       d.providers.tts,
@@ -162,6 +127,24 @@ export class Conversation implements CallHandler {
       transfers: this.transfers,
       hangup: (reason) => this.hangup(reason),
       onTransferred: () => (this.endReason ??= 'transferred'),
+    });
+    this.turns = new TurnTaking({
+      callId: this.callId,
+      profile: d.profile,
+      options: this.o,
+      sampleRate: meta.sampleRate,
+      clock: d.clock,
+      log: this.log,
+      llm: d.providers.llm,
+      turnModel: d.turnModel,
+      history: this.history,
+      runner: this.runner,
+      state: this.state,
+      observer: d.observer,
+      rootSignal: this.root.signal,
+      finalize: () => this.stt?.finalize(),
+      ending: () => this.ending,
+      onTurn: (t, primed, preemptive) => this.onUserTurn(t, primed, preemptive),
     });
   }
 
@@ -208,7 +191,7 @@ export class Conversation implements CallHandler {
     if (this.root.signal.aborted) return;
     this.vad.push(pcm);
     this.stt?.push(pcm);
-    this.callerAudio?.push(pcm);
+    this.turns.onAudio(pcm);
   }
 
   onEvent(event: CallEvent): void {
@@ -246,10 +229,8 @@ export class Conversation implements CallHandler {
     this.state.transition('ended');
     this.root.abort(new Error(`call closed: ${reason}`));
     this.runner.abortActive();
-    this.gate.cancel();
-    this.preemption.close();
+    this.turns.close();
     this.dtmf.close();
-    this.detector.reset();
     this.transfers.close();
     this.vad.close();
     this.stt?.close();
@@ -282,7 +263,7 @@ export class Conversation implements CallHandler {
       backoffMs: this.o.sttReconnectBackoffMs,
       connectTimeoutMs: this.o.timeouts.sttConnectMs,
       bufferMs: 2000,
-      onEvent: (e) => this.onStt(e),
+      onEvent: (e) => this.turns.onStt(e),
       onInterrupted: () => this.onSttInterrupted(),
       onGone: () => this.endWithGoodbye('stt_failed', this.o.phrases.sttGoodbye),
     });
@@ -293,97 +274,35 @@ export class Conversation implements CallHandler {
   }
 
   private onVad(ev: VadEvent): void {
-    this.detector.onVad(ev);
-    if (ev.type === 'speech_start') {
-      this.onCallerSound(ev.at);
-      return;
-    }
-    this.gate.onSpeechEnd(ev.at);
-    this.runner.noteSpeechEnd(ev.at);
+    this.turns.onVad(ev);
+    if (ev.type === 'speech_end') this.runner.noteSpeechEnd(ev.at);
   }
 
-  private onStt(ev: SttEvent): void {
-    const words = ev.type === 'transcript' || ev.type === 'turn' ? ev.text.trim() : '';
-    if (words) {
-      const final = ev.type === 'transcript' ? ev.isFinal : ev.type === 'turn' && ev.event === 'end';
-      this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: words, final });
-      if (!this.gate.active && this.state.state === 'speaking') this.onCallerSound(undefined);
-      this.gate.onTranscript(words, final);
-    }
-    this.detector.onStt(ev);
-  }
-
-  /**
-   * Caller sound (VAD onset, or words the VAD missed) — the priority path, never waits on anything.
-   * While the agent is audible: pause playout now. While it is thinking: hold its reply.
-   */
-  private onCallerSound(onsetAt: number | undefined): void {
-    if (this.ending || this.root.signal.aborted) return;
-    if (this.gate.active) {
-      if (onsetAt !== undefined) this.gate.onSpeechStart(onsetAt);
-      return;
-    }
-    const paused = this.runner.pause();
-    if (paused) return this.openGate('pause', paused, onsetAt);
-    if (onsetAt === undefined) return;
-    const held = this.runner.hold();
-    if (held) this.openGate('hold', held, onsetAt);
-  }
-
-  private openGate(kind: GateKind, turn: ActiveTurn, onsetAt: number | undefined): void {
-    this.gate.begin(
-      kind,
-      {
-        interrupt: () => this.runner.interrupt(turn),
-        resume: () => {
-          this.detector.reset(); // the backchannel or cough is not part of any caller turn
-          this.runner.resume(turn);
-        },
-      },
-      onsetAt,
-    );
-  }
-
-  private onLikelyEnd(text: string): void {
-    if (!this.d.profile.turn.preemptiveGeneration || this.ending || this.gate.active) return;
-    if (!this.runner.settled()) return;
-    this.preemption.start(text, this.history.version, this.runner.requestFor(text));
-  }
-
-  private onUserTurn(t: UserTurn): void {
-    if (this.ending || this.root.signal.aborted) return;
-    if (this.gate.active) {
-      if (this.gate.onTurn(t.text) === 'resume') {
-        this.log.info({ user: t.text }, 'backchannel while the agent talks; resuming');
-        return;
-      }
-    } else if (this.runner.busy() && this.backchannels.isBackchannel(t.text)) {
-      this.log.info({ user: t.text }, 'backchannel while the agent talks; not a turn');
-      return;
-    }
+  private onUserTurn(
+    t: UserTurn,
+    primed: PrimedStream | undefined,
+    preemptive: TurnBuilder['preemptive'],
+  ): void {
     this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: t.text, final: true });
     const builder = this.newTurn(t.text);
     builder.speechEndedAt = t.speechEndedAt;
     builder.finalAt = t.finalAt;
     builder.decidedAt = t.decidedAt;
-    // An early reply is valid only on the history it was started on, with no reply still active.
-    const claim = this.preemption.claim(t.text, this.runner.settled() ? this.history.version : -1);
-    builder.preemptive = claim.outcome;
-    this.log.info({ user: t.text, reason: t.reason, preemptive: claim.outcome }, 'user turn');
-    this.startReply(builder, t.text, claim.primed);
+    builder.preemptive = preemptive;
+    this.log.info({ user: t.text, reason: t.reason, preemptive }, 'user turn');
+    this.startReply(builder, t.text, primed);
   }
 
   private onDtmfBatch(digits: string): void {
     if (this.ending || this.root.signal.aborted) return;
-    this.preemption.cancel('DTMF');
+    this.turns.interruptedBy('DTMF', false);
     const text = `[DTMF] ${digits}`;
     const builder = this.newTurn(text);
     builder.decidedAt = this.d.clock.now();
     this.startReply(builder, text);
   }
 
-  private startReply(builder: TurnBuilder, userText: string, primed?: ActiveTurn['primed']): void {
-    this.gate.cancel();
+  private startReply(builder: TurnBuilder, userText: string, primed?: PrimedStream): void {
     const job = (turn: ActiveTurn) => this.runner.reply(turn);
     this.tasks.push(
       this.runner.begin(builder, job, { before: () => this.history.addUser(userText), primed }),
@@ -391,12 +310,11 @@ export class Conversation implements CallHandler {
   }
 
   private onSttInterrupted(): void {
-    const midTurn = this.detector.pendingText !== '' || this.vad.speaking;
+    const midTurn = this.turns.pendingText !== '' || this.vad.speaking;
     this.log.warn({ midTurn }, 'STT interrupted; reconnecting');
     this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
     if (!midTurn || this.ending) return;
-    this.detector.reset();
-    this.preemption.cancel('STT interrupted');
+    this.turns.interruptedBy('STT interrupted', true);
     if (this.runner.busy()) return;
     this.tasks.push(
       this.runner.begin(this.newTurn(''), (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
@@ -408,7 +326,7 @@ export class Conversation implements CallHandler {
     if (this.ending || this.root.signal.aborted) return;
     this.ending = true;
     this.endReason ??= reason;
-    this.gate.cancel();
+    this.turns.interruptedBy('saying goodbye', false);
     const task = this.runner.begin(this.newTurn(''), async (turn) => {
       if (await this.tts.ensure()) await this.runner.speakInTurn(turn, phrase);
       await this.runner.drain(turn);

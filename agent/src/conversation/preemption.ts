@@ -40,10 +40,6 @@ export interface PreemptionDeps {
 }
 
 /** Case, punctuation and spacing do not change what the caller said. */
-export function sameWords(a: string, b: string): boolean {
-  return normalize(a) === normalize(b);
-}
-
 function normalize(text: string): string {
   return text
     .toLowerCase()

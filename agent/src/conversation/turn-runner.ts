@@ -20,7 +20,8 @@ import type { ChatHistory } from './history.js';
 import { untilAborted } from './llm-timeouts.js';
 import type { MarkTracker } from './mark-tracker.js';
 import type { PrimedStream } from './preemption.js';
-import { runReply, type ReplyContext, type ReplyOutcome } from './reply.js';
+import { runReply, type ReplyOutcome } from './reply.js';
+import { replyContext } from './reply-context.js';
 import { ReplyStateMachine } from './reply-state.js';
 import { SpeechOutput } from './speech-output.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
@@ -204,7 +205,7 @@ export class TurnRunner {
   async reply(turn: ActiveTurn): Promise<void> {
     this.d.state.transition('thinking');
     if (!this.d.tts.connection) await this.d.tts.ensure();
-    const outcome = await runReply(this.replyContext(turn), turn.controller.signal);
+    const outcome = await runReply(replyContext(this.d, turn), turn.controller.signal);
     await this.handleOutcome(turn, outcome);
   }
 
@@ -316,42 +317,6 @@ export class TurnRunner {
         }
         return;
     }
-  }
-
-  private replyContext(turn: ActiveTurn): ReplyContext {
-    const d = this.d;
-    return {
-      llm: d.providers.llm,
-      model: d.profile.llm.model,
-      temperature: d.profile.llm.temperature,
-      history: d.history,
-      tools: d.tools,
-      clock: d.clock,
-      log: d.log,
-      maxSteps: d.options.maxToolSteps,
-      llmFirstTokenTimeoutMs: d.options.timeouts.llmFirstTokenMs,
-      llmIdleTimeoutMs: d.options.timeouts.llmIdleMs,
-      output: turn.output,
-      primed: turn.primed,
-      toolSignal: d.rootSignal,
-      trackTools: (run) => {
-        turn.tools.add(run);
-        void run.finally(() => turn.tools.delete(run));
-      },
-      toolContext: (signal) => ({
-        channel: d.channel,
-        profile: d.profile,
-        clock: d.clock,
-        log: d.log,
-        signal,
-        awaitTransferResult: (s) => d.transfers.wait(s),
-      }),
-      onLlmFirstToken: (ms) => (turn.builder.llmTtftMs ??= ms),
-      onToolResult: (call, result) => {
-        turn.builder.toolCalls.push({ name: call.name, arguments: call.arguments, result });
-        d.observer.live(d.callId, { type: 'tool', name: call.name, arguments: call.arguments, result });
-      },
-    };
   }
 
   private newSpeech(turn: ActiveTurn): SpeechOutput {

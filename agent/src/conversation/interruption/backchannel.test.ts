@@ -31,6 +31,14 @@ describe('BackchannelMatcher', () => {
     expect(m.realWords(text)).toBe(n);
   });
 
+  it('in an interim result, the first words of a phrase do not count yet ("I" of "I see")', () => {
+    expect(m.realWords('I')).toBe(1);
+    expect(m.realWords('I', true)).toBe(0);
+    expect(m.realWords('Okay, got', true)).toBe(0);
+    expect(m.realWords('I want', true)).toBe(2);
+    expect(m.realWords('Wait, I', true)).toBe(1);
+  });
+
   it('empty text is not a backchannel, and a custom list replaces the defaults', () => {
     expect(m.isBackchannel('')).toBe(false);
     const custom = new BackchannelMatcher(['si', 'vale']);

@@ -20,16 +20,22 @@ export class BackchannelMatcher {
     this.phrases = phrases.map(tokens).filter((p) => p.length > 0);
   }
 
-  /** Words of `text` that no backchannel phrase covers (the fewest, over all ways to cover it). */
-  realWords(text: string): number {
+  /**
+   * Words of `text` not covered by backchannel phrases (the fewest, over all ways to cover it).
+   * `partial`: the text is an interim result, so its last words may be the start of a phrase
+   * ("I" of "I see") and do not count yet.
+   */
+  realWords(text: string, partial = false): number {
     const w = tokens(text);
     // best[i] = fewest uncovered words in w[i..]
     const best = new Array<number>(w.length + 1).fill(0);
     for (let i = w.length - 1; i >= 0; i--) {
       let b = 1 + best[i + 1]!;
       for (const p of this.phrases) {
-        if (p.length <= w.length - i && p.every((t, k) => w[i + k] === t))
-          b = Math.min(b, best[i + p.length]!);
+        const n = Math.min(p.length, w.length - i);
+        if (!p.slice(0, n).every((t, k) => w[i + k] === t)) continue;
+        if (n === p.length) b = Math.min(b, best[i + n]!);
+        else if (partial) b = 0; // the text ends inside a phrase still being said
       }
       best[i] = b;
     }

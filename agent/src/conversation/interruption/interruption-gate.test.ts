@@ -44,6 +44,20 @@ describe('InterruptionGate', () => {
     expect(t.verdicts).toEqual(['resume@600']);
   });
 
+  it('an interim "I" of "I see" is not yet a real word; the final "I see." is a backchannel', () => {
+    const t = setup();
+    t.open();
+    t.gate.onTranscript('I', false);
+    t.clock.advance(500);
+    expect(t.verdicts).toEqual([]);
+    t.gate.onSpeechEnd(500);
+    t.gate.onTranscript('I see.', true);
+    t.clock.advance(999);
+    expect(t.verdicts).toEqual([]);
+    t.clock.advance(1);
+    expect(t.verdicts).toEqual(['resume@1500']);
+  });
+
   it('a cough (no words) resumes after the false-interruption window from its end, or at once on a wordless end', () => {
     const t = setup();
     t.open();

@@ -115,7 +115,9 @@ export class InterruptionGate {
   }
 
   private realWords(): number {
-    return this.o.backchannels.realWords([...this.finals, this.interim].join(' '));
+    const finals = this.finals.join(' ');
+    if (!this.interim) return this.o.backchannels.realWords(finals);
+    return this.o.backchannels.realWords(`${finals} ${this.interim}`, true);
   }
 
   private check(): void {

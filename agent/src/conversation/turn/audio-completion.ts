@@ -11,9 +11,6 @@ import type { CompletionInput, CompletionScorer } from './turn-detector.js';
 
 export class AudioCompletionScorer implements CompletionScorer {
   private failed = false;
-  /** Inferences run and their total time, for logs and the benchmark. */
-  runs = 0;
-  totalMs = 0;
 
   constructor(
     private readonly model: TurnModel,
@@ -23,10 +20,6 @@ export class AudioCompletionScorer implements CompletionScorer {
 
   /** Text matters only once the model has failed and the transcript policy stands in. */
   get textSensitive(): boolean {
-    return this.failed;
-  }
-
-  get fellBack(): boolean {
     return this.failed;
   }
 
@@ -41,8 +34,7 @@ export class AudioCompletionScorer implements CompletionScorer {
     }
     return this.model.predict(audio).then(
       (p) => {
-        this.runs++;
-        this.totalMs += performance.now() - started;
+        this.log.debug({ p, ms: Math.round(performance.now() - started) }, 'turn model');
         if (!Number.isFinite(p)) return this.fallBack(new Error(`model returned ${p}`), input.text);
         return Math.min(1, Math.max(0, p));
       },
