@@ -27,7 +27,7 @@ import { runSippRate } from './sipp.js';
 import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
 import type { Mode } from './turn-taking/lane.js';
-import { runTurnTaking } from './turn-taking/run-turn-taking.js';
+import { rerenderTurnTaking, runTurnTaking } from './turn-taking/run-turn-taking.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -47,6 +47,7 @@ const { values: argv } = parseArgs({
     'agent-root': { type: 'string' },
     label: { type: 'string', default: 'this build' },
     'flux-eot-ms': { type: 'string', default: '260' },
+    rerender: { type: 'string' },
   },
 });
 
@@ -309,7 +310,9 @@ async function main(): Promise<void> {
   log(`done in ${results.durationS} s`);
 }
 
-if (argv['turn-taking']) {
+if (argv['turn-taking'] && argv.rerender) {
+  rerenderTurnTaking(argv.rerender, argv.out!);
+} else if (argv['turn-taking']) {
   raisePriority();
   await runTurnTaking({
     modes: argv.modes!.split(',').map((m) => m.trim()) as Mode[],

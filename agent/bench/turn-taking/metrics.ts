@@ -15,6 +15,8 @@ export interface ModeSummary {
   partial: number;
   /** Caller's end of speech → first agent audio heard, for turns not cut off. */
   latencyMs: Summary;
+  /** The agent's own end-of-turn delay (its VAD's end of speech → its decision), turns not cut off. */
+  endOfTurnMs: Summary;
   /** Backchannels and noises over the agent's speech, and how many stopped its reply. */
   overlaps: number;
   falseBargeIns: number;
@@ -51,6 +53,14 @@ export function summarizeMode(mode: string, results: readonly CallResult[]): Mod
     latencyMs: roundSummary(
       summarize(measured.flatMap((r) => (r.latencyMs !== undefined ? [r.latencyMs] : []))),
     ),
+    endOfTurnMs: roundSummary(
+      summarize(
+        measured.flatMap((r) => {
+          const v = r.agentTurn?.timings.endOfUtteranceDelayMs;
+          return !r.cutOff && v !== undefined ? [v] : [];
+        }),
+      ),
+    ),
     overlaps: overlaps.length,
     falseBargeIns,
     falseBargeInRate: rate(falseBargeIns, overlaps.length),
@@ -70,13 +80,14 @@ const pct = (v: number): string => (Number.isFinite(v) ? `${v}%` : '–');
 /** The benchmark table (Markdown). */
 export function table(rows: readonly ModeSummary[]): string {
   const out = [
-    '| end-of-turn mode | false cut-offs | turn taken in part | end of speech → agent audio p50 / p95 | false barge-ins | missed barge-ins | real barge-in → agent silent p50 / p95 | LLM calls per call |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| end-of-turn mode | false cut-offs | turn taken in part | end of speech → agent audio p50 / p95 | end-of-turn delay p50 / p95 | false barge-ins | missed barge-ins | real barge-in → agent silent p50 / p95 | LLM calls per call |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     out.push(
       `| ${r.mode} | ${pct(r.cutOffRate)} (${r.cutOffs}/${r.turns}) | ${r.partial}/${r.turns} | ` +
-        `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p95)} ms | ${pct(r.falseBargeInRate)} (${r.falseBargeIns}/${r.overlaps}) | ` +
+        `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p95)} ms | ${ms(r.endOfTurnMs.p50)} / ${ms(r.endOfTurnMs.p95)} ms | ` +
+        `${pct(r.falseBargeInRate)} (${r.falseBargeIns}/${r.overlaps}) | ` +
         `${pct(r.missedRate)} (${r.missed}/${r.interruptions}) | ${ms(r.stopMs.p50)} / ${ms(r.stopMs.p95)} ms | ` +
         `${r.llmRequestsPerCall} |`,
     );

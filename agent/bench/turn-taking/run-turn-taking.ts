@@ -4,7 +4,7 @@
  * at fixed latencies; the table reports false cut-offs, end of speech → first agent audio, false
  * barge-ins and missed barge-ins per mode. Writes results/turn-taking.{json,md}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../child.js';
@@ -99,6 +99,7 @@ export async function runTurnTaking(o: TurnTakingOptions): Promise<TurnTakingRes
       );
     }
     const out: TurnTakingResults = {
+      ...summaries(o.label, modes, results),
       date: new Date().toISOString(),
       label: o.label,
       machine: machineInfo(),
@@ -113,7 +114,7 @@ export async function runTurnTaking(o: TurnTakingOptions): Promise<TurnTakingRes
       ),
       calls: results,
     };
-    write(o.out, out);
+    writeTurnTaking(o.out, out);
     console.log(`\n${table(out.modes)}\n`);
     return out;
   } finally {
@@ -121,9 +122,33 @@ export async function runTurnTaking(o: TurnTakingOptions): Promise<TurnTakingRes
   }
 }
 
-function write(dir: string, r: TurnTakingResults): void {
+function summaries(label: string, modes: readonly string[], calls: CallResult[]) {
+  const name = (m: string): string => (m === 'silence' ? `silence-only (${label})` : m);
+  return {
+    modes: modes.map((m) =>
+      summarizeMode(
+        name(m),
+        calls.filter((r) => r.mode === m),
+      ),
+    ),
+    calls,
+  };
+}
+
+/** Recompute the table of a saved run (after the metrics changed) and write it again. */
+export function rerenderTurnTaking(jsonPath: string, out: string): void {
+  const r = JSON.parse(readFileSync(jsonPath, 'utf8')) as TurnTakingResults;
+  const modes = [...new Set(r.calls.map((c) => c.mode))];
+  const again = { ...r, ...summaries(r.label, modes, r.calls) };
+  writeTurnTaking(out, again);
+  console.log(`\n${table(again.modes)}\n`);
+}
+
+/** Writes the JSON and the Markdown table of a run. */
+export function writeTurnTaking(dir: string, r: TurnTakingResults): void {
   mkdirSync(dir, { recursive: true });
-  const base = r.label === 'this build' ? 'turn-taking' : `turn-taking-${r.label.replace(/[^\w.-]+/g, '-')}`;
+  const slug = r.label.replace(/[^\w.]+/g, '-').replace(/^-|-$/g, '');
+  const base = r.label === 'this build' ? 'turn-taking' : `turn-taking-${slug}`;
   writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(r, null, 2)}\n`);
   const l = r.latencies;
   const md = [
