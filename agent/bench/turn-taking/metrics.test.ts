@@ -15,7 +15,11 @@ const call = (over: Partial<CallResult>): CallResult => ({
 describe('turn-taking metrics', () => {
   it('counts cut-offs over measured turns, latency over the others, and leaves broken calls out', () => {
     const s = summarizeMode('transcript', [
-      call({ latencyMs: 500 }),
+      call({
+        latencyMs: 500,
+        llmRequests: 3,
+        agentTurn: { userText: 'Yes.', timings: { endOfUtteranceDelayMs: 300 } },
+      }),
       call({ latencyMs: 700 }),
       call({ cutOff: true, partial: true }),
       call({ problem: 'no greeting' }),
@@ -56,7 +60,7 @@ describe('turn-taking metrics', () => {
     expect(s).toMatchObject({ interruptions: 1, missed: 0, missedRate: 0 });
     expect(s.problems).toEqual(['x: no greeting']);
     expect(table([s])).toContain(
-      '| transcript | 20% (1/5) | 1/5 | 600 / 700 ms | 100% (1/1) | 0% (0/1) | 62 / 62 ms |',
+      '| transcript | 20% (1/5) | 1/5 | 600 / 700 ms | 300 / 300 ms | 100% (1/1) | 0% (0/1) | 62 / 62 ms | 0.6 |',
     );
   });
 });

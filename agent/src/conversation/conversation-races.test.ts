@@ -161,4 +161,20 @@ describe('Conversation races', () => {
     expect(cut.content.length).toBeLessThan(50);
     expect(h.observer.turns.find((t) => t.userText === 'Sales please.')?.interrupted).toBe(true);
   });
+
+  it('hangup right after a successful transfer, while its preamble still plays: the call ends "transferred"', async () => {
+    const h = await startHarness({
+      llm: [[...tokens('Putting you through to our sales team right now.'), transfer]],
+    });
+    h.channel.onCommand = (c) => {
+      if (c.type === 'transfer')
+        queueMicrotask(() => h.conv.onEvent({ type: 'transferResult', ok: true, status: 202 }));
+    };
+    await h.untilListening();
+    await h.say('Sales please.');
+    await h.advance(100);
+    expect(h.channel.of('transfer')).toHaveLength(1);
+    await h.conv.close('hangup');
+    expect(h.observer.ended?.reason).toBe('transferred');
+  });
 });

@@ -30,7 +30,9 @@ export function replyContext(d: TurnRunnerDeps, turn: ActiveTurn): ReplyContext 
       awaitTransferResult: (s) => d.transfers.wait(s),
     }),
     onLlmFirstToken: (ms) => (turn.builder.llmTtftMs ??= ms),
-    onToolResult: (call, result) => {
+    onToolResult: (call, result, action) => {
+      // A transfer that went through ends the call's business even if the turn is cut short now.
+      if (action === 'transferred') d.onTransferred();
       turn.builder.toolCalls.push({ name: call.name, arguments: call.arguments, result });
       d.observer.live(d.callId, { type: 'tool', name: call.name, arguments: call.arguments, result });
     },

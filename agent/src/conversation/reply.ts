@@ -41,7 +41,7 @@ export interface ReplyContext {
   trackTools(run: Promise<unknown>): void;
   toolContext(signal: AbortSignal): ToolContext;
   onLlmFirstToken(ttftMs: number): void;
-  onToolResult(call: ToolCall, result: string): void;
+  onToolResult(call: ToolCall, result: string, action: ToolOutcome['action']): void;
 }
 
 export type ReplyOutcome =
@@ -173,7 +173,7 @@ async function runTools(
       outcome = { result: JSON.stringify({ error: 'not run: tool step limit for this turn reached' }) };
     else outcome = await runOneTool(ctx, call);
     ctx.history.addTool(call.id, outcome.result);
-    ctx.onToolResult(call, outcome.result);
+    ctx.onToolResult(call, outcome.result, outcome.action);
     if (call.name === 'transfer_call' && outcome.action !== 'transferred' && !signal.aborted)
       transferFailed = true;
     action ??= outcome.action;
