@@ -162,7 +162,7 @@ describe('Conversation races', () => {
     expect(h.observer.turns.find((t) => t.userText === 'Sales please.')?.interrupted).toBe(true);
   });
 
-  it('hangup right after a successful transfer, while its preamble still plays: the call ends "transferred"', async () => {
+  it('hangup right after a successful transfer, while its preamble is still being made: the call ends "transferred"', async () => {
     const h = await startHarness({
       llm: [[...tokens('Putting you through to our sales team right now.'), transfer]],
     });
@@ -171,9 +171,11 @@ describe('Conversation races', () => {
         queueMicrotask(() => h.conv.onEvent({ type: 'transferResult', ok: true, status: 202 }));
     };
     await h.untilListening();
+    h.tts.failNext = 'silent'; // the preamble is still being synthesised when the caller's side hangs up
     await h.say('Sales please.');
     await h.advance(100);
     expect(h.channel.of('transfer')).toHaveLength(1);
+    expect(h.observer.events.filter((e) => e.type === 'tool')).toHaveLength(1);
     await h.conv.close('hangup');
     expect(h.observer.ended?.reason).toBe('transferred');
   });
