@@ -2,6 +2,7 @@
  * `npm run bench [-- --quick]`: the Switchboard benchmark over real SIP and RTP.
  * Phases: (d) the Node echo floor, (a) sequential turns, (b) call setup + sipp calls/s,
  * (c) density, (e) the fork path alone. Writes agent/bench/results/latest.{json,md} and a PNG.
+ * `npm run bench -- --turn-taking` runs the turn-taking benchmark instead (turn-taking/).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -30,6 +31,8 @@ import { SipUac } from './sip-uac.js';
 import { runSippRate } from './sipp.js';
 import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
+import type { Mode } from './turn-taking/lane.js';
+import { rerenderTurnTaking, runTurnTaking } from './turn-taking/run-turn-taking.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -42,6 +45,16 @@ const { values: argv } = parseArgs({
     'endpointing-ms': { type: 'string', default: '300' },
     /** embedded (default) or drachtio: the production path against fake drachtio-server and FreeSWITCH. */
     telephony: { type: 'string', default: 'embedded' },
+    'turn-taking': { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'silence,transcript,audio_model,flux' },
+    lanes: { type: 'string', default: '2' },
+    calls: { type: 'string' },
+    match: { type: 'string' },
+    'turn-model': { type: 'string' },
+    'agent-root': { type: 'string' },
+    label: { type: 'string', default: 'this build' },
+    'flux-eot-ms': { type: 'string', default: '260' },
+    rerender: { type: 'string' },
   },
 });
 
@@ -308,4 +321,27 @@ async function main(): Promise<void> {
   log(`done in ${results.durationS} s`);
 }
 
-await main();
+if (argv['turn-taking'] && argv.rerender) {
+  rerenderTurnTaking(argv.rerender, argv.out!);
+} else if (argv['turn-taking']) {
+  raisePriority();
+  await runTurnTaking({
+    modes: argv.modes!.split(',').map((m) => m.trim()) as Mode[],
+    lanes: Number(argv.lanes),
+    calls: argv.calls ? Number(argv.calls) : undefined,
+    match: argv.match,
+    turnModel: argv['turn-model'] ?? process.env.SWITCHBOARD_TURN_MODEL,
+    agentRoot: argv['agent-root'],
+    label: argv.label!,
+    out: argv.out!,
+    latencies: {
+      sttFinalMs: latencies.sttFinalMs,
+      llmFirstTokenMs: latencies.llmFirstTokenMs,
+      ttsFirstByteMs: latencies.ttsFirstByteMs,
+      fluxEotMs: Number(argv['flux-eot-ms']),
+    },
+    log,
+  });
+} else {
+  await main();
+}
