@@ -330,6 +330,7 @@ export class Conversation implements CallHandler {
     const task = this.runner.begin(this.newTurn(''), async (turn) => {
       if (await this.tts.ensure()) await this.runner.speakInTurn(turn, phrase);
       await this.runner.drain(turn);
+      if (!turn.controller.signal.aborted) this.runner.completeNow(turn);
       this.hangup(reason);
     });
     this.tasks.push(task);

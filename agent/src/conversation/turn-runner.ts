@@ -313,7 +313,11 @@ export class TurnRunner {
         if (outcome.action === 'transferred') this.d.onTransferred();
         if (outcome.action === 'end_call') {
           await this.drain(turn);
-          if (!turn.controller.signal.aborted) this.d.hangup('agent_hangup');
+          if (turn.controller.signal.aborted) return;
+          // The turn ended as planned: record it before the hangup closes the call (which would
+          // otherwise report it as cut short).
+          this.complete(turn, false);
+          this.d.hangup('agent_hangup');
         }
         return;
     }
@@ -343,6 +347,11 @@ export class TurnRunner {
     this.d.playout.flush();
     this.d.marks.onKill();
     return this.d.playout.heardMs();
+  }
+
+  /** Record a turn that ran to its end now (a goodbye about to hang up). */
+  completeNow(turn: ActiveTurn): void {
+    this.complete(turn, false);
   }
 
   private complete(turn: ActiveTurn, interrupted: boolean): void {
