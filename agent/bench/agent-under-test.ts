@@ -111,6 +111,7 @@ export async function startAgentUnderTest(
   latencies: ProviderLatencies,
   _plan: Plan,
   telephony: Telephony = 'embedded',
+  replies: 'short-first' | 'natural' = 'short-first',
 ): Promise<AgentUnderTest> {
   const host = '127.0.0.1';
   const fakes = await spawnTsx<{ pid: number; env: Record<string, string> }>(
@@ -118,7 +119,7 @@ export async function startAgentUnderTest(
     [],
     {
       ...process.env,
-      BENCH_FAKES: JSON.stringify({ ...latencies, host, ports: PORTS.fakes }),
+      BENCH_FAKES: JSON.stringify({ ...latencies, host, ports: PORTS.fakes, replies }),
     },
   );
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-agent-'));

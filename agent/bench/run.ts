@@ -45,6 +45,8 @@ const { values: argv } = parseArgs({
     'endpointing-ms': { type: 'string', default: '300' },
     /** embedded (default) or drachtio: the production path against fake drachtio-server and FreeSWITCH. */
     telephony: { type: 'string', default: 'embedded' },
+    /** short-first (default: replies open with a one-word sentence) or natural (see fakes-process.ts). */
+    replies: { type: 'string', default: 'short-first' },
     'turn-taking': { type: 'boolean', default: false },
     modes: { type: 'string', default: 'silence,transcript,audio_model,flux' },
     lanes: { type: 'string', default: '2' },
@@ -229,6 +231,8 @@ async function main(): Promise<void> {
     durationS: 0,
     notes: [],
   };
+  if (argv.replies === 'natural')
+    results.notes.push('Replies: natural (no punctuation in their first words; see fakes-process.ts).');
   results.notes.push(
     raised
       ? 'Benchmark, agent, fakes and floor processes ran at nice −10, so other load on the machine disturbs them less.'
@@ -263,7 +267,12 @@ async function main(): Promise<void> {
       results.notes.push(`Agent phases skipped: ${unavailable}`);
       log(`agent phases skipped: ${unavailable}`);
     } else if (needsAgent) {
-      const agent = await startAgentUnderTest(latencies, plan, telephony);
+      const agent = await startAgentUnderTest(
+        latencies,
+        plan,
+        telephony,
+        argv.replies === 'natural' ? 'natural' : 'short-first',
+      );
       log(`agent up: pid ${agent.pid}, SIP ${agent.sip.host}:${agent.sip.port}`);
       ctx.otherPids = { fakes: agent.fakesPid };
       try {

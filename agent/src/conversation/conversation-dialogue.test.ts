@@ -98,8 +98,8 @@ describe('Conversation: greeting and dialogue', () => {
     await h.untilListening();
     const reply = h.tts.utterances[1]!;
     expect(reply.texts.map((t) => t.trim())).toEqual([
-      'Sure, I can help with that,',
-      'and also with the other thing you mentioned earlier today.',
+      'Sure, I can help',
+      'with that, and also with the other thing you mentioned earlier today.',
       'Then we are done',
     ]);
     expect(h.tts.utterances).toHaveLength(2);
