@@ -49,6 +49,9 @@ function profileYaml(l: ProviderLatencies): string {
     `    routes: ['${EXTENSION}']`,
     '    stt:',
     `      endpointingMs: ${l.endpointingMs}`,
+    // The benchmark's caller on loopback stands in for a carrier (loopback is never trusted with drachtio).
+    'trunks:',
+    "  - { name: bench-caller, sources: ['127.0.0.1/32'] }",
     '',
   ].join('\n');
 }
