@@ -7,6 +7,8 @@
  * their own peers on loopback: a Kamailio PBX on 127.0.0.1:15270 and sipp clients on 15263–15266; port
  * 15268 must be closed (an unreachable drachtio).
  * Without FreeSWITCH the media-server list points at 127.0.0.1:15269, where nothing listens.
+ * Run this file on its own (not beside agent/test/e2e-drachtio): drachtio-server shares new INVITEs among
+ * all connected applications, so two test files connected at once receive each other's calls.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +123,8 @@ describe.skipIf(!haveDrachtio)('real drachtio-server: registrations and call rou
         registrations: [
           { registrar: `sip:127.0.0.1:${PBX_PORT}`, user: '7001', password: 'ext-pass', expires: 300 },
         ],
+        // sipp on loopback stands in for a carrier: loopback is never trusted on the drachtio path.
+        trunks: [{ name: 'loopback-sipp', sources: ['127.0.0.1/32'] }],
       }),
       log,
       srf,
