@@ -49,6 +49,13 @@ function profileYaml(l: ProviderLatencies): string {
     `    routes: ['${EXTENSION}']`,
     '    stt:',
     `      endpointingMs: ${l.endpointingMs}`,
+    // Fixed endpointing and no preemptive LLM start, so voice-to-voice minus the injected latencies is
+    // the agent's own share; how turns end is measured by --turn-taking, not here.
+    '    turn:',
+    '      detector: silence',
+    `      minEndpointingDelayMs: ${l.endpointingMs}`,
+    `      maxEndpointingDelayMs: ${l.endpointingMs}`,
+    '      preemptiveGeneration: false',
     // The benchmark's caller on loopback stands in for a carrier (loopback is never trusted with drachtio).
     'trunks:',
     "  - { name: bench-caller, sources: ['127.0.0.1/32'] }",
