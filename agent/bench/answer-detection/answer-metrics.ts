@@ -16,7 +16,13 @@ export interface ClassFigures {
 
 export interface AnswerFigures {
   n: number;
+  /** First decisions. */
   accuracy: number;
+  /** Decisions after revisions. */
+  finalAccuracy: number;
+  /** Machines first taken for a person and then revised, and people wrongly revised to a machine. */
+  revisedRight: number;
+  revisedWrong: number;
   classes: ClassFigures[];
   /** confusion[label][decided] = count. */
   confusion: Record<string, Record<string, number>>;
@@ -64,6 +70,9 @@ export function answerFigures(outcomes: readonly AnswerOutcome[]): AnswerFigures
   return {
     n: outcomes.length,
     accuracy: outcomes.filter((o) => o.kind === o.label).length / Math.max(1, outcomes.length),
+    finalAccuracy: outcomes.filter((o) => o.finalKind === o.label).length / Math.max(1, outcomes.length),
+    revisedRight: outcomes.filter((o) => o.revisedMs !== undefined && o.finalKind === o.label).length,
+    revisedWrong: outcomes.filter((o) => o.revisedMs !== undefined && o.finalKind !== o.label).length,
     classes,
     confusion,
     humanAfterSpeechEndMs: roundSummary(summarize(humans.map((o) => o.latencyMs! - o.speechEndMs))),
@@ -83,7 +92,7 @@ export function answerTable(title: string, f: AnswerFigures): string {
   const lines = [
     `### ${title}`,
     '',
-    `Accuracy ${pct(f.accuracy)} over ${f.n} recordings.`,
+    `Accuracy ${pct(f.accuracy)} over ${f.n} recordings (first decision); ${pct(f.finalAccuracy)} after revisions (${f.revisedRight} right, ${f.revisedWrong} wrong).`,
     '',
     '| class | n | correct | accuracy | decision p50 ms | decision p95 ms |',
     '|---|---|---|---|---|---|',
@@ -92,7 +101,7 @@ export function answerTable(title: string, f: AnswerFigures): string {
         `| ${c.label} | ${c.n} | ${c.correct} | ${pct(c.accuracy)} | ${ms(c.latencyMs.p50)} | ${ms(c.latencyMs.p95)} |`,
     ),
     '',
-    'Confusion matrix (rows: truth, columns: decision):',
+    'Confusion matrix of first decisions (rows: truth, columns: decision):',
     '',
     `| truth \\ decided | ${DECIDED.join(' | ')} |`,
     `|---|${DECIDED.map(() => '---').join('|')}|`,

@@ -268,6 +268,22 @@ export const ANSWER_SET: readonly AnswerRecording[] = [
     'en-gb+m3',
     170,
   ),
+  // Hard cases, kept in on purpose. A greeting that pauses like a person ("Hello?" … then the
+  // message) fools every timing rule, ours included; a receptionist's long greeting is a person.
+  vm('vm-hard-pause', '', 'en-us+m3', 160, {
+    parts: ['Hello?', "Ha, got you. I'm not here right now, leave a message."],
+    gapMs: 1500,
+    ...beep(1000, 500),
+  }),
+  other(
+    'human',
+    'human-hard-receptionist',
+    [
+      "Good morning, thank you for calling Doctor Chen's office, this is Maria speaking, how can I help you today?",
+    ],
+    'en-us+f3',
+    175,
+  ),
   other(
     'screening',
     'screen-5',

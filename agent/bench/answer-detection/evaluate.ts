@@ -23,8 +23,13 @@ export interface EvaluateOptions {
 export interface AnswerOutcome {
   id: string;
   label: AnswerRecording['label'];
+  /** The first decision. */
   kind: AnswerKind | 'none';
   reason?: AnswerReason;
+  /** The decision after any revision (a human "Hello?" that turned out to be a greeting). */
+  finalKind: AnswerKind | 'none';
+  /** When the revision came, ms from the answer. */
+  revisedMs?: number;
   latencyMs?: number;
   afterSpeechEndMs?: number;
   /** End of the callee's speech (before any beep), ms from the answer. */
@@ -69,12 +74,15 @@ export async function evaluateRecording(r: RenderedRecording, o: EvaluateOptions
   for await (const e of classifier) events.push(e);
   const decision = events.find((e) => e.type === 'decision')?.decision;
   const leave = events.find((e) => e.type === 'leave_message');
+  const revised = events.findLast((e) => e.type === 'revised')?.decision;
   const lastPart = r.parts.at(-1)!;
   return {
     id: r.recording.id,
     label: r.recording.label,
     kind: decision?.kind ?? 'none',
     reason: decision?.reason,
+    finalKind: revised?.kind ?? decision?.kind ?? 'none',
+    revisedMs: revised?.latencyMs,
     latencyMs: decision?.latencyMs,
     afterSpeechEndMs: decision?.afterSpeechEndMs,
     speechEndMs: ((lastPart.startSample + lastPart.samples.length) * 1000) / rate,

@@ -174,6 +174,37 @@ describe('AnswerClassifier', () => {
     expect((await drain(quiet)).map((e) => e.type)).toEqual(['decision']);
   });
 
+  it('revises a "Hello?" that goes on into a voicemail greeting, and leaves the message after the beep', async () => {
+    const clock = new ManualClock();
+    const c = new AnswerClassifier({ sampleRate: RATE, clock });
+    play(c, clock, concatPcm([talk(500), silencePcm(1500, RATE)]), [{ at: 800, text: 'Hello?' }]);
+    expect(c.decision).toMatchObject({ kind: 'human' });
+    play(
+      c,
+      clock,
+      concatPcm([talk(2500), silencePcm(400, RATE), sine(1000, 400, RATE), silencePcm(400, RATE)]),
+      [{ at: 3500, text: "Hello? I'm not here, leave a message" }],
+    );
+    const events = await drain(c);
+    expect(events.map((e) => e.type)).toEqual(['decision', 'revised', 'beep', 'leave_message']);
+    expect(c.decision).toMatchObject({ kind: 'voicemail', reason: 'transcript_cue', revises: 'human' });
+  });
+
+  it('does not revise after the revision window, nor on a person who just keeps talking', async () => {
+    const clock = new ManualClock();
+    const c = new AnswerClassifier({ sampleRate: RATE, clock, thresholds: { reviseWithinMs: 3000 } });
+    play(c, clock, concatPcm([talk(500), silencePcm(1500, RATE), talk(1500)]), [
+      { at: 800, text: 'Hello?' },
+      { at: 3000, text: 'Hello? Hello, can you hear me?' },
+    ]);
+    expect(c.decision).toMatchObject({ kind: 'human' });
+    clock.advance(3000);
+    c.transcript('Hello? Leave a message after the tone');
+    play(c, clock, concatPcm([sine(1000, 400, RATE), silencePcm(400, RATE)]));
+    expect(c.decision).toMatchObject({ kind: 'human' });
+    expect((await drain(c)).map((e) => e.type)).toEqual(['decision']);
+  });
+
   it('close() is idempotent, ends the stream and stops the timer', async () => {
     const clock = new ManualClock();
     const c = new AnswerClassifier({ sampleRate: RATE, clock });

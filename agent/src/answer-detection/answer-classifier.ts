@@ -36,11 +36,13 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
   private audioMs = 0;
   private lastPushAt: number;
   private text = '';
-  private cues: CueScores = { scores: { voicemail: 0, ivr: 0, screening: 0 }, matched: [] };
+  private cues: CueScores = { scores: { voicemail: 0, ivr: 0, screening: 0, human: 0 }, matched: [] };
   private current: AnswerDecision | undefined;
   private beepHeard: Beep | undefined;
   private messageStarted = false;
   private timer: TimerHandle | undefined;
+  /** Until this clock time a human or unknown decision may still turn into a machine. */
+  private reviseUntil = -Infinity;
   private closed = false;
 
   constructor(options: AnswerClassifierOptions) {
@@ -82,11 +84,13 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
 
   /** Everything the callee said so far, as the STT has it now (interim or final). */
   transcript(text: string): void {
-    if (this.closed || this.current) return;
+    if (this.closed || (this.current && !this.revisable())) return;
     this.text = text;
     this.cues = scoreTranscript(text);
     const lead = leadingKind(this.cues.scores);
-    if (lead.score >= 2 && lead.lead >= 1) this.decide(lead.kind, 'transcript_cue');
+    if (lead.score < 2 || lead.lead < 1) return;
+    if (this.current) this.revise(lead.kind, 'transcript_cue');
+    else this.decide(lead.kind, 'transcript_cue');
   }
 
   /** Idempotent; the event stream ends. */
@@ -101,9 +105,19 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
     return this.events[Symbol.asyncIterator]();
   }
 
-  /** Nothing more to learn: decided as not voicemail, or the voicemail message may start. */
+  /** Nothing more to learn: decided for good, or the voicemail message may start. */
   private done(): boolean {
-    return this.current !== undefined && (this.current.kind !== 'voicemail' || this.messageStarted);
+    if (!this.current) return false;
+    return this.current.kind === 'voicemail' ? this.messageStarted : !this.revisable();
+  }
+
+  /**
+   * A person's "Hello?" and a greeting that pauses after "Hello?" sound the same until the greeting
+   * goes on; for `reviseWithinMs` after deciding human (or unknown) a machine cue or a beep revises it.
+   */
+  private revisable(): boolean {
+    const kind = this.current?.kind;
+    return (kind === 'human' || kind === 'unknown') && this.clock.now() < this.reviseUntil;
   }
 
   private frame(pcm: Pcm16): void {
@@ -114,13 +128,14 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
     if (beep) this.onBeep(beep);
     if (this.done()) return;
     if (!this.current) this.decideFromTiming();
-    else this.maybeStartMessageWithoutBeep();
+    else if (this.current.kind === 'voicemail') this.maybeStartMessageWithoutBeep();
   }
 
   private onBeep(beep: Beep): void {
     this.beepHeard = beep;
     this.events.push({ type: 'beep', beep, at: this.clock.now() });
     if (!this.current) this.decide('voicemail', 'beep');
+    else if (this.revisable()) this.revise('voicemail', 'beep');
     if (this.current?.kind === 'voicemail') this.startMessage(true);
   }
 
@@ -139,7 +154,14 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
     const words = this.words(s.segments);
     if (s.voicedMs <= t.maxHumanGreetingMs && words <= t.maxHumanWords)
       this.decide('human', 'short_greeting');
+    else if (this.personOnABusinessLine()) this.decide('human', 'transcript_cue');
     else this.decide(this.machineKind(), 'long_greeting');
+  }
+
+  /** A long greeting that ends on "how can I help you?" with no deciding machine cue: a receptionist. */
+  private personOnABusinessLine(): boolean {
+    const { voicemail, ivr, screening, human } = this.cues.scores;
+    return human >= 2 && Math.max(voicemail, ivr, screening) < 2;
   }
 
   /** The best-scoring machine class, voicemail when no cue says otherwise; ties go to IVR. */
@@ -158,10 +180,26 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
 
   private decide(kind: AnswerKind, reason: AnswerReason): void {
     if (this.current) return;
+    const decision = this.describe(kind, reason);
+    this.current = decision;
+    this.events.push({ type: 'decision', decision });
+    this.afterDecision();
+  }
+
+  private revise(kind: AnswerKind, reason: AnswerReason): void {
+    const previous = this.current?.kind;
+    if (previous === undefined || previous === kind) return;
+    const decision = { ...this.describe(kind, reason), revises: previous };
+    this.current = decision;
+    this.events.push({ type: 'revised', decision });
+    this.afterDecision();
+  }
+
+  private describe(kind: AnswerKind, reason: AnswerReason): AnswerDecision {
     const now = this.clock.now();
     const timing = this.speech.snapshot();
     const audioNow = this.audioMs + (now - this.lastPushAt);
-    const decision: AnswerDecision = {
+    return {
       kind,
       reason,
       at: now,
@@ -171,13 +209,26 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
       timing,
       words: this.words(timing.segments),
     };
-    this.current = decision;
-    this.events.push({ type: 'decision', decision });
-    if (kind === 'voicemail') {
-      if (this.beepHeard) this.startMessage(true);
+  }
+
+  /** Voicemail: wait for the beep (bounded by maxMessageWaitMs); a person: listen on a while. */
+  private afterDecision(): void {
+    this.stop();
+    const kind = this.current!.kind;
+    if (kind === 'human' || kind === 'unknown') {
+      if (this.current!.revises === undefined) this.reviseUntil = this.clock.now() + this.t.reviseWithinMs;
       return;
     }
-    this.stop();
+    if (kind !== 'voicemail') return;
+    if (this.beepHeard) {
+      this.startMessage(true);
+      return;
+    }
+    const wait = Math.max(0, this.startedAt + this.t.maxMessageWaitMs - this.clock.now());
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed) this.startMessage(this.beepHeard !== undefined);
+    }, wait);
   }
 
   /** Voicemail with no beep: the greeting ended a while ago and nothing followed. */
@@ -202,14 +253,7 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
 
   private onAnalysisTimeout(): void {
     this.timer = undefined;
-    if (this.closed) return;
-    if (!this.current)
-      this.decide(this.speech.snapshot().segments === 0 ? 'unknown' : this.machineKind(), 'timeout');
-    if (this.current?.kind !== 'voicemail' || this.messageStarted) return;
-    const wait = Math.max(0, this.t.maxMessageWaitMs - this.t.maxAnalysisMs);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      if (!this.closed) this.startMessage(this.beepHeard !== undefined);
-    }, wait);
+    if (this.closed || this.current) return;
+    this.decide(this.speech.snapshot().segments === 0 ? 'unknown' : this.machineKind(), 'timeout');
   }
 }

@@ -12,7 +12,8 @@ export type AnswerReason =
   | 'short_greeting'
   /** A long greeting with no cue (app_amd LONGGREETING / MAXWORDS). */
   | 'long_greeting'
-  /** The transcript holds a voicemail, IVR or screening phrase. */
+  /** The transcript holds a voicemail, IVR or screening phrase (or, after a long greeting, a
+   * receptionist's "how can I help you?"). */
   | 'transcript_cue'
   /** A voicemail beep was heard before anything else settled it. */
   | 'beep'
@@ -35,10 +36,14 @@ export interface AnswerDecision {
   timing: SpeechTiming;
   /** Words in the transcript at the time of the decision. */
   words: number;
+  /** Set on a revision: the kind decided before (human or unknown). */
+  revises?: AnswerKind;
 }
 
 export type AnswerEvent =
   | { type: 'decision'; decision: AnswerDecision }
+  /** A human or unknown decision turned out to be a machine (a cue or a beep within `reviseWithinMs`). */
+  | { type: 'revised'; decision: AnswerDecision }
   /** A beep ended (reported on voicemail or before any decision). `at` is clock time. */
   | { type: 'beep'; beep: Beep; at: number }
   /**
@@ -64,6 +69,8 @@ export interface AnswerThresholds {
   noBeepWaitMs: number;
   /** Voicemail: stop waiting for the greeting to end after this long from the answer. */
   maxMessageWaitMs: number;
+  /** After deciding human (or unknown), a machine cue or a beep within this long revises it; 0: never. */
+  reviseWithinMs: number;
 }
 
 export const DEFAULT_ANSWER_THRESHOLDS: AnswerThresholds = {
@@ -75,6 +82,7 @@ export const DEFAULT_ANSWER_THRESHOLDS: AnswerThresholds = {
   maxAnalysisMs: 20_000,
   noBeepWaitMs: 2500,
   maxMessageWaitMs: 60_000,
+  reviseWithinMs: 8000,
 };
 
 export interface AnswerClassifierOptions {

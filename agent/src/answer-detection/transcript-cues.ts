@@ -4,20 +4,22 @@
  * a weight: 2 settles the class on its own, 1 needs company. Pure.
  */
 export type MachineKind = 'voicemail' | 'ivr' | 'screening';
+/** Machine classes, and phrases a person answering a business line says ("how can I help you?"). */
+export type CueKind = MachineKind | 'human';
 
 export interface Cue {
-  kind: MachineKind;
+  kind: CueKind;
   pattern: RegExp;
   weight: 1 | 2;
 }
 
 export interface CueScores {
-  scores: Record<MachineKind, number>;
+  scores: Record<CueKind, number>;
   /** The source text of each matched cue, in match order. */
   matched: string[];
 }
 
-const c = (kind: MachineKind, weight: 1 | 2, pattern: RegExp): Cue => ({ kind, weight, pattern });
+const c = (kind: CueKind, weight: 1 | 2, pattern: RegExp): Cue => ({ kind, weight, pattern });
 
 export const ANSWER_CUES: readonly Cue[] = [
   c('voicemail', 2, /\bleave (a|your|me a|us a) (brief |short |detailed )?(message|voicemail)\b/),
@@ -43,6 +45,7 @@ export const ANSWER_CUES: readonly Cue[] = [
   c('screening', 2, /\bsee if (this|the) person is available\b|\bcopy of this conversation\b/),
   c('screening', 1, /\bwho is calling\b|\bwhos calling\b|\bwho is this\b|\bmay i ask who\b/),
   c('screening', 1, /\bstay on the line\b/),
+  c('human', 2, /\bhow (can|may) i (help|direct)\b|\bwhat can i do for you\b/),
 ];
 
 const NUMBER_WORDS: Record<string, string> = {
@@ -80,7 +83,7 @@ export function countWords(text: string): number {
 /** Score the transcript so far against every cue. "Available" on its own is not a voicemail cue. */
 export function scoreTranscript(text: string, cues: readonly Cue[] = ANSWER_CUES): CueScores {
   const norm = normaliseTranscript(text);
-  const scores: Record<MachineKind, number> = { voicemail: 0, ivr: 0, screening: 0 };
+  const scores: Record<CueKind, number> = { voicemail: 0, ivr: 0, screening: 0, human: 0 };
   const matched: string[] = [];
   for (const cue of cues) {
     const m = cue.pattern.exec(norm);
@@ -91,12 +94,17 @@ export function scoreTranscript(text: string, cues: readonly Cue[] = ANSWER_CUES
   return { scores, matched };
 }
 
-/** The leading machine class and its lead over the runner-up. */
-export function leadingKind(scores: Record<MachineKind, number>): {
+/** The leading machine class and its lead over the runner-up (human cues do not count here). */
+export function leadingKind(scores: Record<CueKind, number>): {
   kind: MachineKind;
   score: number;
   lead: number;
 } {
-  const ranked = (Object.entries(scores) as [MachineKind, number][]).sort((a, b) => b[1] - a[1]);
+  const machine: [MachineKind, number][] = [
+    ['voicemail', scores.voicemail],
+    ['ivr', scores.ivr],
+    ['screening', scores.screening],
+  ];
+  const ranked = machine.sort((a, b) => b[1] - a[1]);
   return { kind: ranked[0]![0], score: ranked[0]![1], lead: ranked[0]![1] - ranked[1]![1] };
 }
