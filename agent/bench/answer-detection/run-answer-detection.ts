@@ -52,6 +52,17 @@ export async function runAnswerDetection(o: AnswerDetectionOptions): Promise<voi
     cpuMsPerAudioS = Math.max(cpuMsPerAudioS, (performance.now() - started) / audioS);
     runs.push({ mode: m.name, figures: answerFigures(outcomes), outcomes });
   }
+  const sweep: string[] = [
+    '| STT delay | accuracy (first / after revisions) | human: end of speech → decision p95 | voicemail decision p50 |',
+    '|---|---|---|---|',
+  ];
+  for (const sttDelayMs of [0, 300, 800, 1500]) {
+    const f = answerFigures(await evaluateAnswerSet(set, { sttDelayMs, transcript: true }));
+    const vm = f.classes.find((c) => c.label === 'voicemail')!;
+    sweep.push(
+      `| ${sttDelayMs} ms | ${(f.accuracy * 100).toFixed(1)}% / ${(f.finalAccuracy * 100).toFixed(1)}% | ${Math.round(f.humanAfterSpeechEndMs.p95)} ms | ${Math.round(vm.latencyMs.p50)} ms |`,
+    );
+  }
   const notes = [
     'Every recording is synthetic (espeak-ng voices, sox beeps and pink noise); the transcript is the text that was synthesised, with word times estimated from the audio — no real STT errors.',
     'Thresholds follow Asterisk app_amd\'s defaults (800 ms of silence ends a greeting), set before the first run; one cue (a receptionist\'s "how can I help you") was added after it, for a case in this set. The set was written by the same engineer as the classifier: treat the figures as a regression check, not a field accuracy.',
@@ -64,6 +75,10 @@ export async function runAnswerDetection(o: AnswerDetectionOptions): Promise<voi
     `${new Date().toISOString()} — ${set.length} recordings.`,
     '',
     ...runs.map((r) => answerTable(r.mode, r.figures)),
+    '### How late the transcript may be',
+    '',
+    ...sweep,
+    '',
     ...notes.map((n) => `- ${n}`),
     '',
   ].join('\n');

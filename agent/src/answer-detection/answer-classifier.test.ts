@@ -156,6 +156,21 @@ describe('AnswerClassifier', () => {
     expect(c.decision!.latencyMs).toBeLessThan(6000);
   });
 
+  it('gives a long greeting a grace period for a late transcript cue before calling it voicemail', () => {
+    const clock = new ManualClock();
+    const c = new AnswerClassifier({ sampleRate: RATE, clock });
+    play(c, clock, concatPcm([talk(3000), silencePcm(1500, RATE)]), [
+      { at: 4500, text: 'Thank you for calling. For sales press 1' },
+    ]);
+    expect(c.decision).toMatchObject({ kind: 'ivr', reason: 'transcript_cue', at: 4500 });
+    const clock2 = new ManualClock();
+    const quiet = new AnswerClassifier({ sampleRate: RATE, clock: clock2 });
+    play(quiet, clock2, concatPcm([talk(3000), silencePcm(2500, RATE)]));
+    expect(quiet.decision).toMatchObject({ kind: 'voicemail', reason: 'long_greeting' });
+    expect(quiet.decision!.afterSpeechEndMs).toBeGreaterThanOrEqual(1800);
+    expect(quiet.decision!.afterSpeechEndMs).toBeLessThanOrEqual(1860);
+  });
+
   it('reports unknown after the initial silence, and on a timeout when no audio arrives at all', async () => {
     const clock = new ManualClock();
     const c = new AnswerClassifier({ sampleRate: RATE, clock, thresholds: { initialSilenceMs: 3000 } });

@@ -155,7 +155,15 @@ export class AnswerClassifier implements AsyncIterable<AnswerEvent> {
     if (s.voicedMs <= t.maxHumanGreetingMs && words <= t.maxHumanWords)
       this.decide('human', 'short_greeting');
     else if (this.personOnABusinessLine()) this.decide('human', 'transcript_cue');
+    else if (this.cueExpected(s.silenceAfterSpeechMs)) return;
     else this.decide(this.machineKind(), 'long_greeting');
+  }
+
+  /** A long greeting with no deciding cue yet: give the STT `cueGraceMs` more to catch up. */
+  private cueExpected(silenceMs: number): boolean {
+    const { voicemail, ivr, screening, human } = this.cues.scores;
+    if (Math.max(voicemail, ivr, screening, human) >= 2) return false;
+    return silenceMs < this.t.afterGreetingSilenceMs + this.t.cueGraceMs;
   }
 
   /** A long greeting that ends on "how can I help you?" with no deciding machine cue: a receptionist. */

@@ -59,6 +59,8 @@ export interface AnswerThresholds {
   maxHumanGreetingMs: number;
   /** ...and up to this many words (app_amd maximumNumberOfWords counts bursts; we count STT words). */
   maxHumanWords: number;
+  /** A long greeting that ended with no deciding cue yet waits this much longer for the transcript. */
+  cueGraceMs: number;
   /** Speech past this with no cue is a machine's monologue: voicemail. */
   maxGreetingMs: number;
   /** No speech at all this long after the answer (app_amd initialSilence). */
@@ -77,6 +79,7 @@ export const DEFAULT_ANSWER_THRESHOLDS: AnswerThresholds = {
   afterGreetingSilenceMs: 800,
   maxHumanGreetingMs: 2500,
   maxHumanWords: 8,
+  cueGraceMs: 1000,
   maxGreetingMs: 6000,
   initialSilenceMs: 5000,
   maxAnalysisMs: 20_000,
