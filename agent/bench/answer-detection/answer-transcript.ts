@@ -58,3 +58,24 @@ function atSpeechTime(segments: readonly { startMs: number; endMs: number }[], s
   }
   return segments.at(-1)!.endMs;
 }
+
+const WRONG_WORDS = ['the', 'uh', 'and', 'a', 'to', 'hmm', 'it'];
+
+/**
+ * Recognition errors, deterministic per `seed`: each word is, with probability `errorRate`, dropped
+ * (half the time) or heard as a wrong short word (the other half) — a crude word error rate.
+ */
+export function withWordErrors(words: readonly TimedWord[], errorRate: number, seed: string): TimedWord[] {
+  let s = 0;
+  for (const ch of seed) s = (Math.imul(s, 31) + ch.charCodeAt(0)) >>> 0;
+  const next = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const out: TimedWord[] = [];
+  for (const w of words) {
+    if (next() >= errorRate) out.push(w);
+    else if (next() < 0.5) out.push({ ...w, word: WRONG_WORDS[Math.floor(next() * WRONG_WORDS.length)]! });
+  }
+  return out;
+}

@@ -9,13 +9,15 @@ import { AnswerClassifier } from '../../src/answer-detection/answer-classifier.j
 import type { AnswerEvent, AnswerKind, AnswerReason } from '../../src/answer-detection/answer-types.js';
 import type { RenderedRecording } from './answer-audio.js';
 import type { AnswerRecording } from './answer-set.js';
-import { estimateWordTimings } from './answer-transcript.js';
+import { estimateWordTimings, withWordErrors } from './answer-transcript.js';
 
 export interface EvaluateOptions {
   /** From a word's end to its arrival in the transcript. */
   sttDelayMs: number;
   /** false: audio only (no transcript at all). */
   transcript?: boolean;
+  /** Share of words the stand-in STT drops or mishears (0 by default). */
+  wordErrorRate?: number;
   /** Silence fed after the recording ends. */
   extraSilenceMs?: number;
 }
@@ -48,7 +50,8 @@ export async function evaluateRecording(r: RenderedRecording, o: EvaluateOptions
   const rate = r.recording.rate;
   const clock = new ManualClock();
   const classifier = new AnswerClassifier({ sampleRate: rate, clock });
-  const words = estimateWordTimings(r.parts, rate);
+  const timed = estimateWordTimings(r.parts, rate);
+  const words = o.wordErrorRate ? withWordErrors(timed, o.wordErrorRate, r.recording.id) : timed;
   const arrivals = (o.transcript === false ? [] : words).map((w, i) => ({
     at: w.endMs + o.sttDelayMs,
     text: words
