@@ -3,6 +3,8 @@
  * Phases: (d) the Node echo floor, (a) sequential turns, (b) call setup + sipp calls/s,
  * (c) density, (e) the fork path alone. Writes agent/bench/results/latest.{json,md} and a PNG.
  * `npm run bench -- --turn-taking` runs the turn-taking benchmark instead (turn-taking/).
+ * `npm run bench -- --answer-detection` runs outbound answer classification on the generated set instead
+ * (answer-detection/; `--amd-stt-ms` sets the transcript stand-in's delay, `--match` picks recordings).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
 import type { Mode } from './turn-taking/lane.js';
 import { rerenderTurnTaking, runTurnTaking } from './turn-taking/run-turn-taking.js';
+import { runAnswerDetection } from './answer-detection/run-answer-detection.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -57,6 +60,8 @@ const { values: argv } = parseArgs({
     label: { type: 'string', default: 'this build' },
     'flux-eot-ms': { type: 'string', default: '260' },
     rerender: { type: 'string' },
+    'answer-detection': { type: 'boolean', default: false },
+    'amd-stt-ms': { type: 'string', default: '300' },
   },
 });
 
@@ -330,7 +335,14 @@ async function main(): Promise<void> {
   log(`done in ${results.durationS} s`);
 }
 
-if (argv['turn-taking'] && argv.rerender) {
+if (argv['answer-detection']) {
+  await runAnswerDetection({
+    out: argv.out!,
+    sttDelayMs: Number(argv['amd-stt-ms']),
+    match: argv.match,
+    log,
+  });
+} else if (argv['turn-taking'] && argv.rerender) {
   rerenderTurnTaking(argv.rerender, argv.out!);
 } else if (argv['turn-taking']) {
   raisePriority();

@@ -111,6 +111,55 @@ export const turnSchema = z
     }
   });
 
+/**
+ * What an outbound call does once answer detection (agent/src/answer-detection/) has decided who
+ * picked up. Safe defaults: on a machine the agent hangs up rather than leave an unplanned message or
+ * press keys; to a call-screening assistant it says who is calling and why. A person, or an answer
+ * nobody could classify (silence), gets the normal conversation. Not wired into the call flow yet.
+ */
+export const answerDetectionSchema = z
+  .object({
+    voicemail: z
+      .object({
+        action: z.enum(['leave_message', 'hang_up']).default('hang_up'),
+        /** Spoken after the beep (or after the greeting when there is no beep); then the call ends. */
+        message: z.string().trim().default(''),
+      })
+      .prefault({}),
+    ivr: z
+      .object({
+        /** navigate: the LLM hears the menu and answers it with DTMF (send_dtmf) toward `goal`. */
+        action: z.enum(['navigate', 'hang_up']).default('hang_up'),
+        /** Whom to reach through the menu, told to the LLM ("a person in billing"). */
+        goal: z.string().trim().default(''),
+      })
+      .prefault({}),
+    screening: z
+      .object({
+        /** announce: state the caller's name and purpose, then wait for the person. */
+        action: z.enum(['announce', 'hang_up']).default('announce'),
+        /** What to say; empty: the LLM says it from the system prompt. */
+        announcement: z.string().trim().default(''),
+      })
+      .prefault({}),
+  })
+  .superRefine((a, ctx) => {
+    if (a.voicemail.action === 'leave_message' && a.voicemail.message === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['voicemail', 'message'],
+        message: 'is required when voicemail.action is leave_message',
+      });
+    }
+    if (a.ivr.action === 'navigate' && a.ivr.goal === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ivr', 'goal'],
+        message: 'is required when ivr.action is navigate',
+      });
+    }
+  });
+
 export const profileSchema = z.object({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
   systemPrompt: z.string().min(1),
@@ -132,6 +181,8 @@ export const profileSchema = z.object({
     .prefault({}),
   tts: z.object({ model: z.string().default('sonic-2') }).prefault({}),
   turn: turnSchema.prefault({}),
+  /** Outbound calls: what to do on voicemail, an IVR menu or a call-screening assistant. */
+  answerDetection: answerDetectionSchema.prefault({}),
   tools: z.array(z.union([builtinToolSchema, webhookToolSchema])).default(['end_call']),
   transferTargets: z.array(transferTargetSchema).default([]),
   /** Request-URI users (DIDs, extensions) that reach this profile. */
@@ -179,6 +230,7 @@ export type BuiltinTool = z.infer<typeof builtinToolSchema>;
 export type TransferTarget = z.infer<typeof transferTargetSchema>;
 export type AgentProfile = z.infer<typeof profileSchema>;
 export type TurnSettings = z.infer<typeof turnSchema>;
+export type AnswerDetectionPolicy = z.infer<typeof answerDetectionSchema>;
 export type Trunk = z.infer<typeof trunkSchema>;
 export type Registration = z.infer<typeof registrationSchema>;
 export type SoftphoneUser = z.infer<typeof userSchema>;
