@@ -66,8 +66,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     log: log.child({ component: 'fork' }),
     createCall: (channel, callLog) => {
       const meta = channel.metadata;
-      const profile =
-        (meta.profile && router.profile(meta.profile)) || router.profileFor(meta.to) || router.defaultProfile;
+      const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
       return Conversation.start({
         channel,
         profile,
@@ -114,7 +113,8 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     telephony = await startTelephony({
       config,
       router,
-      forkUrl,
+      // A media server (FreeSWITCH, or a gateway apart from this agent) may reach us by another URL.
+      forkUrl: env.SWITCHBOARD_FORK_URL ?? forkUrl,
       httpUrl: bound.url,
       metrics: metrics.registry,
       clock,

@@ -90,7 +90,7 @@ describe('Conversation: tools', () => {
     const goodbyeMs = (audio.reduce((n, a) => n + a.samples, 0) * 1000) / 8000;
     expect(goodbyeMs).toBeCloseTo('Goodbye, have a nice day!'.length * 60, -1);
     expect(hangup[0]!.at).toBeGreaterThanOrEqual(audio[0]!.at + goodbyeMs);
-    await h.conv.close('normal');
+    await h.conv.close('caller_hangup');
     expect(h.observer.ended?.reason).toBe('agent_hangup');
   });
 

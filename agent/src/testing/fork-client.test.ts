@@ -180,7 +180,7 @@ describe('ForkClient (mod_audio_fork stand-in) against the real fork server', ()
     const call = server.calls[0]!;
     call.channel.sendAudio(new Int16Array(2400).fill(2000));
     call.channel.transfer('sip:desk@example.com');
-    call.channel.hangup('end_call');
+    call.channel.hangup('agent_hangup');
     expect((await client.closed).code).toBe(1000);
     expect(client.hangupRequests).toEqual([]);
     await until(() => client.hangupRequests.length === 1, 2000);

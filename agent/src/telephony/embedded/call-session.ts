@@ -1,14 +1,19 @@
 /**
- * One inbound call as a UAS: answers the INVITE with the media's SDP answer, owns the dialog, and
- * handles what arrives in it (ACK, BYE, CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers).
- * State changes go through transition() and its table.
+ * One inbound agent call as a UAS: the SIP plumbing around the shared CallController. Answers the
+ * INVITE with the media's SDP answer, owns the dialog, and turns what arrives in it (ACK, BYE,
+ * CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers) and what the media raises (the agent's transfer,
+ * DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
+ * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
  */
 import type { Clock, TimerHandle } from '../../audio/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
+import { CallController, type CallLeg, type CallState, type Teardown } from '../calls/call-controller.js';
+import type { CallTimeouts } from '../calls/call-timeouts.js';
 import { ALLOW, ACCEPT, type CreateCallMedia } from './gateway-options.js';
 import type { CallMedia, SdpResult } from './media-types.js';
+import { ForkConnectError } from './media/fork-link.js';
 import { Dialog } from './sip/dialog.js';
 import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
@@ -22,17 +27,6 @@ import {
   type SipResponse,
 } from './sip/message.js';
 import type { InviteServerTransaction } from './sip/server-transaction.js';
-import { TransferOperation } from './transfer-operation.js';
-
-export type CallState = 'ringing' | 'answered' | 'confirmed' | 'ending' | 'ended';
-
-const TRANSITIONS: Record<CallState, CallState[]> = {
-  ringing: ['answered', 'ended'],
-  answered: ['confirmed', 'ending', 'ended'],
-  confirmed: ['ending', 'ended'],
-  ending: ['ended'],
-  ended: [],
-};
 
 export interface CallSessionDeps {
   endpoint: SipEndpoint;
@@ -41,23 +35,25 @@ export interface CallSessionDeps {
   router: Router;
   createMedia: CreateCallMedia;
   ringMs: number;
-  transferTimeoutMs: number;
+  timeouts?: Partial<CallTimeouts>;
   userAgent: string;
   /** The INVITE's source is trusted (no per-source RTP budget for it). */
   trustedSource: boolean;
   onEnded(session: CallSession): void;
 }
 
-export class CallSession {
-  state: CallState = 'ringing';
+export class CallSession implements CallLeg {
   readonly callId: string;
   readonly dialog: Dialog;
   readonly media: CallMedia;
+  readonly control: CallController;
   private readonly inviteTx: InviteServerTransaction;
   private readonly pendingAcks = new Map<number, InviteServerTransaction>();
   private ringTimer: TimerHandle | undefined;
   private answerSdp = '';
-  private transfer: TransferOperation | undefined;
+  /** A final response to the INVITE went out (200, or a refusal). */
+  private finalSent = false;
+  private referSent = false;
   private readonly log: Logger;
 
   constructor(
@@ -70,11 +66,25 @@ export class CallSession {
     this.log = d.log.child({ callId: this.callId });
     this.inviteTx = invite.tx;
     this.dialog = Dialog.fromInvite(invite.req, newTag(), invite.source, localContact)!;
+    this.control = new CallController({
+      callId: this.callId,
+      profile,
+      router: d.router,
+      leg: this,
+      agent: { notify: (m) => this.media.notify(m) },
+      clock: d.clock,
+      log: this.log,
+      ...(d.timeouts ? { timeouts: d.timeouts } : {}),
+      onEnded: () => d.onEnded(this),
+    });
     this.media = d.createMedia(
       this.callId,
       {
-        onTransfer: (target) => this.startTransfer(target),
-        onHangupRequested: (reason) => this.hangup(reason),
+        onTransfer: (target) => this.control.agentTransfer(target),
+        onSendDtmf: (digits) => this.control.agentDtmf(digits),
+        onDtmf: (digit, ms) => this.control.callerDtmf(digit, ms),
+        onHangupRequested: (reason) => void this.control.agentHangup(reason),
+        onMediaEnded: (reason) => void this.control.end(reason),
       },
       invite.req.body,
       { address: invite.source.address, trusted: d.trustedSource },
@@ -83,6 +93,10 @@ export class CallSession {
 
   get dialogId(): string {
     return this.dialog.id;
+  }
+
+  get state(): CallState {
+    return this.control.state;
   }
 
   /** Negotiate the offer (negotiateAsync when the media has it), then ring or answer. */
@@ -100,11 +114,11 @@ export class CallSession {
   }
 
   private onOffer(result: SdpResult): void {
-    if (this.state !== 'ringing') return; // cancelled while the media was negotiating
+    if (this.control.state !== 'offered') return; // cancelled while the media was negotiating
     if (!result.ok) {
       this.log.info({ status: result.status, reason: result.reason }, 'sip offer refused');
-      this.inviteTx.respond(this.response(this.invite.req, result.status, { reason: result.reason }));
-      this.finish('offer refused', false);
+      this.respondInvite(this.response(this.invite.req, result.status, { reason: result.reason }));
+      void this.control.end('media_lost', { callerGone: true });
       return;
     }
     this.answerSdp = result.answer;
@@ -128,7 +142,7 @@ export class CallSession {
       case 'BYE':
         tx.respond(this.response(req, 200));
         this.log.info('sip caller hung up');
-        this.finish('caller_hangup', true);
+        void this.control.callerHungUp();
         return;
       case 'INVITE':
         return this.onReInvite(req, tx as InviteServerTransaction);
@@ -147,13 +161,12 @@ export class CallSession {
   /** CANCEL for our INVITE (same branch). Before the 200: 487; after it (the race): the call stays. */
   cancel(cancel: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     tx.respond(this.response(cancel, 200));
-    if (this.state !== 'ringing') {
-      this.log.info({ state: this.state }, 'sip CANCEL after answer ignored');
+    if (this.control.state !== 'offered') {
+      this.log.info({ state: this.control.state }, 'sip CANCEL after answer ignored');
       return;
     }
-    this.inviteTx.respond(this.response(this.invite.req, 487));
     this.log.info('sip call cancelled before answer');
-    this.finish('cancelled', false);
+    void this.control.end('cancelled', { callerGone: true });
   }
 
   /**
@@ -162,51 +175,80 @@ export class CallSession {
    * with nobody at the other end.
    */
   flowClosed(): void {
-    if (this.state === 'ended') return;
-    this.log.info({ state: this.state }, 'sip caller flow closed; ending the call');
-    if (this.state === 'ringing') {
-      this.inviteTx.respond(this.response(this.invite.req, 487)); // completes the transaction
-      return this.finish('caller_flow_closed', false);
-    }
-    this.finish('caller_flow_closed', true);
+    if (this.control.state === 'ended') return;
+    this.log.info({ state: this.control.state }, 'sip caller flow closed; ending the call');
+    void this.control.end('signalling_lost', { callerGone: true });
   }
 
   /** Agent- or shutdown-initiated hangup: BYE when answered, 480 while still ringing. */
-  hangup(reason: string): Promise<void> {
-    if (this.state === 'ringing') {
-      this.inviteTx.respond(this.response(this.invite.req, 480));
-      this.finish(reason, false);
-      return Promise.resolve();
-    }
-    if (this.state !== 'answered' && this.state !== 'confirmed') return Promise.resolve();
-    this.transition('ending');
-    this.media.stop(reason);
+  hangup(reason: Teardown['reason']): Promise<void> {
+    return this.control.end(reason);
+  }
+
+  // CallLeg: what the controller decided.
+
+  refer(target: string): void {
+    const referredBy = this.dialog.local.replace(/;\s*tag=[^;\s]+/i, '');
+    const { req, dest } = this.dialog.createRequest('REFER', [
+      ['Refer-To', `<${target}>`],
+      ['Referred-By', referredBy],
+      ['Event', 'refer'],
+    ]);
+    this.referSent = true;
+    this.log.info({ target }, 'sip sending REFER');
+    this.d.endpoint.request(req, dest, (res, timedOut) => {
+      if (res.status < 200) return;
+      this.control.referAnswered(timedOut ? 408 : res.status, timedOut ? 'REFER timed out' : res.reason);
+    });
+  }
+
+  sendDtmf(digits: string): void {
+    this.media.sendDtmf(digits);
+  }
+
+  async release(t: Teardown): Promise<void> {
+    if (this.ringTimer) this.d.clock.clearTimeout(this.ringTimer);
+    if (t.tellAgent) this.media.notify({ type: 'hangup', reason: t.reason });
+    this.media.stop(t.reason);
+    if (!this.finalSent) {
+      // Not answered yet: the final response ends it (487 when the caller went away, 480 otherwise).
+      const gone = t.reason === 'cancelled' || t.reason === 'signalling_lost';
+      this.respondInvite(this.response(this.invite.req, gone ? 487 : 480));
+    } else if (t.byeCaller) await this.bye(t.reason);
+    if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
+  }
+
+  private bye(reason: string): Promise<void> {
     this.log.info({ reason }, 'sip sending BYE');
     return new Promise((resolve) => {
       const { req, dest } = this.dialog.createRequest('BYE', [['User-Agent', this.d.userAgent]]);
       this.d.endpoint.request(req, dest, (res, timedOut) => {
         if (res.status < 200) return;
         this.log.debug({ status: res.status, timedOut }, 'sip BYE answered');
-        this.finish(reason, false);
         resolve();
       });
     });
   }
 
   private answer(): void {
-    if (this.state !== 'ringing') return;
+    if (this.control.state !== 'offered') return;
     const res = this.response(this.invite.req, 200);
     res.headers.append('Contact', this.dialog.localContact);
     res.headers.append('Content-Type', 'application/sdp');
     res.body = this.answerSdp;
     this.withAllow(res);
-    this.transition('answered');
+    this.control.answered();
     this.inviteTx.onAckTimeout = () => {
       this.log.warn('sip no ACK for 200 OK; hanging up');
-      void this.hangup('no ACK');
+      void this.control.end('signalling_lost');
     };
-    this.inviteTx.respond(res);
+    this.respondInvite(res);
     this.log.info({ profile: this.profile.name }, 'sip call answered');
+  }
+
+  private respondInvite(res: SipResponse): void {
+    this.finalSent = true;
+    this.inviteTx.respond(res);
   }
 
   private onAck(req: SipRequest): void {
@@ -217,9 +259,8 @@ export class CallSession {
       this.pendingAcks.delete(seq);
       return;
     }
-    if (this.state !== 'answered') return;
+    if (this.control.state !== 'answered' || this.inviteTx.state !== 'accepted') return;
     this.inviteTx.ack();
-    this.transition('confirmed');
     const from = fromHeader(this.invite.req)?.uri.user ?? '';
     const to = toHeader(this.invite.req)?.uri.user ?? '';
     const codec = /^a=rtpmap:\d+ (PCMU|PCMA|opus)\//im.exec(this.answerSdp)?.[1];
@@ -232,10 +273,17 @@ export class CallSession {
         source: 'embedded',
         ...(codec ? { codec } : {}),
       })
-      .catch((err: unknown) => {
-        this.log.error({ err }, 'sip media start failed; hanging up');
-        void this.hangup('media failed');
-      });
+      .then(
+        () => this.control.agentConnected(),
+        (err: unknown) => {
+          const forkFailed = err instanceof ForkConnectError;
+          this.log.error(
+            { err },
+            forkFailed ? 'agent unreachable: fork connect failed' : 'sip media start failed',
+          );
+          void this.control.end(forkFailed ? 'fork_failed' : 'media_lost');
+        },
+      );
   }
 
   private onReInvite(req: SipRequest, tx: InviteServerTransaction): void {
@@ -259,6 +307,7 @@ export class CallSession {
         return;
       }
       this.answerSdp = result.answer;
+      if (result.held !== undefined) this.control.callerHold(result.held);
       const res = this.response(req, 200);
       res.headers.append('Contact', this.dialog.localContact);
       res.headers.append('Content-Type', 'application/sdp');
@@ -283,60 +332,17 @@ export class CallSession {
     if (!dtmf) return tx.respond(this.response(req, 400, { reason: 'Bad DTMF body' }));
     tx.respond(this.response(req, 200));
     this.log.debug({ digit: dtmf.digit }, 'sip INFO DTMF');
-    this.media.notify({ type: 'dtmf', ...dtmf });
+    this.control.callerDtmf(dtmf.digit, dtmf.durationMs);
   }
 
   private onNotify(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     const event = (req.headers.get('event') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (event !== 'refer' || !this.transfer) {
+    if (event !== 'refer' || !this.referSent) {
       tx.respond(this.response(req, 481, { reason: 'Subscription Does Not Exist' }));
       return;
     }
     tx.respond(this.response(req, 200));
-    this.transfer.onNotify(req);
-  }
-
-  private startTransfer(target: string): void {
-    const uri = this.d.router.transferTarget(this.profile, target);
-    if (!uri || this.transfer || this.state !== 'confirmed') {
-      const reason = !uri ? 'target not in profile' : 'call not in a state to transfer';
-      this.log.warn({ reason }, 'sip transfer refused');
-      this.media.notify({ type: 'transferResult', ok: false, status: 403, reason });
-      return;
-    }
-    this.transfer = new TransferOperation({
-      dialog: this.dialog,
-      endpoint: this.d.endpoint,
-      clock: this.d.clock,
-      timeoutMs: this.d.transferTimeoutMs,
-      log: this.log,
-      onDone: (result) => {
-        this.transfer = undefined;
-        this.media.notify({ type: 'transferResult', ...result });
-        if (result.ok) void this.hangup('transferred');
-      },
-    });
-    this.transfer.start(uri);
-  }
-
-  private finish(reason: string, notifyAgent: boolean): void {
-    if (this.state === 'ended') return;
-    if (this.ringTimer) this.d.clock.clearTimeout(this.ringTimer);
-    this.transfer?.cancel();
-    if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
-    this.transition('ended');
-    if (notifyAgent) this.media.notify({ type: 'hangup', reason });
-    this.media.stop(reason);
-    this.d.onEnded(this);
-  }
-
-  private transition(next: CallState): void {
-    if (!TRANSITIONS[this.state].includes(next)) {
-      this.log.warn({ from: this.state, to: next }, 'sip call: illegal state change ignored');
-      return;
-    }
-    this.log.debug({ from: this.state, to: next }, 'sip call state');
-    this.state = next;
+    this.control.referNotify(req.body, req.headers.get('subscription-state'));
   }
 
   private response(req: SipRequest, status: number, o: { reason?: string } = {}): SipResponse {

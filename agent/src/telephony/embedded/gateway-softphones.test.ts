@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import { systemClock } from '../../audio/clock.js';
 import { createLogger } from '../../log.js';
 import { Router } from '../../routing/router.js';
-import { embeddedMediaFactory } from '../start-telephony.js';
+import { embeddedMediaFactory } from './start.js';
 import { SipGateway } from './gateway.js';
 import { installJssipGlobals, jssipPeers } from './testing/jssip-werift-shim.js';
 import { testProfiles } from './testing/gateway-harness.js';

@@ -19,16 +19,23 @@ export interface MediaStats {
 }
 
 export type SdpResult =
-  | { ok: true; answer: string }
+  /** `held`: the offer puts us on hold (sendonly, inactive, or the old c=0.0.0.0). */
+  | { ok: true; answer: string; held?: boolean }
   /** No common codec → 488; bad SDP → 400; no RTP port free → 503. */
   | { ok: false; status: 400 | 488 | 503; reason: string };
 
-/** Events the media side raises towards signalling. */
+/** Events the media side raises towards signalling (its call control decides what follows). */
 export interface MediaEvents {
   /** The agent asked for a blind transfer (fork `transfer`). */
   onTransfer(target: string): void;
-  /** The agent asked to hang up (fork `disconnect`), or the fork closed. */
+  /** The agent asked for DTMF to the caller (fork `json` sendDtmf); call control then calls sendDtmf(). */
+  onSendDtmf(digits: string): void;
+  /** The caller sent a digit (RFC 4733); call control decides whether the agent hears it (notify()). */
+  onDtmf(digit: string, durationMs?: number): void;
+  /** The agent hung up (fork `disconnect`, with its reason), or its link closed. */
   onHangupRequested(reason: string): void;
+  /** The media is gone: no caller RTP for the timeout, or the WebRTC connection failed. */
+  onMediaEnded(reason: 'media_timeout' | 'media_lost'): void;
 }
 
 export interface CallMedia {

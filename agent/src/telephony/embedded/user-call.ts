@@ -7,8 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../../audio/clock.js';
 import type { Logger } from '../../log.js';
-import type { Binding } from './registrar.js';
-import { bestFinal, buildForkInvite, type CalleeFork } from './user-call-fork.js';
+import { bestFinal, buildForkInvite, type Binding, type CalleeFork } from './user-call-fork.js';
 import { UserCallRelay } from './user-call-relay.js';
 import { Dialog } from './sip/dialog.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';

@@ -117,7 +117,7 @@ class EmbeddedCallMedia implements CallMedia {
       { codec: res.audio.codec, direction: res.audio.direction, port: this.port },
       'sdp negotiated',
     );
-    return { ok: true, answer };
+    return { ok: true, answer, held: !res.audio.send };
   }
 
   /** RFC 3264 §8: the o= version goes up only when the answer changed. */
@@ -142,11 +142,11 @@ class EmbeddedCallMedia implements CallMedia {
       jitterTargetFrames: this.o.jitterTargetFrames,
       pullOutbound: () => this.fork?.pull(FRAME_SAMPLES),
       onInboundFrame: (pcm) => this.fork?.sendAudio(pcm),
-      onDtmf: (d) => this.notify({ type: 'dtmf', digit: d.digit, durationMs: d.durationMs }),
+      onDtmf: (d) => this.o.events.onDtmf(d.digit, d.durationMs),
       ...(this.o.signalAddress !== undefined ? { signalAddress: this.o.signalAddress } : {}),
       inactivityTimeoutMs: this.o.rtpTimeoutMs ?? 0,
       onInactive: () => {
-        if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+        if (!this.stopped) this.o.events.onMediaEnded('media_timeout');
       },
       ...(this.o.onRtpDropped ? { onDropped: this.o.onRtpDropped } : {}),
     });
@@ -182,7 +182,7 @@ class EmbeddedCallMedia implements CallMedia {
       events: {
         onTransfer: (target) => this.o.events.onTransfer(target),
         onHangupRequested: (reason) => this.o.events.onHangupRequested(reason),
-        onSendDtmf: (digits) => this.sendDtmf(digits),
+        onSendDtmf: (digits) => this.o.events.onSendDtmf(digits),
       },
     });
     this.fork = fork;

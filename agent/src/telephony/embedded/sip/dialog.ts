@@ -7,7 +7,7 @@ import { SipHeaders } from './headers.js';
 import { initialCSeq } from './ids.js';
 import { parseCSeq, type SipRequest, type SipResponse } from './message.js';
 import type { SipPeer } from './transport.js';
-import { bareHost, parseNameAddr, parseUri } from './uri.js';
+import { bareHost, parseNameAddr, parseUri } from '../../calls/sip-uri.js';
 
 export class Dialog {
   private localSeq = initialCSeq();

@@ -64,7 +64,7 @@ export class WebRtcCallMedia implements CallMedia {
     });
     this.pc.connectionStateChange.subscribe((s) => {
       this.log.debug({ state: s }, 'webrtc connection state');
-      if (s === 'failed' && !this.stopped) this.o.events.onHangupRequested('webrtc connection failed');
+      if (s === 'failed' && !this.stopped) this.o.events.onMediaEnded('media_lost');
     });
   }
 
@@ -96,7 +96,8 @@ export class WebRtcCallMedia implements CallMedia {
       this.lastOffer = offerSdp;
       this.lastAnswer = answer;
       this.watchHold();
-      return { ok: true, answer };
+      // We answer recvonly/inactive to an offer that holds us (sendonly/inactive).
+      return { ok: true, answer, held: /^a=(recvonly|inactive)\s*$/m.test(answer) };
     } catch (err) {
       this.log.warn({ err }, 'webrtc offer rejected');
       return { ok: false, status: 488, reason: `WebRTC negotiation failed: ${(err as Error).message}` };
@@ -122,7 +123,7 @@ export class WebRtcCallMedia implements CallMedia {
       events: {
         onTransfer: (target) => this.o.events.onTransfer(target),
         onHangupRequested: (reason) => this.o.events.onHangupRequested(reason),
-        onSendDtmf: (digits) => this.sendDtmf(digits),
+        onSendDtmf: (digits) => this.o.events.onSendDtmf(digits),
       },
     });
     this.link = link;
@@ -138,7 +139,7 @@ export class WebRtcCallMedia implements CallMedia {
         timeoutMs: this.o.rtpTimeoutMs,
         onIdle: (idleMs) => {
           this.log.info({ idleMs }, 'webrtc rtp inactivity timeout');
-          if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+          if (!this.stopped) this.o.events.onMediaEnded('media_timeout');
         },
       });
     this.watchHold();
@@ -221,7 +222,7 @@ export class WebRtcCallMedia implements CallMedia {
     if (h.payloadType === audio.dtmfPayloadType) {
       this.received.record(h.sequenceNumber, undefined, performance.now(), rtp.payload.length);
       for (const d of this.dtmf.receive(h.timestamp, rtp.payload)) {
-        this.link?.notify({ type: 'dtmf', digit: d.digit, durationMs: d.durationMs });
+        this.o.events.onDtmf(d.digit, d.durationMs);
       }
       return;
     }

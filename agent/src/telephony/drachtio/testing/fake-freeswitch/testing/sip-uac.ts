@@ -22,7 +22,7 @@ import {
 } from '../../../../embedded/sip/message.js';
 import { DEFAULT_TIMERS } from '../../../../embedded/sip/timers.js';
 import { SipTransport, type SipPeer } from '../../../../embedded/sip/transport.js';
-import { parseUri } from '../../../../embedded/sip/uri.js';
+import { parseUri } from '../../../../calls/sip-uri.js';
 
 export class SipFailure extends Error {
   constructor(

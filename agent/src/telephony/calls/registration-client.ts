@@ -2,13 +2,13 @@
  * Registration client: keeps the agent registered to a PBX as an extension (RFC 3261 §10.2).
  * Digest auth (MD5, SHA-256), refresh at 80% of the granted expiry, exponential back-off with
  * jitter while the PBX is down, un-REGISTER on stop. Transport-neutral: a RegisterSender does the SIP
- * plumbing (the embedded gateway's endpoint, or drachtio).
+ * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../audio/clock.js';
-import type { Registration } from '../config/profile-schema.js';
-import type { Logger } from '../log.js';
-import { answerChallenge, formatCredentials, pickChallenge } from './digest.js';
+import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Registration } from '../../config/profile-schema.js';
+import type { Logger } from '../../log.js';
+import { answerChallenge, formatCredentials, pickChallenge } from '../../routing/digest.js';
 
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed' | 'backoff';
 
@@ -110,8 +110,10 @@ export class RegistrationClient {
     return s;
   }
 
+  /** Register now; again after a stop, or at once when the path to the registrar was re-established. */
   start(): void {
     this.stopped = false;
+    if (this.current === 'registering') return; // one exchange at a time
     this.attempt();
   }
 
@@ -186,10 +188,14 @@ export class RegistrationClient {
   }
 
   private grantedExpires(reply: RegisterReply): number {
-    const ours = this.o.sender.contactUri(this.o.registration, this.o.id);
+    // Ours is the contact with our user part (the host may be rewritten on the way: NAT, drachtio).
+    const user = this.o.sender
+      .contactUri(this.o.registration, this.o.id)
+      .replace(/^sips?:/, '')
+      .split('@')[0];
     for (const c of values(reply, 'contact')) {
       const e = /;\s*expires\s*=\s*(\d+)/i.exec(c.slice(c.indexOf('>') + 1));
-      if (e && c.includes(ours.replace(/^sips?:/, ''))) return Number(e[1]);
+      if (e && c.includes(`:${user}@`)) return Number(e[1]);
     }
     const header = values(reply, 'expires')[0];
     return header && /^\d+$/.test(header.trim()) ? Number(header.trim()) : this.o.registration.expires;

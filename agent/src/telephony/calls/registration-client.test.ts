@@ -1,15 +1,15 @@
 /** RegistrationClient state machine with a ManualClock and a scripted registrar (no sockets). */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
-import { registrationSchema } from '../config/profile-schema.js';
-import { createLogger } from '../log.js';
-import { computeDigestResponse, parseCredentials } from './digest.js';
+import { ManualClock } from '../../audio/clock.js';
+import { registrationSchema } from '../../config/profile-schema.js';
+import { createLogger } from '../../log.js';
+import { computeDigestResponse, parseCredentials } from '../../routing/digest.js';
 import {
   RegistrationClient,
   type RegisterMessage,
   type RegisterReply,
   type RegistrationState,
-} from './registration.js';
+} from './registration-client.js';
 
 const reg = registrationSchema.parse({
   registrar: 'sip:pbx.test:5060',
