@@ -13,6 +13,7 @@ import { Conversation } from './conversation/conversation.js';
 import type { ConversationOptionsInput } from './conversation/conversation-options.js';
 import { vadFactory } from './conversation/vad/create-vad.js';
 import { ForkServer, FORK_PATH } from './fork/fork-server.js';
+import type { CallFactory } from './fork/fork-session.js';
 import { CallMetrics } from './http/call-metrics.js';
 import { createHttpServer } from './http/http-server.js';
 import { LiveEvents } from './http/live-events.js';
@@ -22,6 +23,7 @@ import { createProviders } from './providers/create.js';
 import type { Providers } from './providers/types.js';
 import { Router } from './routing/router.js';
 import { CallStore } from './store/call-store.js';
+import type { CallTimeouts } from './telephony/calls/call-timeouts.js';
 import { startTelephony, type Telephony } from './telephony/start-telephony.js';
 
 export interface StartOptions {
@@ -30,6 +32,10 @@ export interface StartOptions {
   /** Replace the vendor providers (benchmarks and tests drive fakes through the real adapters instead). */
   providers?: Providers;
   conversation?: ConversationOptionsInput;
+  /** Tests: a scripted agent instead of the conversation engine, behind the same fork server. */
+  createCall?: CallFactory;
+  /** Tests: shorter call-control timeouts (telephony/calls/call-timeouts.ts). */
+  callTimeouts?: Partial<CallTimeouts>;
 }
 
 export interface RunningAgent {
@@ -64,20 +70,22 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   const fork = new ForkServer({
     credentials: config.fork,
     log: log.child({ component: 'fork' }),
-    createCall: (channel, callLog) => {
-      const meta = channel.metadata;
-      const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
-      return Conversation.start({
-        channel,
-        profile,
-        providers,
-        observer,
-        clock,
-        logger: callLog,
-        vadFactory: makeVad,
-        ...(options.conversation ? { options: options.conversation } : {}),
-      });
-    },
+    createCall:
+      options.createCall ??
+      ((channel, callLog) => {
+        const meta = channel.metadata;
+        const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
+        return Conversation.start({
+          channel,
+          profile,
+          providers,
+          observer,
+          clock,
+          logger: callLog,
+          vadFactory: makeVad,
+          ...(options.conversation ? { options: options.conversation } : {}),
+        });
+      }),
   });
 
   let telephony: Telephony | undefined;
@@ -119,6 +127,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       metrics: metrics.registry,
       clock,
       log,
+      ...(options.callTimeouts ? { timeouts: options.callTimeouts } : {}),
     });
   } catch (err) {
     await http.close();

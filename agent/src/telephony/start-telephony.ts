@@ -12,6 +12,7 @@ async function startDrachtio(o: TelephonyOptions): Promise<Telephony> {
     clock: o.clock,
     forkUrl: o.forkUrl,
     router: o.router,
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
   });
   return {
     sip: undefined,

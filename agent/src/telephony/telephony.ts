@@ -4,6 +4,7 @@ import type { Clock } from '../audio/clock.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';
+import type { CallTimeouts } from './calls/call-timeouts.js';
 
 export interface Telephony {
   /** Where the embedded gateway listens (undefined for drachtio, which owns SIP). */
@@ -25,4 +26,6 @@ export interface TelephonyOptions {
   metrics?: Registry;
   clock: Clock;
   log: Logger;
+  /** Call-control timeouts (tests shorten them). */
+  timeouts?: Partial<CallTimeouts>;
 }

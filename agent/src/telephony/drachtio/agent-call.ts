@@ -171,15 +171,14 @@ export class AgentCall implements CallLeg {
       dialog.on('notify', this.notifyListener);
     }
     log.info({ target }, 'sending REFER');
-    dialog
-      .request({
-        method: 'REFER',
-        headers: { 'Refer-To': `<${target}>`, 'Referred-By': `<${this.o.localUri}>` },
-      })
-      .then(
-        (res) => this.control.referAnswered(res.status, res.reason),
-        (err: Error) => this.control.referAnswered(500, err.message),
-      );
+    // The callback form: a transferee's BYE that srf read in the same chunk as the 202 must not overtake it.
+    dialog.request(
+      { method: 'REFER', headers: { 'Refer-To': `<${target}>`, 'Referred-By': `<${this.o.localUri}>` } },
+      (err, res) => {
+        if (err || !res) this.control.referAnswered(500, err?.message ?? 'no response');
+        else this.control.referAnswered(res.status, res.reason);
+      },
+    );
   }
 
   sendDtmf(digits: string): void {

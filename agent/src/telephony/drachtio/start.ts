@@ -170,8 +170,12 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     }),
     stop: () =>
       (stopped ??= (async () => {
-        await registrations.stop(callTimeouts(o.timeouts).stopMs);
-        await invites.stop();
+        // Un-REGISTER and BYE every call, each bounded: a peer that never answers must not hold the stop.
+        const bound = callTimeouts(o.timeouts).stopMs;
+        let timer: ReturnType<Clock['setTimeout']> | undefined;
+        const deadline = new Promise<void>((r) => (timer = clock.setTimeout(r, bound)));
+        await Promise.race([Promise.all([registrations.stop(bound), invites.stop()]), deadline]);
+        if (timer) clock.clearTimeout(timer);
         pool.stop();
         connection.stop();
       })()),

@@ -145,6 +145,7 @@ export async function startEmbeddedTelephony(o: TelephonyOptions): Promise<Telep
     clock: o.clock,
     log,
     ringMs: env.SWITCHBOARD_SIP_RING_MS,
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
     ...(env.SWITCHBOARD_SIP_RATE_LIMIT > 0
       ? {
           rateLimit: {
