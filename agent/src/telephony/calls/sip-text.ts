@@ -30,31 +30,37 @@ export function headerUri(value: string): string {
   return /<([^>]*)>/.exec(value)?.[1] ?? value.split(';')[0]!.trim();
 }
 
-/**
- * Split a header value that may hold several comma-separated entries (Contact, or the one line a
- * stack made of several header lines) without cutting inside <...> or quotes. Digest challenges and
- * credentials are split only before a scheme (`Digest …, Digest …`), their parameters hold commas.
- */
-export function splitHeaderList(value: string, auth = false): string[] {
-  if (auth)
-    return value
-      .split(/,\s*(?=Digest\s)/i)
-      .map((s) => s.trim())
-      .filter(Boolean);
+/** Split a header value on top-level commas (outside quotes and angle brackets). */
+export function splitList(value: string): string[] {
   const out: string[] = [];
-  let depth = 0;
+  let depthAngle = 0;
   let quoted = false;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    else if (!quoted && c === '<') depth++;
-    else if (!quoted && c === '>') depth = Math.max(0, depth - 1);
-    else if (!quoted && depth === 0 && c === ',') {
+    const ch = value[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '<') depthAngle++;
+    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === ',' && depthAngle === 0) {
       out.push(value.slice(start, i).trim());
       start = i + 1;
     }
   }
   out.push(value.slice(start).trim());
-  return out.filter(Boolean);
+  return out.filter((v) => v.length > 0);
+}
+
+/**
+ * The entries of a header value a stack may have merged from several lines: Contact-like lists split on
+ * top-level commas; digest challenges and credentials (whose parameters hold commas) only before a scheme.
+ */
+export function splitHeaderList(value: string, auth = false): string[] {
+  if (!auth) return splitList(value);
+  return value
+    .split(/,\s*(?=Digest\s)/i)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
