@@ -123,6 +123,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       router,
       // A media server (FreeSWITCH, or a gateway apart from this agent) may reach us by another URL.
       forkUrl: env.SWITCHBOARD_FORK_URL ?? forkUrl,
+      localFork: fork,
       httpUrl: bound.url,
       metrics: metrics.registry,
       clock,

@@ -93,28 +93,33 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** What every CallMetadata must hold, sent as JSON or handed over in-process. Throws ForkProtocolError. */
+export function checkMetadata(m: Pick<CallMetadata, 'callId' | 'sampleRate' | 'playbackSampleRate'>): void {
+  if (!m.callId) throw new ForkProtocolError(CloseCode.policyViolation, 'metadata: callId is required');
+  if (m.sampleRate !== 8000 && m.sampleRate !== 16000) {
+    throw new ForkProtocolError(
+      CloseCode.policyViolation,
+      `metadata: sampleRate ${String(m.sampleRate)} is not 8000 or 16000`,
+    );
+  }
+  if (!(SUPPORTED_PLAYBACK_RATES as readonly number[]).includes(m.playbackSampleRate)) {
+    throw new ForkProtocolError(
+      CloseCode.policyViolation,
+      `metadata: playbackSampleRate ${m.playbackSampleRate} is not one of ${SUPPORTED_PLAYBACK_RATES.join(', ')}`,
+    );
+  }
+}
+
 /**
  * Decode the first text frame. Accepts our own field names and the ones jambonz and
  * FreeSWITCH apps commonly send (callSid, uuid, sample_rate).
  */
 export function decodeMetadata(text: string): CallMetadata {
   const obj = parseJsonObject(text);
-  const callId = str(obj.callId) ?? str(obj.callSid) ?? str(obj.call_id) ?? str(obj.uuid);
-  if (!callId) throw new ForkProtocolError(CloseCode.policyViolation, 'metadata: callId is required');
-  const rate = num(obj.sampleRate) ?? num(obj.sample_rate) ?? 8000;
-  if (rate !== 8000 && rate !== 16000) {
-    throw new ForkProtocolError(
-      CloseCode.policyViolation,
-      `metadata: sampleRate ${rate} is not 8000 or 16000`,
-    );
-  }
+  const callId = str(obj.callId) ?? str(obj.callSid) ?? str(obj.call_id) ?? str(obj.uuid) ?? '';
+  const rate = (num(obj.sampleRate) ?? num(obj.sample_rate) ?? 8000) as CallMetadata['sampleRate'];
   const playback = num(obj.playbackSampleRate) ?? rate;
-  if (!(SUPPORTED_PLAYBACK_RATES as readonly number[]).includes(playback)) {
-    throw new ForkProtocolError(
-      CloseCode.policyViolation,
-      `metadata: playbackSampleRate ${playback} is not one of ${SUPPORTED_PLAYBACK_RATES.join(', ')}`,
-    );
-  }
+  checkMetadata({ callId, sampleRate: rate, playbackSampleRate: playback });
   const known = new Set([
     'callId',
     'callSid',

@@ -4,6 +4,7 @@ import type { Clock } from '../audio/clock.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';
+import type { LocalForkEndpoint } from '../fork/local-fork.js';
 import type { CallTimeouts } from './calls/call-timeouts.js';
 
 export interface Telephony {
@@ -18,8 +19,10 @@ export interface Telephony {
 export interface TelephonyOptions {
   config: Config;
   router: Router;
-  /** The agent's own fork endpoint, e.g. ws://127.0.0.1:8080/fork. */
+  /** Where media servers fork calls to: SWITCHBOARD_FORK_URL, else the agent's own /fork. */
   forkUrl: string;
+  /** The agent's fork server in this process (the embedded gateway forks to it without a socket). */
+  localFork?: LocalForkEndpoint;
   /** The agent's HTTP base URL (serves the web softphone: its origin may open SIP over WebSocket). */
   httpUrl?: string;
   /** Where the gateway's defence metrics go (the agent's /metrics registry). */

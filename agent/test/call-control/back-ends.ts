@@ -16,7 +16,7 @@ export interface RunningBackEnd {
 }
 
 export interface BackEnd {
-  name: 'embedded' | 'drachtio';
+  name: string;
   /** Loopback port of the Kamailio standing in for the PBX we register with (one per back-end). */
   pbxPort: number;
   /** Loopback addresses this back-end's callers use (distinct per back-end: the files run side by side). */
@@ -24,6 +24,7 @@ export interface BackEnd {
   start(o: E2eOptions): Promise<RunningBackEnd>;
 }
 
+/** The embedded gateway in the agent's process, forking in-process (the default). */
 export const EMBEDDED: BackEnd = {
   name: 'embedded',
   pbxPort: 16620,
@@ -31,6 +32,21 @@ export const EMBEDDED: BackEnd = {
   async start(o) {
     const e2e = await startE2e({ ...o, sip: { port: 16600, rtpPorts: '16700-16799' } });
     return { e2e, sip: { address: '127.0.0.1', port: 16600 }, stop: () => e2e.stop() };
+  },
+};
+
+/** The embedded gateway handing calls to the agent over the fork WebSocket (a gateway run apart). */
+export const EMBEDDED_OVER_WEBSOCKET: BackEnd = {
+  name: 'embedded (fork over WebSocket)',
+  pbxPort: 16622,
+  addressBase: '127.0.3',
+  async start(o) {
+    const e2e = await startE2e({
+      ...o,
+      sip: { port: 16601, rtpPorts: '16800-16899' },
+      env: { ...o.env, SWITCHBOARD_EMBEDDED_FORK: 'websocket' },
+    });
+    return { e2e, sip: { address: '127.0.0.1', port: 16601 }, stop: () => e2e.stop() };
   },
 };
 

@@ -12,7 +12,7 @@ import { SipGateway } from './gateway.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import type { CallerSource, CreateCallMedia } from './gateway-options.js';
 import { createCallMedia } from './media/call-media.js';
-import type { ForkTarget } from './media/fork-link.js';
+import type { ForkDestination } from './media/fork-link.js';
 import { createPortAllocator, type PortAllocator } from './media/port-allocator.js';
 import type { CallMedia, MediaEvents } from './media-types.js';
 import { WebRtcCallMedia } from './webrtc/webrtc-call-media.js';
@@ -52,7 +52,7 @@ export interface EmbeddedMediaOptions {
   /** Hang up after this long without caller RTP, hold excepted (ms; 0/absent: never). */
   rtpTimeoutMs?: number;
   onRtpDropped?(reason: string): void;
-  fork: ForkTarget;
+  fork: ForkDestination;
   log: Logger;
   clock: Clock;
 }
@@ -118,7 +118,13 @@ export async function startEmbeddedTelephony(o: TelephonyOptions): Promise<Telep
   const log = o.log;
   const transports = env.SWITCHBOARD_SIP_TRANSPORTS;
   const tls = loadSipTls(env);
-  const fork = { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password };
+  // In-process unless told otherwise (or there is no agent here to hand calls to): the same protocol
+  // objects by method calls; `websocket` forks over SWITCHBOARD_FORK_URL to an agent elsewhere.
+  const fork: ForkDestination =
+    env.SWITCHBOARD_EMBEDDED_FORK === 'in-process' && o.localFork
+      ? { inProcess: o.localFork }
+      : { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password };
+  log.info({ fork: 'inProcess' in fork ? 'in-process' : fork.url }, 'embedded gateway forks calls');
   const metrics = o.metrics ? new GatewayMetrics(o.metrics) : undefined;
   const createMedia = embeddedMediaFactory({
     host: env.SWITCHBOARD_SIP_HOST,

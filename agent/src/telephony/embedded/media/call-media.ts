@@ -9,7 +9,7 @@ import { systemClock } from '../../../audio/clock.js';
 import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
 import type { Logger } from '../../../log.js';
 import type { CallMedia, G711, MediaEvents, MediaStats, SdpResult } from '../media-types.js';
-import { ForkLink, type ForkTarget } from './fork-link.js';
+import { ForkLink, type ForkDestination } from './fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from './frame-ticker.js';
 import { PortsExhaustedError, type PortAllocator } from './port-allocator.js';
 import type { RtpDropReason } from './rtp-filter.js';
@@ -24,8 +24,8 @@ export interface CallMediaOptions {
   /** Address written into the SDP (public address behind NAT). Default: localAddress. */
   externalAddress?: string;
   ports: PortAllocator;
-  /** The agent's fork endpoint and credentials. */
-  fork: ForkTarget;
+  /** The agent: its fork endpoint and credentials, or its fork server in this process. */
+  fork: ForkDestination;
   /** Caller audio rate on the fork (default 8000). */
   forkSampleRate?: 8000 | 16000;
   /** Rate the agent sends audio at (default 8000: marks stay exact, research §8). */

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../../../audio/clock.js';
 import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
 import type { Logger } from '../../../log.js';
 import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
-import { ForkLink, type ForkTarget } from '../media/fork-link.js';
+import { ForkLink, type ForkDestination } from '../media/fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from '../media/frame-ticker.js';
 import { DtmfReceiver } from '../media/rtp-dtmf.js';
 import { FRAME_SAMPLES, RtpSender } from '../media/rtp-sender.js';
@@ -24,8 +24,8 @@ import { createWebRtcPeer, gatheringComplete, type WebRtcPeerOptions } from './w
 export interface WebRtcCallMediaOptions extends WebRtcPeerOptions {
   callId: string;
   events: MediaEvents;
-  /** The agent's fork endpoint and credentials. */
-  fork: ForkTarget;
+  /** The agent: its fork endpoint and credentials, or its fork server in this process. */
+  fork: ForkDestination;
   /** Caller audio rate on the fork (default 8000). */
   forkSampleRate?: 8000 | 16000;
   /** Rate the agent sends audio at (default 8000). */
