@@ -54,6 +54,8 @@ function profileYaml(l: ProviderLatencies): string {
 }
 
 export type Telephony = 'embedded' | 'drachtio';
+/** How the embedded gateway hands calls to the agent (SWITCHBOARD_EMBEDDED_FORK). */
+export type ForkLinkMode = 'in-process' | 'websocket';
 
 const DRACHTIO_SECRET = 'bench-drachtio-secret';
 const ESL_SECRET = 'bench-esl-password';
@@ -98,8 +100,7 @@ async function untilReady(httpUrl: string, timeoutMs = 20_000): Promise<void> {
   while (Date.now() < end) {
     const res = await fetch(new URL('/readyz', httpUrl)).catch(() => undefined);
     const body = (await res?.json().catch(() => undefined)) as
-      | { checks?: { telephony?: { ok: boolean; detail: string } } }
-      | undefined;
+      { checks?: { telephony?: { ok: boolean; detail: string } } } | undefined;
     if (body?.checks?.telephony?.ok) return;
     detail = body?.checks?.telephony?.detail ?? 'no answer';
     await new Promise((r) => setTimeout(r, 100));
@@ -111,6 +112,7 @@ export async function startAgentUnderTest(
   latencies: ProviderLatencies,
   _plan: Plan,
   telephony: Telephony = 'embedded',
+  forkLink: ForkLinkMode = 'in-process',
 ): Promise<AgentUnderTest> {
   const host = '127.0.0.1';
   const fakes = await spawnTsx<{ pid: number; env: Record<string, string> }>(
@@ -135,6 +137,7 @@ export async function startAgentUnderTest(
     SWITCHBOARD_DB: join(dir, 'bench.sqlite'),
     SWITCHBOARD_FORK_TOKEN: token,
     SWITCHBOARD_TELEPHONY: 'embedded',
+    SWITCHBOARD_EMBEDDED_FORK: forkLink,
     SWITCHBOARD_SIP_HOST: host,
     SWITCHBOARD_SIP_PORT: String(PORTS.agentSip),
     SWITCHBOARD_SIP_TRANSPORTS: 'udp',

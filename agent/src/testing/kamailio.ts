@@ -27,6 +27,8 @@ export interface KamailioOptions {
 export interface Kamailio {
   log(): string;
   stop(): Promise<void>;
+  /** The main process (benchmarks sample its CPU). */
+  pid: number;
 }
 
 function modparams(o: KamailioOptions): string {
@@ -40,22 +42,8 @@ function modparams(o: KamailioOptions): string {
 }
 
 function config(o: KamailioOptions): string {
-  const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog']
-    .concat(['usrloc', 'registrar', 'auth'])
-    .map((m) => `loadmodule "${m}.so"`)
-    .join('\n');
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-fork=yes
-children=1
-tcp_children=1
-listen=udp:127.0.0.1:${o.port}
-listen=tcp:127.0.0.1:${o.port}
-auto_aliases=no
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-${modules}
-${modparams(o)}
+  const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog'];
+  return `${kamailioPreamble(o.port, [...modules, 'usrloc', 'registrar', 'auth'])}${modparams(o)}
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("REGISTER")) {
@@ -90,9 +78,30 @@ failure_route[FAILED] {
 }
 
 export async function startKamailio(o: KamailioOptions, readyTimeoutMs = 8000): Promise<Kamailio> {
+  return runKamailio(config(o), o.port, readyTimeoutMs);
+}
+
+/** The modules path and the listen lines every config here starts from. */
+export function kamailioPreamble(port: number, modules: string[], processes = 1): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=${processes}
+tcp_children=1
+listen=udp:127.0.0.1:${port}
+listen=tcp:127.0.0.1:${port}
+auto_aliases=no
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+${modules.map((m) => `loadmodule "${m}.so"`).join('\n')}
+`;
+}
+
+/** Run Kamailio in the foreground with this config on 127.0.0.1:port (UDP and TCP) until stop(). */
+export async function runKamailio(cfgText: string, port: number, readyTimeoutMs = 8000): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(o));
+  writeFileSync(cfg, cfgText);
   const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '32', '-M', '8', '-Y', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,12 +116,12 @@ export async function startKamailio(o: KamailioOptions, readyTimeoutMs = 8000): 
     clearTimeout(t);
   };
   try {
-    await waitForOptionsReply(o.port, readyTimeoutMs, () => child.exitCode !== null);
+    await waitForOptionsReply(port, readyTimeoutMs, () => child.exitCode !== null);
   } catch (err) {
     await stop();
     throw new Error(`kamailio did not start: ${(err as Error).message}\n${out}`);
   }
-  return { log: () => out, stop };
+  return { log: () => out, stop, pid: child.pid ?? 0 };
 }
 
 /** Ready when an OPTIONS to the port gets any reply. */

@@ -81,7 +81,10 @@ class InProcessWire implements ForkWire {
     return this.open_;
   }
 
-  open(metadata: CallMetadata, inbound: WireInbound): Promise<void> {
+  async open(metadata: CallMetadata, inbound: WireInbound): Promise<void> {
+    // Yield first: starting a conversation is heavy (STT/TTS sessions, VAD, the record), and the SIP
+    // datagrams read in the same poll must not wait behind it (a WebSocket handshake yields likewise).
+    await new Promise((r) => setImmediate(r));
     this.open_ = true;
     try {
       this.agent = this.endpoint.openLocal(metadata, {
@@ -94,13 +97,12 @@ class InProcessWire implements ForkWire {
       });
     } catch (err) {
       this.open_ = false;
-      return Promise.reject(new ForkConnectError((err as Error).message));
+      throw new ForkConnectError((err as Error).message);
     }
-    return Promise.resolve();
   }
 
   sendAudio(pcm: Pcm16): boolean {
-    this.agent?.callerAudio(pcm);
+    if (this.open_) this.agent?.callerAudio(pcm);
     return true;
   }
 
