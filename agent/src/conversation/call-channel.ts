@@ -3,7 +3,6 @@
  * The fork server implements it over a WebSocket; tests implement it in memory.
  */
 import type { Pcm16 } from '../audio/pcm.js';
-import type { CallMetadata } from '../fork/protocol.js';
 import type { CallEndReason } from './call-record.js';
 
 /**
@@ -13,6 +12,24 @@ import type { CallEndReason } from './call-record.js';
  * telephony side can still complete. 64·T1: no REFER transaction outlives it.
  */
 export const TRANSFER_OUTCOME_MS = 32_000;
+
+export interface CallMetadata {
+  callId: string;
+  from: string;
+  to: string;
+  /** Agent profile chosen by routing; absent means "route by `to`". */
+  profile?: string;
+  /** Rate of the caller audio in binary frames. */
+  sampleRate: 8000 | 16000;
+  /** Rate the media side expects agent audio at (bidirectionalAudio sampleRate). */
+  playbackSampleRate: number;
+  /** Codec of the call leg, informational (PCMU, PCMA, OPUS, …). */
+  codec?: string;
+  /** Which back-end produced the fork (embedded, drachtio). */
+  source?: string;
+  /** Any other fields the sender put in, kept for the call record. */
+  extra: Record<string, unknown>;
+}
 
 export interface CallChannel {
   readonly metadata: CallMetadata;

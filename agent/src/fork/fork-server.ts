@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { isAuthorized, type ForkCredentials } from './auth.js';
-import type { CallMetadata } from './protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 import {
   LocalForkSession,
   type AgentSideOfFork,

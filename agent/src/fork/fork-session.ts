@@ -12,9 +12,9 @@ import {
   encodeAudioOut,
   encodeCommand,
   ForkProtocolError,
-  type CallMetadata,
   type OutboundCommand,
 } from './protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 
 export type CallFactory = (channel: CallChannel, log: Logger) => CallHandler;
 

@@ -10,13 +10,8 @@ import type { CallChannel, CallHandler } from '../conversation/call-channel.js';
 import { endReasonOf, type CallEndReason } from '../conversation/call-record.js';
 import type { Logger } from '../log.js';
 import type { CallFactory } from './fork-session.js';
-import {
-  checkMetadata,
-  CloseCode,
-  type CallMetadata,
-  type InboundMessage,
-  type OutboundCommand,
-} from './protocol.js';
+import { checkMetadata, CloseCode, type InboundMessage, type OutboundCommand } from './protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 
 /** The media side of an in-process fork, as the agent side drives it. */
 export interface MediaSideOfFork {

@@ -9,6 +9,8 @@
  * transfer, disconnect, json).
  */
 
+import type { CallMetadata } from '../conversation/call-channel.js';
+
 export const FORK_SUBPROTOCOLS = ['audio.drachtio.org', 'audio.jambonz.org'] as const;
 
 /** Largest frame we accept: one second of 16 kHz mono audio, far above the 640 B a 20 ms frame needs. */
@@ -27,24 +29,6 @@ export const CloseCode = {
   tooBig: 1009,
   internalError: 1011,
 } as const;
-
-export interface CallMetadata {
-  callId: string;
-  from: string;
-  to: string;
-  /** Agent profile chosen by routing; absent means "route by `to`". */
-  profile?: string;
-  /** Rate of the caller audio in binary frames. */
-  sampleRate: 8000 | 16000;
-  /** Rate the media side expects agent audio at (bidirectionalAudio sampleRate). */
-  playbackSampleRate: number;
-  /** Codec of the call leg, informational (PCMU, PCMA, OPUS, …). */
-  codec?: string;
-  /** Which back-end produced the fork (embedded, drachtio). */
-  source?: string;
-  /** Any other fields the sender put in, kept for the call record. */
-  extra: Record<string, unknown>;
-}
 
 export type InboundMessage =
   | { type: 'mark'; name: string; event: 'playout' | 'cleared' }

@@ -4,7 +4,7 @@ import { ManualClock } from '../audio/clock.js';
 import { profileSchema, type AgentProfile } from '../config/profile-schema.js';
 import type { ConversationOptionsInput } from '../conversation/conversation-options.js';
 import { Conversation } from '../conversation/conversation.js';
-import type { CallMetadata } from '../fork/protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 import { MemoryCallChannel, MemoryObserver } from './memory-call.js';
 import {
   MemoryTts,

@@ -9,7 +9,7 @@ import type {
   LiveEvent,
   TurnRecord,
 } from '../conversation/call-record.js';
-import type { CallMetadata } from '../fork/protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 
 export type ChannelCommand =
   | { type: 'audio'; samples: number; at: number }

@@ -2,7 +2,8 @@
  * Contract between the embedded gateway's signalling (sip/) and media (media/) halves.
  * Signalling parses SIP and owns dialogs; media owns SDP offer/answer, RTP and the fork link.
  */
-import type { CallMetadata, InboundMessage } from '../../fork/protocol.js';
+import type { InboundMessage } from '../../fork/protocol.js';
+import type { CallMetadata } from '../../conversation/call-channel.js';
 
 export type G711 = 'PCMU' | 'PCMA';
 

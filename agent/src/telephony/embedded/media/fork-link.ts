@@ -9,12 +9,8 @@ import type { Clock, TimerHandle } from '../../../audio/clock.js';
 import type { Pcm16 } from '../../../audio/pcm.js';
 import { resample } from '../../../audio/resample.js';
 import type { Logger } from '../../../log.js';
-import {
-  CloseCode,
-  type CallMetadata,
-  type InboundMessage,
-  type OutboundCommand,
-} from '../../../fork/protocol.js';
+import { CloseCode, type InboundMessage, type OutboundCommand } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import { createWire, type ForkDestination, type ForkWire } from './fork-wire.js';
 import { PlayoutBuffer, type MarkEvent } from './playout-buffer.js';
 

@@ -13,10 +13,10 @@ import {
   encodeInbound,
   encodeMetadata,
   ForkProtocolError,
-  type CallMetadata,
   type InboundMessage,
   type OutboundCommand,
 } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';
 
 export const FORK_CLIENT_SUBPROTOCOL = 'audio.drachtio.org';

@@ -3,7 +3,8 @@
  * asked of it, so gateway tests can assert on negotiate/start/notify/stop. Not used in production;
  * the real media half lives in ../media/.
  */
-import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
+import type { InboundMessage } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { CallMedia, MediaEvents, MediaStats, SdpResult } from '../media-types.js';
 
 export class RecordingCallMedia implements CallMedia {

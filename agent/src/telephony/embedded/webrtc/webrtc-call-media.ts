@@ -9,7 +9,8 @@
 import { RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { decodeG711 } from '../../../audio/g711.js';
 import { systemClock, type Clock } from '../../../audio/clock.js';
-import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
+import type { InboundMessage } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';
 import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
 import { ForkLink, type ForkDestination } from '../media/fork-link.js';
