@@ -58,6 +58,13 @@ export default tseslint.config(
   // Imports point inward (ARCHITECTURE.md): the conversation engine knows no telephony, no fork socket
   // and no vendor SDK; call control (telephony/calls) knows neither back-end; the back-ends know each
   // other not at all. (Later blocks replace the rule for their files, so each repeats NO_TEST_CODE.)
+  ...restrict('agent/src/conversation', [
+    {
+      group: ['**/telephony/**', '**/fork/**'],
+      message: 'conversation/ sees calls only through call-channel.ts.',
+    },
+    SDKS,
+  ]),
   ...restrict('agent/src/telephony/calls', [
     { group: ['**/embedded/**', '**/drachtio/**'], message: 'call control is shared: no back-end in it.' },
     {
