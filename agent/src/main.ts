@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock, type Clock } from './audio/clock.js';
+import { systemClock, type Clock } from './time/clock.js';
 import type { Config } from './config/load.js';
 import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';

@@ -4,7 +4,7 @@
  * apology; the call's record goes to the observer turn by turn. Vendor SDKs are never imported
  * here, only the provider interfaces.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';

@@ -4,7 +4,7 @@
  * (`resume_false_interruption` with `false_interruption_timeout`, default 2.0 s, research
  * voice-agents §6 item 4). While the caller is still making sound we wait a little longer, bounded.
  */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 
 const MAX_REARMS = 3;
 

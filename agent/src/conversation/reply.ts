@@ -4,7 +4,7 @@
  * Cancellation: the turn's AbortSignal (barge-in, a newer turn, close) stops everything; history
  * then keeps only what the caller heard, and every tool call gets a result.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
 import type { LlmProvider, ToolCall } from '../providers/types.js';

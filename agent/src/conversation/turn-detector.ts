@@ -5,7 +5,7 @@
  * the caller's last speech while a transcript is pending — then we ask the STT to finalize, and wait
  * (bounded) for the words it still holds. Turns with no words are dropped (noise, a cough).
  */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { SttEvent } from '../providers/types.js';
 import type { VadEvent } from './vad/vad.js';
 

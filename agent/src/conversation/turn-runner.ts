@@ -3,7 +3,7 @@
  * apology, goodbye) or a resumed remainder after a false interruption. Owns the cancellation tree
  * below the call (call → turn → reply), barge-in, playout draining and each turn's record.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';

@@ -4,7 +4,7 @@
  * WebSocket session does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../audio/clock.js';
+import { systemClock } from '../time/clock.js';
 import type { CallChannel, CallEvent } from '../conversation/call-channel.js';
 import type { CallEndReason } from '../conversation/call-record.js';
 import { createLogger } from '../log.js';

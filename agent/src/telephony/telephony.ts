@@ -1,6 +1,6 @@
 /** What a started telephony back-end offers the agent, and what it is started with. */
 import type { Registry } from 'prom-client';
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';

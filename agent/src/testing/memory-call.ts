@@ -1,5 +1,5 @@
 /** An in-memory CallChannel recording everything the engine sends, and an observer recording reports. */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import type { CallChannel } from '../conversation/call-channel.js';
 import type {

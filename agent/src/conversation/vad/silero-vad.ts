@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import { FrameVad } from './frame-vad.js';
 import type { ClassifierSpec, SpeechClassifier } from './speech-classifier.js';
 import type { Vad, VadTiming } from './vad.js';

@@ -4,7 +4,7 @@
  * lose audio while the socket re-dials; retry and failover belong to one layer above us.
  */
 import { DeepgramClient } from '@deepgram/sdk';
-import { systemClock, type Clock, type TimerHandle } from '../../audio/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../time/clock.js';
 import { bytesFromPcm, type Pcm16 } from '../../audio/pcm.js';
 import type { Logger } from '../../log.js';
 import { ProviderError } from '../errors.js';

@@ -1,6 +1,6 @@
 /** admitCall over neutral views: the decisions both back-ends take (their wire tests are in test/call-control). */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import { DEFAULT_PROFILES, profilesFileSchema } from '../../config/profile-schema.js';
 import { createLogger } from '../../log.js';
 import { answerChallenge, formatCredentials, parseChallenge } from '../../routing/digest.js';

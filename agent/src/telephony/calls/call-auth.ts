@@ -4,7 +4,7 @@
  * each behind its own verifier. Nonces are bound to the address they were issued to. Challenges are
  * 401 with WWW-Authenticate everywhere (see admission.ts for why not 407).
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { SoftphoneUser } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import { AuthLockout, type AuthLockoutOptions } from '../../routing/auth-lockout.js';

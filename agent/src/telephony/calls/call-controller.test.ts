@@ -1,6 +1,6 @@
 /** The per-call state machine with a hand-driven clock; both back-ends run it (test/call-control proves that). */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import { DEFAULT_PROFILES, profilesFileSchema } from '../../config/profile-schema.js';
 import { DEFAULT_CONVERSATION_OPTIONS } from '../../conversation/conversation-options.js';
 import type { InboundMessage } from '../../fork/protocol.js';

@@ -6,7 +6,7 @@
  * AgentNotices (the fork protocol's notices). SIP behaviours that need a per-call decision (session
  * timers, re-INVITE offers, early-dialog BYE) belong here too, as further events of this machine.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import { endReasonOf, type CallEndReason } from '../../conversation/call-record.js';
 import type { InboundMessage } from '../../fork/protocol.js';

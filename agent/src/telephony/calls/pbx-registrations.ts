@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { Registration } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import { callTimeouts, type CallTimeouts } from './call-timeouts.js';

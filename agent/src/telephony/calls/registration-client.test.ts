@@ -1,6 +1,6 @@
 /** RegistrationClient state machine with a ManualClock and a scripted registrar (no sockets). */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import { registrationSchema } from '../../config/profile-schema.js';
 import { createLogger } from '../../log.js';
 import { computeDigestResponse, parseCredentials } from '../../routing/digest.js';

@@ -5,7 +5,7 @@
  * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { Registration } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import { answerChallenge, formatCredentials, pickChallenge } from '../../routing/digest.js';

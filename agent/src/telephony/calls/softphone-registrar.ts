@@ -5,7 +5,7 @@
  * Contact: *), and RFC 5626-style flows: a binding remembers the flow it was made over (requests to it
  * go there) and goes when that connection closes. No sockets: a neutral REGISTER view in, a reply out.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import type { DigestGate } from '../../routing/digest-gate.js';
 import { formatParams, parseNameAddr } from './sip-uri.js';

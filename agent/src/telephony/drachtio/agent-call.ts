@@ -4,7 +4,7 @@
  * agent's transfer / sendDtmf / disconnect, DTMF, channel gone) and the caller's dialog (BYE, NOTIFY)
  * into controller events, and is its CallLeg: REFER on the caller's dialog, uuid_send_dtmf, teardown.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { CallEndReason } from '../../conversation/call-record.js';
 import type { InboundMessage } from '../../fork/protocol.js';

@@ -7,7 +7,7 @@
  * drachtio-server it re-sent the wrong secret every ~255 ms forever. On a refusal we stop srf and try again
  * ourselves on a slow back-off (5 s doubling to 5 min), in case drachtio is restarted with the right secret.
  */
-import { systemClock, type Clock } from '../../audio/clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import { RetryTimer, type BackoffOptions } from './backoff.js';
 import type { SrfConnectOptions, SrfLike } from './types.js';

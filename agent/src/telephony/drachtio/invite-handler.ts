@@ -3,7 +3,7 @@
  * does the plumbing — answer on FreeSWITCH and fork to the agent, or bridge to a registered softphone
  * (a B2BUA through drachtio), or send the refusal or challenge.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { CallEndReason } from '../../conversation/call-record.js';
 import type { Logger } from '../../log.js';

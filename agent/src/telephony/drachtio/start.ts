@@ -2,7 +2,7 @@
  * Entry point of the production telephony path: drachtio-server (SIP) + FreeSWITCH (media) in front of
  * the agent's fork server. main.ts calls startDrachtioTelephony when SWITCHBOARD_TELEPHONY=drachtio.
  */
-import { systemClock, type Clock } from '../../audio/clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Config } from '../../config/load.js';
 import type { CallEndReason } from '../../conversation/call-record.js';
 import type { Logger } from '../../log.js';

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import type { Config } from '../../config/load.js';
 import { sipAddressesFromHostport } from './drachtio-connection.js';
 import { parseMediaServers } from './media-server-specs.js';

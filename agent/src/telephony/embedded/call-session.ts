@@ -5,7 +5,7 @@
  * DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
  * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';

@@ -1,5 +1,5 @@
 /** Options and shared constants of the embedded SIP gateway. */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Registration, SoftphoneUser } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { AuthLockoutOptions } from '../../routing/auth-lockout.js';

@@ -10,7 +10,7 @@ import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js';
 import { Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { systemClock } from '../../audio/clock.js';
+import { systemClock } from '../../time/clock.js';
 import { createLogger } from '../../log.js';
 import { Router } from '../../routing/router.js';
 import { embeddedMediaFactory } from './start.js';

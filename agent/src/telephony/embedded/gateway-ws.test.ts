@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../audio/clock.js';
+import { systemClock } from '../../time/clock.js';
 import { ConfigError } from '../../config/load.js';
 import { envSchema } from '../../config/env-schema.js';
 import { createLogger } from '../../log.js';

@@ -3,7 +3,7 @@
  * offer), defence metrics, and the Telephony view start-telephony.ts hands to the agent.
  */
 import { readFileSync } from 'node:fs';
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import { ConfigError } from '../../config/load.js';
 import { isLoopbackHost } from '../../config/sip-trust.js';
 import type { Logger } from '../../log.js';

@@ -5,7 +5,7 @@
  * the two phones. Relays 18x, the first 2xx (other branches are CANCELled), failures, ACK, CANCEL and
  * BYE; in-dialog requests (re-INVITE for hold, INFO) are relayed by UserCallRelay.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import { bestFinal, buildForkInvite, type Binding, type CalleeFork } from './user-call-fork.js';
 import { UserCallRelay } from './user-call-relay.js';

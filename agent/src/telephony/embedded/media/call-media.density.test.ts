@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { systemClock } from '../../../audio/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import { createLogger } from '../../../log.js';
 import { createCallMedia, type EmbeddedCallMediaHandle } from './call-media.js';
 import { FrameTicker } from './frame-ticker.js';

@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ManualClock } from '../../../audio/clock.js';
+import { ManualClock } from '../../../time/clock.js';
 import { decodeG711, encodeG711 } from '../../../audio/g711.js';
 import { createLogger } from '../../../log.js';
 import { createCallMedia, type EmbeddedCallMediaHandle } from './call-media.js';

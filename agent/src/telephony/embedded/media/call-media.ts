@@ -4,8 +4,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { Clock } from '../../../audio/clock.js';
-import { systemClock } from '../../../audio/clock.js';
+import type { Clock } from '../../../time/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import type { InboundMessage } from '../../../fork/protocol.js';
 import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';

@@ -5,7 +5,7 @@
  * (fork-wire.ts) is a WebSocket to an agent elsewhere, or the agent in this process by method calls.
  * Nothing here can block the pacer: sends are fire-and-forget and dropped while a socket is backed up.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
 import type { Pcm16 } from '../../../audio/pcm.js';
 import { resample } from '../../../audio/resample.js';
 import type { Logger } from '../../../log.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../audio/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import { rms } from '../../../audio/pcm.js';
 import { launchChromiumContext } from '../../../testing/chromium.js';
 import { FrameTicker } from '../media/frame-ticker.js';

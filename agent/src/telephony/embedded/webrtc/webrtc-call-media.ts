@@ -8,7 +8,7 @@
  */
 import { RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { decodeG711 } from '../../../audio/g711.js';
-import { systemClock, type Clock } from '../../../audio/clock.js';
+import { systemClock, type Clock } from '../../../time/clock.js';
 import type { InboundMessage } from '../../../fork/protocol.js';
 import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { systemClock } from '../../../../../audio/clock.js';
+import { systemClock } from '../../../../../time/clock.js';
 import { createLogger } from '../../../../../log.js';
 import { Dialog, dialogIdOf } from '../../../../embedded/sip/dialog.js';
 import { SipEndpoint } from '../../../../embedded/sip/endpoint.js';
