@@ -49,6 +49,9 @@ function profileYaml(l: ProviderLatencies): string {
     `    routes: ['${EXTENSION}']`,
     '    stt:',
     `      endpointingMs: ${l.endpointingMs}`,
+    // The benchmark's caller on loopback stands in for a carrier (loopback is never trusted with drachtio).
+    'trunks:',
+    "  - { name: bench-caller, sources: ['127.0.0.1/32'] }",
     '',
   ].join('\n');
 }
@@ -113,6 +116,7 @@ export async function startAgentUnderTest(
   _plan: Plan,
   telephony: Telephony = 'embedded',
   forkLink: ForkLinkMode = 'in-process',
+  replies: 'short-first' | 'natural' = 'short-first',
 ): Promise<AgentUnderTest> {
   const host = '127.0.0.1';
   const fakes = await spawnTsx<{ pid: number; env: Record<string, string> }>(
@@ -120,7 +124,7 @@ export async function startAgentUnderTest(
     [],
     {
       ...process.env,
-      BENCH_FAKES: JSON.stringify({ ...latencies, host, ports: PORTS.fakes }),
+      BENCH_FAKES: JSON.stringify({ ...latencies, host, ports: PORTS.fakes, replies }),
     },
   );
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-agent-'));

@@ -22,9 +22,10 @@ export function spawnTsx<T>(
   args: string[],
   env: NodeJS.ProcessEnv,
   readyTimeoutMs = 30_000,
+  cwd = REPO_ROOT,
 ): Promise<Child<T>> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     env,
     // stdin stays open as a lifeline: the child exits when it closes (the benchmark died).
     stdio: ['pipe', 'pipe', 'pipe'],

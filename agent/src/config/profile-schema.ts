@@ -25,6 +25,92 @@ export const transferTargetSchema = z.object({
   description: z.string().default(''),
 });
 
+/** Words and phrases that acknowledge rather than interrupt ("uh-huh" while the agent talks). */
+export const DEFAULT_BACKCHANNELS = [
+  'uh-huh',
+  'uh huh',
+  'mm-hmm',
+  'mhm',
+  'mm',
+  'hmm',
+  'yeah',
+  'yep',
+  'yes',
+  'ok',
+  'okay',
+  'right',
+  'sure',
+  'i see',
+  'got it',
+  'alright',
+  'all right',
+  'oh',
+  'ah',
+  'uh',
+  'um',
+];
+
+/**
+ * Turn-taking of one profile: who decides the caller's turn is over, how long to wait after the
+ * caller's speech (research voice-agents §1: LiveKit min/max delay 500/3000 ms), preemptive replies
+ * and what counts as an interruption while the agent talks.
+ */
+export const turnSchema = z
+  .object({
+    /** silence: STT endpointing or VAD silence alone (the old behaviour); transcript: wait longer on
+     * unfinished text; audio_model: a local Smart Turn v3 ONNX model; flux: Deepgram Flux ends turns. */
+    detector: z.enum(['silence', 'transcript', 'audio_model', 'flux']).default('transcript'),
+    /** Silence after the caller's speech before a turn that looks complete ends. */
+    minEndpointingDelayMs: z.number().int().min(0).max(5000).default(300),
+    /** Silence after the caller's speech before a turn that looks unfinished ends anyway. */
+    maxEndpointingDelayMs: z.number().int().min(0).max(10_000).default(2000),
+    /** Start the LLM (never the audio) on a likely end of turn; adopt it if the final text matches. */
+    preemptiveGeneration: z.boolean().default(true),
+    audioModel: z
+      .object({
+        /** Smart Turn v3.x ONNX file (else SWITCHBOARD_TURN_MODEL). */
+        path: z.string().min(1).optional(),
+        /** Completion probability at or above which the turn counts as complete. */
+        threshold: z.number().min(0).max(1).default(0.5),
+      })
+      .prefault({}),
+    flux: z
+      .object({
+        model: z.string().min(1).default('flux-general-en'),
+        eotThreshold: z.number().min(0.5).max(1).default(0.7),
+        /** EagerEndOfTurn / TurnResumed (preemptive replies); only sent when preemptiveGeneration is on. */
+        eagerEotThreshold: z.number().min(0.3).max(0.9).default(0.5),
+        eotTimeoutMs: z.number().int().min(500).max(60_000).default(5000),
+      })
+      .prefault({}),
+    interruption: z
+      .object({
+        /** Caller speech while the agent talks must last this long (and hold a real word) to interrupt. */
+        minDurationMs: z.number().int().min(0).max(5000).default(300),
+        /** After the caller falls silent with no real words, resume the paused reply after this long. */
+        falseInterruptionMs: z.number().int().min(100).max(10_000).default(1000),
+        /** Said while the agent talks, these do not interrupt. */
+        backchannelWords: z.array(z.string().trim().min(1)).default(DEFAULT_BACKCHANNELS),
+      })
+      .prefault({}),
+  })
+  .superRefine((t, ctx) => {
+    if (t.maxEndpointingDelayMs < t.minEndpointingDelayMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxEndpointingDelayMs'],
+        message: `must be at least minEndpointingDelayMs (${t.minEndpointingDelayMs})`,
+      });
+    }
+    if (t.flux.eagerEotThreshold > t.flux.eotThreshold) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flux', 'eagerEotThreshold'],
+        message: `must not exceed flux.eotThreshold (${t.flux.eotThreshold})`,
+      });
+    }
+  });
+
 export const profileSchema = z.object({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
   systemPrompt: z.string().min(1),
@@ -45,6 +131,7 @@ export const profileSchema = z.object({
     })
     .prefault({}),
   tts: z.object({ model: z.string().default('sonic-2') }).prefault({}),
+  turn: turnSchema.prefault({}),
   tools: z.array(z.union([builtinToolSchema, webhookToolSchema])).default(['end_call']),
   transferTargets: z.array(transferTargetSchema).default([]),
   /** Request-URI users (DIDs, extensions) that reach this profile. */
@@ -91,6 +178,7 @@ export type WebhookTool = z.infer<typeof webhookToolSchema>;
 export type BuiltinTool = z.infer<typeof builtinToolSchema>;
 export type TransferTarget = z.infer<typeof transferTargetSchema>;
 export type AgentProfile = z.infer<typeof profileSchema>;
+export type TurnSettings = z.infer<typeof turnSchema>;
 export type Trunk = z.infer<typeof trunkSchema>;
 export type Registration = z.infer<typeof registrationSchema>;
 export type SoftphoneUser = z.infer<typeof userSchema>;

@@ -27,6 +27,9 @@ export interface TurnTimings {
   voiceToVoiceMs?: number;
 }
 
+/** A reply prepared on the likely end of the caller's turn: used as is, or thrown away (the final text differed). */
+export type PreemptiveOutcome = 'used' | 'discarded';
+
 export interface TurnRecord {
   callId: string;
   index: number;
@@ -36,6 +39,8 @@ export interface TurnRecord {
   interrupted: boolean;
   toolCalls: { name: string; arguments: string; result: string }[];
   timings: TurnTimings;
+  /** Set when a preemptive reply was prepared for this turn. */
+  preemptive?: PreemptiveOutcome;
   startedAt: Date;
   endedAt: Date;
 }

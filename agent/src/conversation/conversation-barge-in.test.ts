@@ -26,7 +26,7 @@ function lastAssistant(h: Harness): string | undefined {
 }
 
 describe('Conversation: barge-in', () => {
-  it('barge-in mid-sentence: killAudio, LLM and TTS cancelled, history trimmed to what was heard', async () => {
+  it('barge-in mid-sentence: playout paused at once, then a real word cancels LLM and TTS; history holds what was heard', async () => {
     const h = await startHarness({ llm: [tokens(LONG, 80)] });
     await h.untilListening();
     const turnStart = h.clock.now();
@@ -37,17 +37,19 @@ describe('Conversation: barge-in', () => {
     h.vad.speechStart();
     await h.settle();
 
+    // The pause: killAudio and TTS stopped on the onset, the LLM still running.
     const kill = h.channel.of('killAudio');
     expect(kill).toHaveLength(1);
     expect(kill[0]!.at).toBe(bargeAt);
-    expect(h.llm.aborted).toBe(1);
     expect(h.tts.utterances[1]!.cancelled).toBe(true);
+    expect(h.llm.aborted).toBe(0);
     expect(h.conv.agentState).toBe('listening');
-    await h.advance(500);
-    expect(h.channel.of('audio').filter((a) => a.at > bargeAt)).toEqual([]);
-
     h.stt.interim('Wait');
-    await h.advance(300);
+    await h.advance(290);
+    expect(h.llm.aborted).toBe(0); // a word, but not 300 ms of speech yet
+    await h.advance(20);
+    expect(h.llm.aborted).toBe(1); // the interruption: 300 ms and a word that is not a backchannel
+    expect(h.channel.of('audio').filter((a) => a.at > bargeAt)).toEqual([]);
     h.vad.speechEnd();
     await h.advance(150);
     h.stt.final('Wait, what?', true);
@@ -86,7 +88,10 @@ describe('Conversation: barge-in', () => {
   });
 
   it('false interruption (no words within the window) resumes the unheard remainder', async () => {
-    const h = await startHarness({ llm: [tokens(LONG)], options: { falseInterruptionMs: 1500 } });
+    const h = await startHarness({
+      llm: [tokens(LONG)],
+      profile: { turn: { interruption: { falseInterruptionMs: 1500 } } },
+    });
     await h.untilListening();
     const t0 = h.clock.now();
     await h.say('Count for me.');
@@ -96,9 +101,9 @@ describe('Conversation: barge-in', () => {
     await h.advance(150);
     h.vad.speechEnd();
     const killAt = h.channel.of('killAudio')[0]!.at;
-    await h.advance(1300);
+    await h.advance(1490); // the window runs from the end of the cough
     expect(h.tts.utterances).toHaveLength(2);
-    await h.advance(100);
+    await h.advance(20);
     expect(h.tts.utterances).toHaveLength(3);
     const resumed = h.tts.utterances[2]!.text.trim();
     expect(resumed.length).toBeGreaterThan(0);

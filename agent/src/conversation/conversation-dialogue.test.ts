@@ -71,12 +71,15 @@ describe('Conversation: greeting and dialogue', () => {
     expect(t1).toMatchObject({ index: 1, userText: 'What are your opening hours?', interrupted: false });
     expect(t1!.agentText).toBe('We are open from nine to five. Anything else?');
     expect(t2!.userText).toBe('No thanks.');
-    // VAD end → final 150 ms later (speech_final ends the turn) → LLM 300 ms → TTS 100 ms.
-    expect(t1!.timings.endOfUtteranceDelayMs).toBeCloseTo(150, -1);
+    // VAD end → final 150 ms later: a complete question, so the LLM starts then (preemptively) and
+    // the turn ends at the 300 ms minimum delay; first token 300 ms after the LLM started → TTS 100 ms.
+    expect(t1!.timings.endOfUtteranceDelayMs).toBeCloseTo(300, -1);
     expect(t1!.timings.sttDelayMs).toBeCloseTo(150, -1);
     expect(t1!.timings.llmTtftMs).toBeCloseTo(300, -1);
     expect(t1!.timings.ttsTtfbMs).toBeCloseTo(100, -1);
     expect(t1!.timings.voiceToVoiceMs).toBeCloseTo(150 + 300 + 100, -1);
+    expect(t1!.preemptive).toBe('used');
+    expect(h.llm.requests).toHaveLength(2);
     expect(h.observer.events).toContainEqual({
       type: 'transcript',
       role: 'user',
@@ -95,8 +98,8 @@ describe('Conversation: greeting and dialogue', () => {
     await h.untilListening();
     const reply = h.tts.utterances[1]!;
     expect(reply.texts.map((t) => t.trim())).toEqual([
-      'Sure, I can help with that,',
-      'and also with the other thing you mentioned earlier today.',
+      'Sure, I can help',
+      'with that, and also with the other thing you mentioned earlier today.',
       'Then we are done',
     ]);
     expect(h.tts.utterances).toHaveLength(2);
@@ -116,7 +119,7 @@ describe('Conversation: greeting and dialogue', () => {
   });
 
   it('ends a turn on VAD silence with a pending final and asks the STT to finalize', async () => {
-    const h = await startHarness({ options: { endpointingDelayMs: 400 } });
+    const h = await startHarness({ profile: { turn: { detector: 'silence', minEndpointingDelayMs: 400 } } });
     await h.untilListening();
     h.vad.speechStart();
     await h.advance(300);
@@ -132,7 +135,7 @@ describe('Conversation: greeting and dialogue', () => {
   });
 
   it('on VAD silence with only interim words, finalizes and waits for the STT final', async () => {
-    const h = await startHarness({ options: { endpointingDelayMs: 300 } });
+    const h = await startHarness({ profile: { turn: { detector: 'silence', minEndpointingDelayMs: 300 } } });
     await h.untilListening();
     h.stt.onFinalize = (s) =>
       s.emit({

@@ -22,13 +22,17 @@ export interface ConversationPhrases {
   transferFailed: string;
 }
 
+/**
+ * Engine-wide tunables. Turn-taking tunables that differ per agent (endpointing delays, false
+ * interruption window, backchannel words) live in the profile's `turn` section instead.
+ */
 export interface ConversationOptions {
-  /** VAD silence after the caller's last speech that ends a turn with a transcript pending. */
-  endpointingDelayMs: number;
   /** After Finalize, how long to wait for the STT's final before using the interim text. */
   finalizeTimeoutMs: number;
-  /** After a barge-in with no transcript words for this long, resume the reply (false interruption). */
-  falseInterruptionMs: number;
+  /** Caller sound with no words for this long while the reply is paused resumes it anyway (a TV). */
+  maxWordlessPauseMs: number;
+  /** Preemptive LLM starts allowed per caller turn (LiveKit: 3). */
+  preemptiveMaxAttempts: number;
   /** DTMF digits are batched until this long after the last one (or '#'). */
   dtmfBatchMs: number;
   /** LLM calls per user turn, tool round-trips included. */
@@ -44,9 +48,9 @@ export interface ConversationOptions {
 }
 
 export const DEFAULT_CONVERSATION_OPTIONS: ConversationOptions = {
-  endpointingDelayMs: 500,
   finalizeTimeoutMs: 600,
-  falseInterruptionMs: 1500,
+  maxWordlessPauseMs: 4000,
+  preemptiveMaxAttempts: 3,
   dtmfBatchMs: 1000,
   maxToolSteps: 3,
   markIntervalMs: 1000,

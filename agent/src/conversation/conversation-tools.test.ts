@@ -1,3 +1,4 @@
+import { TextChunker } from './text-chunker.js';
 import { describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../testing/conversation-harness.js';
 import { tokens } from '../testing/memory-providers.js';
@@ -88,7 +89,10 @@ describe('Conversation: tools', () => {
     expect(hangup).toEqual([{ type: 'hangup', reason: 'agent_hangup', at: expect.any(Number) }]);
     const audio = h.channel.of('audio').filter((a) => a.at >= t0);
     const goodbyeMs = (audio.reduce((n, a) => n + a.samples, 0) * 1000) / 8000;
-    expect(goodbyeMs).toBeCloseTo('Goodbye, have a nice day!'.length * 60, -1);
+    // The fake TTS speaks 60 ms per character of each piece the chunker cut.
+    const chunker = new TextChunker();
+    const pieces = [...chunker.push('Goodbye, have a nice day!'), chunker.flush() ?? ''];
+    expect(goodbyeMs).toBeCloseTo(pieces.join('').length * 60, -1);
     expect(hangup[0]!.at).toBeGreaterThanOrEqual(audio[0]!.at + goodbyeMs);
     await h.conv.close('caller_hangup');
     expect(h.observer.ended?.reason).toBe('agent_hangup');

@@ -1,15 +1,16 @@
 /**
- * One phone call's conversation: caller audio → VAD + STT → end-of-turn → LLM (tools) → TTS →
- * straight back to the media side. Barge-in is a priority path; provider failures get a spoken
- * apology; the call's record goes to the observer turn by turn. Vendor SDKs are never imported
- * here, only the provider interfaces.
+ * One phone call's conversation: caller audio → VAD + STT → end-of-turn decision → LLM (tools) →
+ * TTS → straight back to the media side. Caller sound while the agent talks pauses it at once; the
+ * interruption gate then decides between a real interruption and a resume. A likely end of turn
+ * starts the LLM early. Provider failures get a spoken apology; the call's record goes to the
+ * observer turn by turn. Vendor SDKs are never imported here, only the provider interfaces.
  */
 import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';
-import type { Providers, SttEvent } from '../providers/types.js';
+import type { Providers } from '../providers/types.js';
 import { AgentStateMachine } from './agent-state.js';
 import type { CallChannel, CallEvent, CallHandler } from './call-channel.js';
 import { endReasonOf, type AgentState, type CallEndReason, type CallObserver } from './call-record.js';
@@ -20,15 +21,18 @@ import {
   type ConversationOptionsInput,
 } from './conversation-options.js';
 import { DtmfBatcher } from './dtmf-batcher.js';
-import { FalseInterruptionGuard } from './false-interruption.js';
 import { ChatHistory } from './history.js';
 import { MarkTracker } from './mark-tracker.js';
+import type { PrimedStream } from './preemption.js';
 import { SttSession } from './stt-session.js';
 import { TransferWaiters } from './transfer-waiters.js';
 import { TtsLink } from './tts-link.js';
 import { TurnBuilder } from './turn-builder.js';
-import { TurnDetector, type UserTurn } from './turn-detector.js';
+import type { TurnModel } from './turn/turn-model.js';
+import type { UserTurn } from './turn/turn-detector.js';
+import { fluxOptions } from './turn/turn-setup.js';
 import { TurnRunner, type ActiveTurn } from './turn-runner.js';
+import { TurnTaking } from './turn-taking.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 import type { Vad, VadEvent, VadFactory } from './vad/vad.js';
 
@@ -40,6 +44,8 @@ export interface ConversationDeps {
   clock: Clock;
   logger: Logger;
   vadFactory: VadFactory;
+  /** The profile's audio end-of-turn model (turn.detector audio_model), loaded at start-up. */
+  turnModel?: TurnModel | undefined;
   options?: ConversationOptionsInput;
 }
 
@@ -53,8 +59,7 @@ export class Conversation implements CallHandler {
   private readonly playout: PlayoutClock;
   private readonly marks: MarkTracker;
   private readonly vad: Vad;
-  private readonly detector: TurnDetector;
-  private readonly guard: FalseInterruptionGuard;
+  private readonly turns: TurnTaking;
   private readonly dtmf: DtmfBatcher;
   private readonly tts: TtsLink;
   private readonly transfers: TransferWaiters;
@@ -88,11 +93,6 @@ export class Conversation implements CallHandler {
       this.log,
     );
     this.vad = d.vadFactory({ sampleRate: meta.sampleRate, clock: d.clock });
-    this.detector = new TurnDetector(d.clock, this.o, {
-      onTurn: (t) => this.onUserTurn(t),
-      finalize: () => this.stt?.finalize(),
-    });
-    this.guard = new FalseInterruptionGuard(d.clock, this.o.falseInterruptionMs, () => this.vad.speaking);
     this.dtmf = new DtmfBatcher(d.clock, this.o.dtmfBatchMs, (digits) => this.onDtmfBatch(digits));
     this.tts = new TtsLink(
       d.providers.tts,
@@ -127,6 +127,24 @@ export class Conversation implements CallHandler {
       transfers: this.transfers,
       hangup: (reason) => this.hangup(endReasonOf(reason, 'agent_hangup')),
       onTransferred: () => (this.endReason ??= 'transferred'),
+    });
+    this.turns = new TurnTaking({
+      callId: this.callId,
+      profile: d.profile,
+      options: this.o,
+      sampleRate: meta.sampleRate,
+      clock: d.clock,
+      log: this.log,
+      llm: d.providers.llm,
+      turnModel: d.turnModel,
+      history: this.history,
+      runner: this.runner,
+      state: this.state,
+      observer: d.observer,
+      rootSignal: this.root.signal,
+      finalize: () => this.stt?.finalize(),
+      ending: () => this.ending,
+      onTurn: (t, primed, preemptive) => this.onUserTurn(t, primed, preemptive),
     });
   }
 
@@ -173,6 +191,7 @@ export class Conversation implements CallHandler {
     if (this.root.signal.aborted) return;
     this.vad.push(pcm);
     this.stt?.push(pcm);
+    this.turns.onAudio(pcm);
   }
 
   onEvent(event: CallEvent): void {
@@ -210,9 +229,8 @@ export class Conversation implements CallHandler {
     this.state.transition('ended');
     this.root.abort(new Error(`call closed: ${reason}`));
     this.runner.abortActive();
-    this.guard.cancel();
+    this.turns.close();
     this.dtmf.close();
-    this.detector.reset();
     this.transfers.close();
     this.vad.close();
     this.stt?.close();
@@ -227,14 +245,16 @@ export class Conversation implements CallHandler {
   private createStt(): SttSession {
     const meta = this.d.channel.metadata;
     const p = this.d.profile;
+    const flux = fluxOptions(p.turn);
     return new SttSession({
       provider: this.d.providers.stt,
       options: {
         sampleRate: meta.sampleRate,
         language: p.language,
-        model: p.stt.model,
+        model: flux ? flux.model : p.stt.model,
         endpointingMs: p.stt.endpointingMs,
         utteranceEndMs: p.stt.utteranceEndMs,
+        ...(flux ? { flux } : {}),
       },
       signal: this.root.signal,
       clock: this.d.clock,
@@ -243,7 +263,7 @@ export class Conversation implements CallHandler {
       backoffMs: this.o.sttReconnectBackoffMs,
       connectTimeoutMs: this.o.timeouts.sttConnectMs,
       bufferMs: 2000,
-      onEvent: (e) => this.onStt(e),
+      onEvent: (e) => this.turns.onStt(e),
       onInterrupted: () => this.onSttInterrupted(),
       onGone: () => this.endWithGoodbye('stt_failed', this.o.phrases.sttGoodbye),
     });
@@ -254,64 +274,47 @@ export class Conversation implements CallHandler {
   }
 
   private onVad(ev: VadEvent): void {
-    this.detector.onVad(ev);
-    if (ev.type === 'speech_start') this.maybeBargeIn('vad');
-    else this.runner.noteSpeechEnd(ev.at);
+    this.turns.onVad(ev);
+    if (ev.type === 'speech_end') this.runner.noteSpeechEnd(ev.at);
   }
 
-  private onStt(ev: SttEvent): void {
-    if (ev.type === 'transcript' && ev.text.trim()) {
-      this.d.observer.live(this.callId, {
-        type: 'transcript',
-        role: 'user',
-        text: ev.text,
-        final: ev.isFinal,
-      });
-      if (this.guard.confirm()) this.runner.finishActive(true);
-      this.maybeBargeIn('stt');
-    }
-    this.detector.onStt(ev);
-  }
-
-  /** Barge-in: the priority path. Never waits on anything. */
-  private maybeBargeIn(source: 'vad' | 'stt'): void {
-    if (this.state.state !== 'speaking' || this.ending) return;
-    const turn = this.runner.bargeIn(source);
-    if (!turn) return;
-    this.guard.arm(() => this.runner.resume(turn));
-  }
-
-  private onUserTurn(t: UserTurn): void {
-    if (this.ending || this.root.signal.aborted) return;
-    this.guard.cancel();
+  private onUserTurn(
+    t: UserTurn,
+    primed: PrimedStream | undefined,
+    preemptive: TurnBuilder['preemptive'],
+  ): void {
     this.d.observer.live(this.callId, { type: 'transcript', role: 'user', text: t.text, final: true });
     const builder = this.newTurn(t.text);
     builder.speechEndedAt = t.speechEndedAt;
     builder.finalAt = t.finalAt;
     builder.decidedAt = t.decidedAt;
-    this.log.info({ user: t.text, reason: t.reason }, 'user turn');
-    this.startReply(builder, t.text);
+    builder.preemptive = preemptive;
+    this.log.info({ user: t.text, reason: t.reason, preemptive }, 'user turn');
+    this.startReply(builder, t.text, primed);
   }
 
   private onDtmfBatch(digits: string): void {
     if (this.ending || this.root.signal.aborted) return;
+    this.turns.interruptedBy('DTMF', false);
     const text = `[DTMF] ${digits}`;
     const builder = this.newTurn(text);
     builder.decidedAt = this.d.clock.now();
     this.startReply(builder, text);
   }
 
-  private startReply(builder: TurnBuilder, userText: string): void {
+  private startReply(builder: TurnBuilder, userText: string, primed?: PrimedStream): void {
     const job = (turn: ActiveTurn) => this.runner.reply(turn);
-    this.tasks.push(this.runner.begin(builder, job, () => this.history.addUser(userText)));
+    this.tasks.push(
+      this.runner.begin(builder, job, { before: () => this.history.addUser(userText), primed }),
+    );
   }
 
   private onSttInterrupted(): void {
-    const midTurn = this.detector.pendingText !== '' || this.vad.speaking;
+    const midTurn = this.turns.pendingText !== '' || this.vad.speaking;
     this.log.warn({ midTurn }, 'STT interrupted; reconnecting');
     this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
     if (!midTurn || this.ending) return;
-    this.detector.reset();
+    this.turns.interruptedBy('STT interrupted', true);
     if (this.runner.busy()) return;
     this.tasks.push(
       this.runner.begin(this.newTurn(''), (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
@@ -323,9 +326,11 @@ export class Conversation implements CallHandler {
     if (this.ending || this.root.signal.aborted) return;
     this.ending = true;
     this.endReason ??= reason;
+    this.turns.interruptedBy('saying goodbye', false);
     const task = this.runner.begin(this.newTurn(''), async (turn) => {
       if (await this.tts.ensure()) await this.runner.speakInTurn(turn, phrase);
-      await this.runner.drain(turn.controller.signal);
+      await this.runner.drain(turn);
+      if (!turn.controller.signal.aborted) this.runner.completeNow(turn);
       this.hangup(reason);
     });
     this.tasks.push(task);

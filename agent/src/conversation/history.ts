@@ -3,6 +3,7 @@ import type { ChatMessage, ToolCall } from '../providers/types.js';
 
 export class ChatHistory {
   private readonly items: ChatMessage[];
+  private changes = 0;
 
   constructor(systemPrompt: string) {
     this.items = [{ role: 'system', content: systemPrompt }];
@@ -13,8 +14,14 @@ export class ChatHistory {
     return this.items.filter((m) => !(m.role === 'assistant' && !m.content && !m.toolCalls?.length));
   }
 
+  /** Bumped on every change: a reply prepared on an older history must not be used. */
+  get version(): number {
+    return this.changes;
+  }
+
   addUser(content: string): void {
     this.items.push({ role: 'user', content });
+    this.changes++;
   }
 
   /** Returns the index, to trim the message later to what the caller heard. */
@@ -24,18 +31,22 @@ export class ChatHistory {
         ? { role: 'assistant', content, toolCalls }
         : { role: 'assistant', content },
     );
+    this.changes++;
     return this.items.length - 1;
   }
 
   addTool(toolCallId: string, content: string): void {
     this.items.push({ role: 'tool', toolCallId, content });
+    this.changes++;
   }
 
   /** Replace an assistant message's text (barge-in trim, or a resumed remainder appended). */
   setAssistantText(index: number, content: string): void {
     const m = this.items[index];
     if (m?.role !== 'assistant') throw new RangeError(`history[${index}] is not an assistant message`);
+    if (m.content === content) return;
     this.items[index] = { ...m, content };
+    this.changes++;
   }
 
   assistantText(index: number): string {

@@ -1,18 +1,23 @@
 /**
  * One reply to one user turn: LLM steps (streamed, with tools) whose text is cut into clauses and
- * spoken as it streams, tool calls executed between steps, at most `maxSteps` LLM calls per turn.
- * Cancellation: the turn's AbortSignal (barge-in, a newer turn, close) stops everything; history
- * then keeps only what the caller heard, and every tool call gets a result.
+ * spoken as it streams, tool calls started as soon as the step's stream ends (while its words play),
+ * at most `maxSteps` LLM calls per turn. The first step may adopt a stream started early
+ * (preemptive generation). Cancellation: the turn's AbortSignal (a real interruption, a newer turn,
+ * close) stops the LLM and the speech; history then keeps only what the caller heard. Tools already
+ * running are never cancelled by it (they stop only with the call) and always get their result.
  */
 import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
-import type { LlmProvider, ToolCall } from '../providers/types.js';
+import type { LlmEvent, LlmProvider, ToolCall } from '../providers/types.js';
 import type { ChatHistory } from './history.js';
-import type { SpeechOutput } from './speech-output.js';
+import type { PrimedStream } from './preemption.js';
+import type { ReplyVoice } from './reply-voice.js';
+import type { SpeechResult } from './speech-output.js';
 import { TextChunker } from './text-chunker.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import type { ToolContext, ToolOutcome } from './tools/tool-types.js';
+import type { TurnOutput } from './turn-output.js';
 import { untilAborted, withTimeouts } from './llm-timeouts.js';
 
 export interface ReplyContext {
@@ -26,18 +31,17 @@ export interface ReplyContext {
   maxSteps: number;
   llmFirstTokenTimeoutMs: number;
   llmIdleTimeoutMs: number;
-  /** A new TTS utterance on the call's connection; throws ProviderError('tts') when TTS is down. */
-  newSpeech(): SpeechOutput;
+  /** Where the turn's speech goes (withheld while the caller holds the floor). */
+  output: TurnOutput;
+  /** A stream already running for the first step (preemptive generation). */
+  primed?: PrimedStream | undefined;
+  /** Tools run under this signal: the call's, not the turn's. */
+  toolSignal: AbortSignal;
+  /** Tool runs the turn must wait for before another user message enters history. */
+  trackTools(run: Promise<unknown>): void;
   toolContext(signal: AbortSignal): ToolContext;
   onLlmFirstToken(ttftMs: number): void;
-  onToolResult(call: ToolCall, result: string): void;
-}
-
-/** The step that was cut short by barge-in, for trimming and for resuming a false interruption. */
-export interface InterruptedStep {
-  fullText: string;
-  heardText: string;
-  historyIndex: number | undefined;
+  onToolResult(call: ToolCall, result: string, action: ToolOutcome['action']): void;
 }
 
 export type ReplyOutcome =
@@ -47,13 +51,18 @@ export type ReplyOutcome =
       transferFailed: boolean;
       spokeAfterTransfer: boolean;
     }
-  | { status: 'aborted'; interrupted?: InterruptedStep }
+  | { status: 'aborted' }
   | { status: 'llm_failed' | 'tts_failed'; error: unknown };
 
 interface StepResult {
   text: string;
   toolCalls: ToolCall[];
-  historyIndex: number;
+  voice: ReplyVoice;
+}
+
+interface ToolsResult {
+  action?: ToolOutcome['action'];
+  transferFailed: boolean;
 }
 
 export async function runReply(ctx: ReplyContext, signal: AbortSignal): Promise<ReplyOutcome> {
@@ -63,116 +72,98 @@ export async function runReply(ctx: ReplyContext, signal: AbortSignal): Promise<
     const res = await runStep(ctx, signal, step === 0);
     if ('status' in res) return res;
     if (transferFailed && res.text) spokeAfterTransfer = true;
-    if (res.toolCalls.length === 0) return { status: 'done', transferFailed, spokeAfterTransfer };
     const last = step === ctx.maxSteps - 1;
-    const tools = await runTools(ctx, res.toolCalls, signal, last);
+    const tools = res.toolCalls.length > 0 ? runTools(ctx, res.toolCalls, signal, last) : undefined;
+    if (tools) ctx.trackTools(tools);
+    const played = await untilAborted(res.voice.done, signal);
     if (signal.aborted) return { status: 'aborted' };
-    transferFailed ||= tools.transferFailed;
-    if (tools.action) return { status: 'done', action: tools.action, transferFailed, spokeAfterTransfer };
+    if (played.status === 'failed') return { status: 'tts_failed', error: (played as SpeechResult).error };
+    if (!tools) return { status: 'done', transferFailed, spokeAfterTransfer };
+    const t = await tools;
+    if (signal.aborted) return { status: 'aborted' };
+    transferFailed ||= t.transferFailed;
+    if (t.action) return { status: 'done', action: t.action, transferFailed, spokeAfterTransfer };
   }
   return { status: 'done', transferFailed, spokeAfterTransfer };
 }
 
+/** Streams one LLM call into a voice; returns when the stream has ended (the voice may still be playing). */
 async function runStep(
   ctx: ReplyContext,
   signal: AbortSignal,
   first: boolean,
 ): Promise<StepResult | Exclude<ReplyOutcome, { status: 'done' }>> {
   const chunker = new TextChunker();
-  let speech: SpeechOutput | undefined;
+  const voice = ctx.output.voice();
   let text = '';
   const toolCalls: ToolCall[] = [];
-  let historyIndex: number | undefined;
-  const speak = (piece: string | undefined) => {
-    if (!piece) return;
-    speech ??= ctx.newSpeech();
-    speech.pushText(piece);
-  };
   const llm = withTimeouts(ctx.clock, signal, ctx.llmFirstTokenTimeoutMs, ctx.llmIdleTimeoutMs);
+  voice.onFailed((err) => llm.abortForTts(err ?? new ProviderError('tts', 'closed', 'tts failed', true)));
+  const primed = first ? ctx.primed : undefined;
   try {
-    const requestAt = ctx.clock.now();
-    const stream = ctx.llm.stream({
-      model: ctx.model,
-      messages: ctx.history.messages(),
-      tools: ctx.tools.specs(),
-      temperature: ctx.temperature,
-      signal: llm.signal,
-    });
-    for await (const ev of stream) {
-      if (llm.tick() && first) ctx.onLlmFirstToken(ctx.clock.now() - requestAt);
+    const requestAt = primed?.startedAt ?? ctx.clock.now();
+    for await (const ev of primed ? adopt(primed, llm.signal) : request(ctx, llm.signal)) {
+      if (llm.tick() && first) ctx.onLlmFirstToken((primed?.firstEventAt() ?? ctx.clock.now()) - requestAt);
       if (ev.type === 'text') {
         text += ev.text;
-        for (const piece of chunker.push(ev.text)) speak(piece);
-        if (speech) watchTts(speech, llm.abortForTts);
+        for (const piece of chunker.push(ev.text)) voice.push(piece);
       } else if (ev.type === 'tool_calls') toolCalls.push(...ev.calls);
       else break;
     }
     llm.dispose();
-    speak(chunker.flush());
-    speech?.end();
-    historyIndex = ctx.history.addAssistant(text.trim(), toolCalls);
-    if (speech) speech.historyIndex = historyIndex;
-    const played = speech ? await untilAborted(speech.done, signal) : { status: 'done' as const };
-    if (signal.aborted) throw signal.reason;
-    if (played.status === 'failed') {
-      trimStep(ctx, speech, historyIndex, toolCalls, 'cancelled: speech failed');
-      return { status: 'tts_failed', error: played.error };
-    }
-    return { text: text.trim(), toolCalls, historyIndex };
+    const rest = chunker.flush();
+    if (rest) voice.push(rest);
+    voice.end();
+    voice.historyIndex = ctx.history.addAssistant(text.trim(), toolCalls);
+    return { text: text.trim(), toolCalls, voice };
   } catch (err) {
     llm.dispose();
-    const s = speech as SpeechOutput | undefined;
-    if (signal.aborted) return abortedStep(ctx, s, text, toolCalls, historyIndex);
-    s?.cancel();
+    voice.cancel();
+    if (signal.aborted) {
+      keepHeard(ctx, voice);
+      return { status: 'aborted' };
+    }
     if (llm.ttsError !== undefined) return { status: 'tts_failed', error: llm.ttsError };
     if (err instanceof ProviderError && err.provider === 'tts') return { status: 'tts_failed', error: err };
-    if (historyIndex === undefined && text.trim()) ctx.history.addAssistant(s?.heardText() ?? '');
+    keepHeard(ctx, voice);
     return { status: 'llm_failed', error: llm.timedOut ?? err };
   }
 }
 
-/** TTS failed while the LLM was still streaming: stop the LLM, the reply cannot be spoken. */
-function watchTts(speech: SpeechOutput, abortForTts: (error: unknown) => void): void {
-  void speech.done.then((r) => {
-    if (r.status === 'failed') abortForTts(r.error ?? new ProviderError('tts', 'closed', 'tts failed', true));
+function request(ctx: ReplyContext, signal: AbortSignal): AsyncIterable<LlmEvent> {
+  return ctx.llm.stream({
+    model: ctx.model,
+    messages: ctx.history.messages(),
+    tools: ctx.tools.specs(),
+    temperature: ctx.temperature,
+    signal,
   });
 }
 
-function abortedStep(
-  ctx: ReplyContext,
-  speech: SpeechOutput | undefined,
-  text: string,
-  toolCalls: ToolCall[],
-  historyIndex: number | undefined,
-): Exclude<ReplyOutcome, { status: 'done' }> {
-  speech?.cancel();
-  const heard = speech?.heardText() ?? '';
-  const index = trimStep(ctx, speech, historyIndex, toolCalls, 'cancelled: caller interrupted');
-  const fullText = text.replace(/\s+/g, ' ').trim();
-  return { status: 'aborted', interrupted: { fullText, heardText: heard, historyIndex: index } };
+/** The early stream, now bound to this step's signal (barge-in, timeouts). */
+function adopt(primed: PrimedStream, signal: AbortSignal): AsyncIterable<LlmEvent> {
+  const stop = (): void => primed.controller.abort(signal.reason);
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return primed.events;
 }
 
-/** Keep only the heard part of a step in history; its tool calls, never run, get a result each. */
-function trimStep(
-  ctx: ReplyContext,
-  speech: SpeechOutput | undefined,
-  historyIndex: number | undefined,
-  toolCalls: ToolCall[],
-  why: string,
-): number | undefined {
-  const heard = speech?.heardText() ?? '';
-  if (historyIndex === undefined) return heard ? ctx.history.addAssistant(heard) : undefined;
-  ctx.history.setAssistantText(historyIndex, heard);
-  for (const call of toolCalls) ctx.history.addTool(call.id, JSON.stringify({ error: why }));
-  return historyIndex;
+/** A step cut off before its stream ended: history gets only the words the caller heard. */
+function keepHeard(ctx: ReplyContext, voice: ReplyVoice): void {
+  const heard = voice.heardText();
+  if (heard) voice.historyIndex = ctx.history.addAssistant(heard);
 }
 
+/**
+ * Runs the step's tool calls in order under the call's signal. Calls not yet started when the turn
+ * is interrupted (or over the step limit) get an error result instead; every call gets a result.
+ */
 async function runTools(
   ctx: ReplyContext,
   calls: ToolCall[],
   signal: AbortSignal,
   overLimit: boolean,
-): Promise<{ action?: ToolOutcome['action']; transferFailed: boolean }> {
+): Promise<ToolsResult> {
   let action: ToolOutcome['action'];
   let transferFailed = false;
   for (const call of calls) {
@@ -180,9 +171,9 @@ async function runTools(
     if (signal.aborted) outcome = { result: JSON.stringify({ error: 'cancelled: caller interrupted' }) };
     else if (overLimit)
       outcome = { result: JSON.stringify({ error: 'not run: tool step limit for this turn reached' }) };
-    else outcome = await runOneTool(ctx, call, signal);
+    else outcome = await runOneTool(ctx, call);
     ctx.history.addTool(call.id, outcome.result);
-    ctx.onToolResult(call, outcome.result);
+    ctx.onToolResult(call, outcome.result, outcome.action);
     if (call.name === 'transfer_call' && outcome.action !== 'transferred' && !signal.aborted)
       transferFailed = true;
     action ??= outcome.action;
@@ -190,11 +181,11 @@ async function runTools(
   return action ? { action, transferFailed } : { transferFailed };
 }
 
-async function runOneTool(ctx: ReplyContext, call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> {
+async function runOneTool(ctx: ReplyContext, call: ToolCall): Promise<ToolOutcome> {
   const tool = ctx.tools.get(call.name);
   if (!tool) return { result: JSON.stringify({ error: `unknown tool ${call.name}` }) };
   try {
-    return await tool.run(call.arguments, ctx.toolContext(signal));
+    return await tool.run(call.arguments, ctx.toolContext(ctx.toolSignal));
   } catch (err) {
     ctx.log.warn({ tool: call.name, err: String(err) }, 'tool failed');
     return { result: JSON.stringify({ error: 'tool failed' }) };

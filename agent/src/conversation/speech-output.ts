@@ -36,10 +36,6 @@ export class SpeechOutput {
   firstAudioAt: number | undefined;
   audioSamples = 0;
   complete = false;
-  /** The history message holding this utterance's text, once written; trimmed at barge-in. */
-  historyIndex: number | undefined;
-  /** Text the caller already heard before this utterance, in the same history message (a resumed reply). */
-  historyPrefix = '';
   readonly done: Promise<SpeechResult>;
   private readonly utterance: TtsUtterance;
   private readonly baseSamples: number;

@@ -22,7 +22,18 @@ describe('TextChunker', () => {
   it('cuts at clauses only when the piece is long enough (shorter for the first piece)', () => {
     expect(
       chunkAll(['Yes, ', 'I can book that table for you, ', 'and I will send a confirmation, ', 'ok.']),
-    ).toEqual(['Yes, I can book that table for you,', 'and I will send a confirmation, ok.']);
+    ).toEqual(['Yes, I can book', 'that table for you, and I will send a confirmation,', 'ok.']);
+  });
+
+  it('sends the first words of a reply before any punctuation, but never cuts a number', () => {
+    const c = new TextChunker();
+    expect(c.push('We ')).toEqual([]);
+    expect(c.push('open ')).toEqual([]);
+    expect(c.push('at ')).toEqual([]);
+    expect(c.push('nine ')).toEqual(['We open at nine']);
+    // later pieces wait for punctuation as before
+    expect(c.push('on weekdays and on ')).toEqual([]);
+    expect(chunkAll(['Your code is 4 7 ', '2 9, thanks.'])).toEqual(['Your code is 4 7 2 9,', 'thanks.']);
   });
 
   it('does not split decimals, abbreviations or URLs', () => {

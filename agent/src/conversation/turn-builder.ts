@@ -1,17 +1,18 @@
 /** Collects one turn's record as it happens: texts, tool calls, timings; finished exactly once. */
-import type { TurnRecord, TurnTimings } from './call-record.js';
-import type { SpeechOutput } from './speech-output.js';
+import type { PreemptiveOutcome, TurnRecord, TurnTimings } from './call-record.js';
+import type { TurnOutput } from './turn-output.js';
 
 export class TurnBuilder {
   readonly startedAt = new Date();
-  readonly speeches: SpeechOutput[] = [];
   readonly toolCalls: TurnRecord['toolCalls'] = [];
+  /** What the turn said; set when the turn starts running. */
+  output: TurnOutput | undefined;
   speechEndedAt: number | undefined;
   finalAt: number | undefined;
   decidedAt: number | undefined;
   llmTtftMs: number | undefined;
-  /** Text heard of replies that were replaced (a resumed remainder continues them). */
-  extraAgentText = '';
+  /** Whether a reply prepared on the likely end of this turn was used, or thrown away. */
+  preemptive: PreemptiveOutcome | undefined;
   finished = false;
 
   constructor(
@@ -21,11 +22,11 @@ export class TurnBuilder {
   ) {}
 
   agentText(): string {
-    return [this.extraAgentText, ...this.speeches.map((s) => s.heardText())].filter((t) => t).join(' ');
+    return this.output?.heardText() ?? '';
   }
 
   firstAudioAt(): number | undefined {
-    return this.speeches.find((s) => s.firstAudioAt !== undefined)?.firstAudioAt;
+    return this.output?.speeches().find((s) => s.firstAudioAt !== undefined)?.firstAudioAt;
   }
 
   timings(): TurnTimings {
@@ -34,7 +35,7 @@ export class TurnBuilder {
     if (end !== undefined && this.decidedAt !== undefined) t.endOfUtteranceDelayMs = this.decidedAt - end;
     if (end !== undefined && this.finalAt !== undefined) t.sttDelayMs = Math.max(0, this.finalAt - end);
     if (this.llmTtftMs !== undefined) t.llmTtftMs = this.llmTtftMs;
-    const first = this.speeches.find((s) => s.firstAudioAt !== undefined);
+    const first = this.output?.speeches().find((s) => s.firstAudioAt !== undefined);
     if (first?.firstAudioAt !== undefined && first.firstTextAt !== undefined) {
       t.ttsTtfbMs = first.firstAudioAt - first.firstTextAt;
       if (end !== undefined) t.voiceToVoiceMs = first.firstAudioAt - end;
@@ -52,6 +53,7 @@ export class TurnBuilder {
       interrupted,
       toolCalls: this.toolCalls,
       timings: this.timings(),
+      ...(this.preemptive ? { preemptive: this.preemptive } : {}),
       startedAt: this.startedAt,
       endedAt: new Date(),
     };

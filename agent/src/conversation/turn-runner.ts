@@ -1,14 +1,16 @@
 /**
- * Runs the agent's side of turns, one at a time: a reply (LLM + tools), a scripted phrase (greeting,
- * apology, goodbye) or a resumed remainder after a false interruption. Owns the cancellation tree
- * below the call (call → turn → reply), barge-in, playout draining and each turn's record.
+ * Runs the agent's side of turns, one at a time: a reply (LLM + tools), or a scripted phrase
+ * (greeting, apology, goodbye). Owns the cancellation tree below the call (call → turn → LLM step),
+ * each turn's ReplyStateMachine, the barge-in pause / hold / resume / interrupt moves, playout
+ * draining and each turn's record. Tools run under the call's signal: an interruption never cancels
+ * a tool in flight, and the next user message waits for its result (history stays well-formed).
  */
 import type { Clock } from '../time/clock.js';
 import type { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
-import type { Providers } from '../providers/types.js';
+import type { LlmRequest, Providers } from '../providers/types.js';
 import type { AgentStateMachine } from './agent-state.js';
 import type { CallChannel } from './call-channel.js';
 import type { CallObserver } from './call-record.js';
@@ -17,18 +19,26 @@ import type { ConversationOptions } from './conversation-options.js';
 import type { ChatHistory } from './history.js';
 import { untilAborted } from './llm-timeouts.js';
 import type { MarkTracker } from './mark-tracker.js';
-import { runReply, type InterruptedStep, type ReplyContext, type ReplyOutcome } from './reply.js';
+import type { PrimedStream } from './preemption.js';
+import { runReply, type ReplyOutcome } from './reply.js';
+import { replyContext } from './reply-context.js';
+import { ReplyStateMachine } from './reply-state.js';
 import { SpeechOutput } from './speech-output.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import type { TransferWaiters } from './transfer-waiters.js';
 import type { TtsLink } from './tts-link.js';
 import type { TurnBuilder } from './turn-builder.js';
+import { TurnOutput } from './turn-output.js';
 
 export interface ActiveTurn {
   builder: TurnBuilder;
+  /** Aborted when the reply stops: a real interruption, a newer turn, close. Not by a pause. */
   controller: AbortController;
-  bargedIn: boolean;
-  interruptedStep?: InterruptedStep;
+  phase: ReplyStateMachine;
+  output: TurnOutput;
+  /** Tool runs started by this turn and not finished yet. */
+  tools: Set<Promise<unknown>>;
+  primed?: PrimedStream | undefined;
   task?: Promise<void>;
 }
 
@@ -53,57 +63,97 @@ export interface TurnRunnerDeps {
   onTransferred(): void;
 }
 
+export interface BeginOptions {
+  /** Runs once the old turn has unwound and its tools have finished (adds the user message). */
+  before?: () => void;
+  /** A reply prepared early for this turn. */
+  primed?: PrimedStream | undefined;
+}
+
 /** How long a new turn waits for the one it replaces to unwind (it only has to notice an abort). */
 const REPLACE_WAIT_MS = 250;
+/** Longest wait for the old turn's tools (webhooks time out at ≤ 30 s, transfers at 20 s). */
+const TOOLS_WAIT_MS = 35_000;
 
 export class TurnRunner {
   private active: ActiveTurn | undefined;
-  private currentSpeech: SpeechOutput | undefined;
+  /** Turns interrupted while a tool was running; the next user message waits for those tools. */
+  private readonly detached = new Set<ActiveTurn>();
 
   constructor(private readonly d: TurnRunnerDeps) {}
 
-  /** Start a turn, replacing (aborting) any previous one; `before` runs once the old turn has unwound. */
+  /** Start a turn, replacing (interrupting) any previous one. */
   async begin(
     builder: TurnBuilder,
     job: (turn: ActiveTurn) => Promise<void>,
-    before?: () => void,
+    o: BeginOptions = {},
   ): Promise<void> {
-    const previous = this.active?.task;
+    const previous = this.active;
     this.replaceActive();
-    if (previous) await Promise.race([previous, sleep(this.d.clock, REPLACE_WAIT_MS, this.d.rootSignal)]);
+    const waits = [previous, ...this.detached].filter((t): t is ActiveTurn => t !== undefined);
+    await this.settleTools(waits);
+    if (previous?.task)
+      await Promise.race([previous.task, sleep(this.d.clock, REPLACE_WAIT_MS, this.d.rootSignal)]);
     if (this.d.rootSignal.aborted) return;
-    before?.();
-    const turn: ActiveTurn = { builder, controller: new AbortController(), bargedIn: false };
+    o.before?.();
+    const output = new TurnOutput(() => this.newSpeech(turn));
+    builder.output = output;
+    const turn: ActiveTurn = {
+      builder,
+      controller: new AbortController(),
+      phase: o.primed?.phase ?? new ReplyStateMachine('thinking'),
+      output,
+      tools: new Set(),
+      primed: o.primed,
+    };
     this.active = turn;
     await this.run(turn, job);
+  }
+
+  get current(): ActiveTurn | undefined {
+    return this.active;
   }
 
   busy(): boolean {
     return this.active !== undefined && !this.active.controller.signal.aborted;
   }
 
+  /** No reply running and no tool of an interrupted reply still in flight: history is stable. */
+  settled(): boolean {
+    return !this.busy() && this.detached.size === 0;
+  }
+
   idle(): Promise<void> {
     return this.active?.task ?? Promise.resolve();
+  }
+
+  /** An LLM request for `userText` on top of the history now (what a reply's first step would send). */
+  requestFor(userText: string): Omit<LlmRequest, 'signal'> {
+    return {
+      model: this.d.profile.llm.model,
+      messages: [...this.d.history.messages(), { role: 'user', content: userText }],
+      tools: this.d.tools.specs(),
+      temperature: this.d.profile.llm.temperature,
+    };
   }
 
   /** A new turn takes over: stop the old one where it is; its record says what was heard. */
   replaceActive(): void {
     const turn = this.active;
     if (!turn) return;
-    if (!turn.controller.signal.aborted) {
-      if (this.d.playout.isPlaying()) this.killPlayback();
-      this.stopCurrentSpeech(turn);
-      turn.controller.abort(new Error('replaced by a newer turn'));
-    }
+    this.stop(turn, 'replaced by a newer turn');
     this.complete(turn, true);
   }
 
   abortActive(): void {
-    this.currentSpeech?.cancel();
-    this.active?.controller.abort(new Error('call closed'));
+    const turn = this.active;
+    if (!turn) return;
+    turn.output.cancel();
+    turn.controller.abort(new Error('call closed'));
+    turn.phase.transition('cancelled');
   }
 
-  /** Report the active turn now (close, or a barge-in confirmed as real by transcript words). */
+  /** Report the active turn now (close). */
   finishActive(interrupted: boolean): void {
     const turn = this.active;
     if (!turn || turn.builder.finished) return;
@@ -111,39 +161,51 @@ export class TurnRunner {
     this.active = undefined;
   }
 
-  /** Caller speech while we play audio: kill playback first, then cancel the reply. */
-  bargeIn(source: 'vad' | 'stt'): ActiveTurn | undefined {
+  /** Caller audio while the agent is audible: kill playback at once, keep the reply (text, LLM, tools). */
+  pause(): ActiveTurn | undefined {
     const turn = this.active;
     if (!turn || turn.controller.signal.aborted || !this.d.playout.isPlaying()) return undefined;
     const heardMs = this.killPlayback();
-    this.stopCurrentSpeech(turn);
-    turn.bargedIn = true;
-    turn.controller.abort(new Error('barge-in'));
+    turn.output.withhold();
+    turn.phase.transition('paused');
     this.d.state.transition('listening');
-    this.d.log.info({ source, heardMs }, 'barge-in');
+    this.d.log.info({ heardMs }, 'caller audio while speaking: playout paused');
     return turn;
   }
 
-  /** False interruption: speak what the caller did not hear of the interrupted reply. */
+  /** Caller speech while the agent is still thinking (nothing audible): withhold the reply's output. */
+  hold(): ActiveTurn | undefined {
+    const turn = this.active;
+    if (!turn || turn.controller.signal.aborted || this.d.playout.isPlaying()) return undefined;
+    if (!turn.phase.transition('held')) return undefined;
+    turn.output.withhold();
+    this.d.state.transition('listening');
+    this.d.log.info('caller speech while thinking: reply held');
+    return turn;
+  }
+
+  /** Not an interruption after all: say the rest from where the caller stopped hearing it. */
   resume(turn: ActiveTurn): void {
-    if (this.active !== turn || turn.builder.finished || this.d.rootSignal.aborted) return;
-    const step = turn.interruptedStep;
-    const remainder = step ? step.fullText.slice(step.heardText.length).trim() : '';
-    if (!step || !remainder) {
-      this.complete(turn, true);
-      return;
-    }
-    this.d.log.info({ remainderChars: remainder.length }, 'false interruption; resuming the reply');
-    turn.bargedIn = false;
-    turn.interruptedStep = undefined;
-    void this.run(turn, (t) => this.speakRemainder(t, step, remainder));
+    if (this.active !== turn || turn.controller.signal.aborted) return;
+    turn.phase.transition('thinking');
+    this.d.state.transition('thinking');
+    turn.output.release();
+    this.d.log.info('false interruption: resuming the reply');
+  }
+
+  /** A real interruption: stop the LLM and the speech; history keeps what was heard; tools go on. */
+  interrupt(turn: ActiveTurn): void {
+    if (this.active !== turn || turn.controller.signal.aborted) return;
+    this.stop(turn, 'caller interrupted');
+    this.d.log.info({ heard: turn.output.heardText().length }, 'caller interrupted the reply');
+    this.complete(turn, true);
   }
 
   /** The LLM reply to the user message just added to history. */
   async reply(turn: ActiveTurn): Promise<void> {
     this.d.state.transition('thinking');
     if (!this.d.tts.connection) await this.d.tts.ensure();
-    const outcome = await runReply(this.replyContext(turn), turn.controller.signal);
+    const outcome = await runReply(replyContext(this.d, turn), turn.controller.signal);
     await this.handleOutcome(turn, outcome);
   }
 
@@ -151,34 +213,34 @@ export class TurnRunner {
   async speakInTurn(turn: ActiveTurn, text: string): Promise<void> {
     const signal = turn.controller.signal;
     if (signal.aborted) return;
-    const index = this.d.history.addAssistant(text);
-    let speech: SpeechOutput;
+    const voice = turn.output.voice();
+    voice.historyIndex = this.d.history.addAssistant(text);
     try {
-      speech = this.newSpeech(turn);
+      voice.push(text);
     } catch {
-      this.d.history.setAssistantText(index, '');
+      this.d.history.setAssistantText(voice.historyIndex, '');
       this.d.log.error({ text }, 'TTS is down; the phrase cannot be spoken');
       return;
     }
-    speech.historyIndex = index;
-    speech.pushText(text);
-    speech.end();
-    const res = await untilAborted(speech.done, signal);
-    const heard = speech.heardText();
-    if (signal.aborted) {
-      this.d.history.setAssistantText(index, heard);
-      turn.interruptedStep = { fullText: speech.text, heardText: heard, historyIndex: index };
-    } else if (res.status === 'failed') {
-      this.d.history.setAssistantText(index, heard);
-      this.d.log.error({ text }, 'TTS failed while speaking a fixed phrase');
-      this.d.observer.live(this.d.callId, { type: 'error', stage: 'tts', code: errorCode(res.error) });
-    }
+    voice.end();
+    const res = await untilAborted(voice.done, signal);
+    if (signal.aborted || res.status !== 'failed') return;
+    this.d.history.setAssistantText(voice.historyIndex, voice.heardText());
+    this.d.log.error({ text }, 'TTS failed while speaking a fixed phrase');
+    this.d.observer.live(this.d.callId, { type: 'error', stage: 'tts', code: errorCode(res.error) });
   }
 
-  /** Resolves when everything sent has played to the caller (or `signal` aborts). */
-  async drain(signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < 1000 && this.d.playout.isPlaying() && !signal.aborted; i++) {
-      await sleep(this.d.clock, this.d.playout.remainingMs() + 1, signal);
+  /** Resolves when the turn's output has all played to the caller (or the turn stops). */
+  async drain(turn: ActiveTurn): Promise<void> {
+    const signal = turn.controller.signal;
+    for (let i = 0; i < 10_000 && !signal.aborted; i++) {
+      const changed = turn.output.whenChanged();
+      if (turn.output.withheld || turn.output.busy()) {
+        await untilAborted(changed, signal);
+        continue;
+      }
+      if (!this.d.playout.isPlaying()) return;
+      await Promise.race([sleep(this.d.clock, this.d.playout.remainingMs() + 1, signal), changed]);
     }
   }
 
@@ -189,8 +251,29 @@ export class TurnRunner {
       b.speechEndedAt = at;
   }
 
+  private async settleTools(turns: ActiveTurn[]): Promise<void> {
+    const runs = turns.flatMap((t) => [...t.tools]);
+    if (runs.length === 0) return;
+    this.d.log.info({ tools: runs.length }, 'waiting for tools in flight before the next turn');
+    await Promise.race([Promise.allSettled(runs), sleep(this.d.clock, TOOLS_WAIT_MS, this.d.rootSignal)]);
+  }
+
+  private stop(turn: ActiveTurn, why: string): void {
+    if (turn.controller.signal.aborted) return;
+    if (this.d.playout.isPlaying()) this.killPlayback();
+    turn.output.cancel();
+    for (const v of turn.output.voices) {
+      if (v.historyIndex !== undefined) this.d.history.setAssistantText(v.historyIndex, v.heardText());
+    }
+    turn.controller.abort(new Error(why));
+    turn.phase.transition('interrupted');
+    if (turn.tools.size > 0) {
+      this.detached.add(turn);
+      void Promise.allSettled([...turn.tools]).then(() => this.detached.delete(turn));
+    }
+  }
+
   private async run(turn: ActiveTurn, job: (turn: ActiveTurn) => Promise<void>): Promise<void> {
-    turn.controller = new AbortController();
     const onRoot = () => turn.controller.abort(this.d.rootSignal.reason);
     this.d.rootSignal.addEventListener('abort', onRoot, { once: true });
     const task = (async () => {
@@ -199,40 +282,18 @@ export class TurnRunner {
       } catch (err) {
         this.d.log.error({ err: String(err) }, 'turn failed');
       }
-      const signal = turn.controller.signal;
-      if (signal.aborted) return;
-      await this.drain(signal);
-      if (!signal.aborted) this.complete(turn, false);
+      if (turn.controller.signal.aborted) return;
+      await this.drain(turn);
+      if (!turn.controller.signal.aborted) this.complete(turn, false);
     })().finally(() => this.d.rootSignal.removeEventListener('abort', onRoot));
     turn.task = task;
     return task;
-  }
-
-  private async speakRemainder(turn: ActiveTurn, step: InterruptedStep, remainder: string): Promise<void> {
-    const signal = turn.controller.signal;
-    let speech: SpeechOutput;
-    try {
-      speech = this.newSpeech(turn);
-    } catch {
-      this.d.log.error('TTS is down; cannot resume the reply');
-      return;
-    }
-    const full = joinText(step.heardText, remainder);
-    let index = step.historyIndex;
-    if (index !== undefined) this.d.history.setAssistantText(index, full);
-    else index = this.d.history.addAssistant(full);
-    speech.historyIndex = index;
-    speech.historyPrefix = step.heardText;
-    speech.pushText(remainder);
-    speech.end();
-    await untilAborted(speech.done, signal);
   }
 
   private async handleOutcome(turn: ActiveTurn, outcome: ReplyOutcome): Promise<void> {
     const log = this.d.log;
     switch (outcome.status) {
       case 'aborted':
-        if (outcome.interrupted) turn.interruptedStep = outcome.interrupted;
         return;
       case 'llm_failed':
         log.error({ err: describe(outcome.error) }, 'LLM failed mid-turn; apologising');
@@ -251,47 +312,21 @@ export class TurnRunner {
         }
         if (outcome.action === 'transferred') this.d.onTransferred();
         if (outcome.action === 'end_call') {
-          await this.drain(turn.controller.signal);
-          if (!turn.controller.signal.aborted) this.d.hangup('agent_hangup');
+          await this.drain(turn);
+          if (turn.controller.signal.aborted) return;
+          // The turn ended as planned: record it before the hangup closes the call (which would
+          // otherwise report it as cut short).
+          this.complete(turn, false);
+          this.d.hangup('agent_hangup');
         }
         return;
     }
   }
 
-  private replyContext(turn: ActiveTurn): ReplyContext {
-    const d = this.d;
-    return {
-      llm: d.providers.llm,
-      model: d.profile.llm.model,
-      temperature: d.profile.llm.temperature,
-      history: d.history,
-      tools: d.tools,
-      clock: d.clock,
-      log: d.log,
-      maxSteps: d.options.maxToolSteps,
-      llmFirstTokenTimeoutMs: d.options.timeouts.llmFirstTokenMs,
-      llmIdleTimeoutMs: d.options.timeouts.llmIdleMs,
-      newSpeech: () => this.newSpeech(turn),
-      toolContext: (signal) => ({
-        channel: d.channel,
-        profile: d.profile,
-        clock: d.clock,
-        log: d.log,
-        signal,
-        awaitTransferResult: (s) => d.transfers.wait(s),
-      }),
-      onLlmFirstToken: (ms) => (turn.builder.llmTtftMs ??= ms),
-      onToolResult: (call, result) => {
-        turn.builder.toolCalls.push({ name: call.name, arguments: call.arguments, result });
-        d.observer.live(d.callId, { type: 'tool', name: call.name, arguments: call.arguments, result });
-      },
-    };
-  }
-
   private newSpeech(turn: ActiveTurn): SpeechOutput {
     const conn = this.d.tts.connection;
     if (!conn) throw new ProviderError('tts', 'closed', 'TTS is not connected', true);
-    const speech = new SpeechOutput(conn, {
+    return new SpeechOutput(conn, {
       channel: this.d.channel,
       playout: this.d.playout,
       marks: this.d.marks,
@@ -299,27 +334,11 @@ export class TurnRunner {
       sampleRate: this.d.channel.metadata.playbackSampleRate,
       firstAudioTimeoutMs: this.d.options.timeouts.ttsFirstAudioMs,
       onFirstAudio: () => {
-        if (this.active === turn && !turn.controller.signal.aborted) this.d.state.transition('speaking');
+        if (this.active !== turn || turn.controller.signal.aborted) return;
+        turn.phase.transition('speaking');
+        this.d.state.transition('speaking');
       },
     });
-    turn.builder.speeches.push(speech);
-    this.currentSpeech = speech;
-    return speech;
-  }
-
-  /**
-   * Cancel the utterance in flight. If its text is already in history (the reply finished streaming
-   * and is only playing out), trim that message to what was heard here, and remember the rest.
-   */
-  private stopCurrentSpeech(turn: ActiveTurn): void {
-    const speech = this.currentSpeech;
-    if (!speech) return;
-    speech.cancel();
-    if (speech.historyIndex === undefined || !turn.builder.speeches.includes(speech)) return;
-    const heard = joinText(speech.historyPrefix, speech.heardText());
-    this.d.history.setAssistantText(speech.historyIndex, heard);
-    const fullText = joinText(speech.historyPrefix, speech.text);
-    turn.interruptedStep = { fullText, heardText: heard, historyIndex: speech.historyIndex };
   }
 
   /** killAudio to the media side, then forget the queue. Returns ms the caller heard of what was sent. */
@@ -330,8 +349,14 @@ export class TurnRunner {
     return this.d.playout.heardMs();
   }
 
+  /** Record a turn that ran to its end now (a goodbye about to hang up). */
+  completeNow(turn: ActiveTurn): void {
+    this.complete(turn, false);
+  }
+
   private complete(turn: ActiveTurn, interrupted: boolean): void {
     if (turn.builder.finished) return;
+    if (!interrupted) turn.phase.transition('done');
     const record = turn.builder.finish(interrupted);
     this.d.observer.turnCompleted(record);
     this.d.observer.live(this.d.callId, { type: 'turn', turn: record });
@@ -348,10 +373,6 @@ export class TurnRunner {
       this.d.state.transition('listening');
     }
   }
-}
-
-function joinText(a: string, b: string): string {
-  return [a, b].filter((t) => t).join(' ');
 }
 
 function errorCode(err: unknown): string {

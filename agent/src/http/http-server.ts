@@ -14,6 +14,7 @@ import { apiGuard } from './api-guard.js';
 import { registerCallEventsRoute } from './call-events-route.js';
 import { registerCallsRoutes } from './calls-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerSoftphoneConfigRoute, type SoftphoneSipInfo } from './softphone-config-route.js';
 import type { LiveEvents } from './live-events.js';
 import type { ReadinessProbe } from './readiness.js';
 import { SSE_HEARTBEAT_MS, type SseStream } from './sse-stream.js';
@@ -32,6 +33,8 @@ export interface HttpServerDeps {
   apiOrigins?: string[];
   /** URL prefix → directory, e.g. { '/phone': 'softphone/dist' }; index.html for the prefix and SPA routes. */
   staticDirs?: Record<string, string>;
+  /** The embedded gateway's SIP WebSocket listeners, for the web softphone's /phone/config.json. */
+  softphoneSip?: () => SoftphoneSipInfo | undefined;
   /** WebSocket upgrades: return true when taken (e.g. ForkServer.handleUpgrade). Others are refused and destroyed. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Heartbeat timers of the live event streams. */
@@ -91,6 +94,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     heartbeatMs: deps.sseHeartbeatMs ?? SSE_HEARTBEAT_MS,
     streams,
   });
+  if (deps.softphoneSip) registerSoftphoneConfigRoute(app, deps.softphoneSip, deps.apiToken !== undefined);
   if (deps.staticDirs) registerStaticDirs(app, deps.staticDirs);
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>

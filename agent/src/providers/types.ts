@@ -16,8 +16,26 @@ export interface SttOptions {
   endpointingMs: number;
   /** Gap (ms) between words after which the STT sends an utterance end. */
   utteranceEndMs: number;
+  /**
+   * Conversational STT that decides turns itself (Deepgram Flux on /v2/listen): the stream then
+   * emits `turn` events instead of transcripts, and endpointing/utteranceEnd do not apply.
+   */
+  flux?: FluxOptions;
   signal: AbortSignal;
 }
+
+export interface FluxOptions {
+  model: string;
+  /** End-of-turn confidence that ends a turn (0.5–1.0). */
+  eotThreshold: number;
+  /** Confidence for EagerEndOfTurn / TurnResumed; omitted = no eager events. */
+  eagerEotThreshold?: number;
+  /** A turn ends after this much silence whatever the confidence. */
+  eotTimeoutMs: number;
+}
+
+/** A model-native turn event: start, an update of the turn's words, the likely end, its withdrawal, the end. */
+export type SttTurnEvent = 'start' | 'update' | 'eager_end' | 'resumed' | 'end';
 
 export type SttEvent =
   | { type: 'speech_started' }
@@ -32,6 +50,8 @@ export type SttEvent =
       confidence?: number;
     }
   | { type: 'utterance_end' }
+  /** Conversational STT only (Flux): `text` is the whole turn so far. */
+  | { type: 'turn'; event: SttTurnEvent; text: string; index: number; confidence: number }
   | { type: 'error'; error: ProviderError };
 
 export interface SttStream extends AsyncIterable<SttEvent> {

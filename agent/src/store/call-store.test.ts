@@ -81,6 +81,7 @@ describe('CallStore', () => {
         interrupted: true,
         toolCalls: [{ name: 'send_dtmf', arguments: '{"digits":"1"}', result: 'ok' }],
         timings: { sttDelayMs: 75.5, voiceToVoiceMs: 610 },
+        preemptive: 'used',
       }),
     );
 
@@ -93,6 +94,7 @@ describe('CallStore', () => {
         interrupted: true,
         toolCalls: [{ name: 'send_dtmf', arguments: '{"digits":"1"}', result: 'ok' }],
         timings: { sttDelayMs: 75.5, voiceToVoiceMs: 610 },
+        preemptive: 'used',
       },
     ]);
 

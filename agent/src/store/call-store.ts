@@ -48,15 +48,17 @@ export class CallStore implements CallObserver, CallQueries {
     );
     this.upsertTurn = db.prepare(
       `INSERT INTO turns (call_id, idx, user_text, agent_text, interrupted, tool_calls,
-         end_of_utterance_delay_ms, stt_delay_ms, llm_ttft_ms, tts_ttfb_ms, voice_to_voice_ms, started_at, ended_at)
+         end_of_utterance_delay_ms, stt_delay_ms, llm_ttft_ms, tts_ttfb_ms, voice_to_voice_ms, preemptive,
+         started_at, ended_at)
        VALUES (@call_id, @idx, @user_text, @agent_text, @interrupted, @tool_calls,
-         @end_of_utterance_delay_ms, @stt_delay_ms, @llm_ttft_ms, @tts_ttfb_ms, @voice_to_voice_ms,
+         @end_of_utterance_delay_ms, @stt_delay_ms, @llm_ttft_ms, @tts_ttfb_ms, @voice_to_voice_ms, @preemptive,
          @started_at, @ended_at)
        ON CONFLICT (call_id, idx) DO UPDATE SET user_text = excluded.user_text, agent_text = excluded.agent_text,
          interrupted = excluded.interrupted, tool_calls = excluded.tool_calls,
          end_of_utterance_delay_ms = excluded.end_of_utterance_delay_ms, stt_delay_ms = excluded.stt_delay_ms,
          llm_ttft_ms = excluded.llm_ttft_ms, tts_ttfb_ms = excluded.tts_ttfb_ms,
-         voice_to_voice_ms = excluded.voice_to_voice_ms, started_at = excluded.started_at,
+         voice_to_voice_ms = excluded.voice_to_voice_ms, preemptive = excluded.preemptive,
+         started_at = excluded.started_at,
          ended_at = excluded.ended_at`,
     );
     this.endCall = db.prepare(

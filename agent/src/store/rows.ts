@@ -27,6 +27,7 @@ export interface TurnRow {
   llm_ttft_ms: number | null;
   tts_ttfb_ms: number | null;
   voice_to_voice_ms: number | null;
+  preemptive: string | null;
   started_at: number;
   ended_at: number;
 }
@@ -62,6 +63,7 @@ export function turnToRow(t: TurnRecord): TurnRow {
     llm_ttft_ms: num(t.timings.llmTtftMs),
     tts_ttfb_ms: num(t.timings.ttsTtfbMs),
     voice_to_voice_ms: num(t.timings.voiceToVoiceMs),
+    preemptive: t.preemptive ?? null,
     started_at: t.startedAt.getTime(),
     ended_at: t.endedAt.getTime(),
   };
@@ -82,6 +84,7 @@ export function turnFromRow(r: TurnRow): TurnRecord {
     interrupted: r.interrupted === 1,
     toolCalls: JSON.parse(r.tool_calls) as TurnRecord['toolCalls'],
     timings,
+    ...(r.preemptive === 'used' || r.preemptive === 'discarded' ? { preemptive: r.preemptive } : {}),
     startedAt: new Date(r.started_at),
     endedAt: new Date(r.ended_at),
   };

@@ -35,6 +35,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);
   INSERT INTO health (id, checked_at) VALUES (1, 0);
   `,
+  // Whether a reply prepared on the likely end of the turn was used ('used') or thrown away ('discarded').
+  `ALTER TABLE turns ADD COLUMN preemptive TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,7 @@ import {
   type LlmScript,
   type MemoryTtsOptions,
 } from './memory-providers.js';
+import type { TurnModel } from '../conversation/turn/turn-model.js';
 import type { VadFactory } from '../conversation/vad/vad.js';
 import { scriptedVadFactory, type ScriptedVad } from './scripted-vad.js';
 
@@ -25,6 +26,8 @@ export interface HarnessOptions {
   logger?: pino.Logger;
   /** A real VAD instead of the scripted one (harness.vad is then unusable). */
   vadFactory?: VadFactory;
+  /** The audio end-of-turn model (profile turn.detector audio_model). */
+  turnModel?: TurnModel;
 }
 
 export interface Harness {
@@ -41,10 +44,21 @@ export interface Harness {
   settle(): Promise<void>;
   /** Move the clock in 10 ms steps, settling after each. */
   advance(ms: number): Promise<void>;
-  /** The caller says `text`: VAD start, an interim, VAD end after `speechMs`, the STT's speech_final 150 ms later. */
+  /**
+   * The caller says `text`: VAD start, an interim, VAD end after `speechMs`, the STT's speech_final
+   * 150 ms later; then the clock runs until the engine has taken the turn (bounded by 3 s).
+   */
   say(text: string, speechMs?: number): Promise<void>;
+  /** Advance until the engine reports the caller turn `text` as final (bounded). */
+  untilTurn(text: string, maxMs?: number): Promise<void>;
   /** Advance until the agent is listening again (bounded). */
   untilListening(maxMs?: number): Promise<void>;
+}
+
+function userTurns(observer: MemoryObserver, text: string): number {
+  return observer.events.filter(
+    (e) => e.type === 'transcript' && e.role === 'user' && e.final && e.text === text,
+  ).length;
 }
 
 export async function settle(): Promise<void> {
@@ -75,6 +89,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     clock,
     logger: o.logger ?? pino({ level: 'silent' }),
     vadFactory: o.vadFactory ?? vads,
+    turnModel: o.turnModel,
     ...(o.options ? { options: o.options } : {}),
   });
   const advance = async (ms: number) => {
@@ -106,6 +121,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       await advance(150);
       h.stt.final(text, true);
       await settle();
+      await h.untilTurn(text);
+    },
+    async untilTurn(text, maxMs = 3000) {
+      const already = userTurns(observer, text);
+      for (let t = 0; t < maxMs && userTurns(observer, text) === already; t += 10) await advance(10);
     },
     async untilListening(maxMs = 20_000) {
       for (let t = 0; t < maxMs && !conv.isIdle(); t += 10) {

@@ -15,6 +15,7 @@ import type {
   SttOptions,
   SttProvider,
   SttStream,
+  SttTurnEvent,
   ToolCall,
   TtsConnectOptions,
   TtsConnection,
@@ -118,6 +119,11 @@ export class ScriptedStt implements SttProvider {
     this.current.emit({ type: 'utterance_end' });
   }
 
+  /** A Flux-style turn event (turn.detector flux). */
+  turn(event: SttTurnEvent, text = '', confidence = 0.5): void {
+    this.current.emit({ type: 'turn', event, text, index: 0, confidence });
+  }
+
   /** The live stream fails (as a vendor socket dropping would). */
   breakStream(error = new ProviderError('stt', 'closed', 'scripted stream failure', true)): void {
     this.current.emit({ type: 'error', error });
@@ -151,6 +157,8 @@ export function tokens(text: string, delayMs = 0): LlmStep[] {
 export class ScriptedLlm implements LlmProvider {
   readonly name = 'scripted-llm';
   readonly requests: RecordedLlmRequest[] = [];
+  /** Clock time of each request. */
+  readonly requestTimes: number[] = [];
   aborted = 0;
   private scripts: LlmScript[] = [];
 
@@ -168,6 +176,7 @@ export class ScriptedLlm implements LlmProvider {
   }
 
   async *stream(request: LlmRequest): AsyncIterable<LlmEvent> {
+    this.requestTimes.push(this.clock.now());
     this.requests.push({
       messages: structuredClone([...request.messages]),
       tools: request.tools.map((t) => t.name),

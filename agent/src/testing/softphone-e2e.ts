@@ -109,6 +109,8 @@ export interface SoftphoneAgentOptions {
   script: FakeProvidersScript;
   greeting?: string;
   endpointingMs?: number;
+  /** SWITCHBOARD_API_TOKEN: the calls API and live events then need it. */
+  apiToken?: string;
 }
 
 export interface SoftphoneAgent {
@@ -135,6 +137,7 @@ export async function startSoftphoneAgent(o: SoftphoneAgentOptions): Promise<Sof
     env: {
       SWITCHBOARD_HTTP_PORT: String(o.httpPort),
       SWITCHBOARD_SIP_WS_PORT: String(o.sipWsPort),
+      ...(o.apiToken ? { SWITCHBOARD_API_TOKEN: o.apiToken } : {}),
     },
   });
   const httpUrl = `http://127.0.0.1:${o.httpPort}`;

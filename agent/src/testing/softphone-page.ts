@@ -64,7 +64,7 @@ const PROBE = `(() => {
   const timing = { clickAt: null, firstPacketMs: null, firstAudioMs: null };
   document.addEventListener('click', (ev) => {
     const t = ev.target;
-    if (!(t instanceof Element) || !t.closest('button.call') || timing.clickAt !== null) return;
+    if (!(t instanceof Element) || !t.closest('button.dial-call') || timing.clickAt !== null) return;
     timing.clickAt = performance.now();
     const started = pcs.length;
     const poll = setInterval(async () => {
@@ -89,16 +89,25 @@ export interface PhonePage {
   timing(): Promise<DialTiming>;
   /** Peer connection milestones (created, signaling, gathering, connection states), ms after the Call click. */
   marks(): Promise<{ what: string; ms: number | null }[]>;
-  /** Add an account through the form and wait until it shows Registered. */
-  register(a: { wsUrl: string; sipUri: string; password: string }): Promise<void>;
+  /**
+   * Add an account (the first-run form, or Settings → Add account) typing only the user name and the
+   * password, plus the WebSocket URL when `wsUrl` is given, and wait until it shows Registered.
+   */
+  register(a: { user: string; password: string; wsUrl?: string }): Promise<void>;
+  /** Fill and submit the account form that is open; does not wait for the outcome. */
+  fillAccount(a: { user: string; password: string; wsUrl?: string }): Promise<void>;
+  /** The registration chip of the top bar ("alice: Registered"). */
+  registration(): ReturnType<Page['locator']>;
   /** Type a number and click Call. */
   dial(target: string): Promise<void>;
   /** The state line of the first call card (e.g. "Connected 0:03"), or '' when there is none. */
   callStatus(): Promise<string>;
   /** A button of the call card whose accessible name starts with `label` (Hold, Resume, Mute, Hang up, Answer). */
   callButton(label: string): ReturnType<Page['locator']>;
-  /** Transcript lines of the agent panel, as shown ("You: …", "Agent: …"). */
+  /** Messages of the agent view, as shown ("You: …", "Agent: …"). */
   transcript(): Promise<string[]>;
+  /** The agent view's entries (one per turn), their text. */
+  turns(): Promise<string[]>;
 }
 
 /** A fresh context (own localStorage) with one page on the softphone. */
@@ -112,7 +121,7 @@ export async function openPhone(browser: Browser, phoneUrl: string): Promise<Pho
   await page.goto(phoneUrl);
   await page.getByRole('heading', { name: 'Switchboard Phone' }).waitFor({ timeout: 20_000 });
   const calls = page.getByRole('list', { name: 'Calls' });
-  return {
+  const phone: PhonePage = {
     page,
     problems,
     async stats(index) {
@@ -127,32 +136,61 @@ export async function openPhone(browser: Browser, phoneUrl: string): Promise<Pho
     timing: async () => (await page.evaluate('window.__sbProbe.timing')) as DialTiming,
     marks: async () =>
       (await page.evaluate('window.__sbProbe.marks()')) as { what: string; ms: number | null }[],
+    async fillAccount(a) {
+      const firstRun = page.locator('.first-run form');
+      if (!(await firstRun.count())) {
+        const settings = page.getByRole('dialog', { name: 'Settings' });
+        if (!(await settings.isVisible())) await page.getByRole('button', { name: 'Settings' }).click();
+        await settings.getByRole('button', { name: 'Add account' }).click();
+      }
+      const form = page.getByRole('form', { name: 'Add account' }).first();
+      await form.getByLabel('User name', { exact: true }).fill(a.user);
+      await form.getByLabel('Password', { exact: true }).fill(a.password);
+      if (a.wsUrl) {
+        const ws = form.getByLabel('WebSocket URL');
+        if (!(await ws.isVisible())) await form.locator('summary', { hasText: 'Server' }).click();
+        await ws.fill(a.wsUrl);
+      }
+      await form.getByRole('button', { name: /^(Sign in|Add account)$/ }).click();
+    },
+    registration: () => page.getByRole('list', { name: 'Registration' }).getByRole('button').first(),
     async register(a) {
-      const form = page.locator('details', { has: page.locator('summary', { hasText: 'Add account' }) });
-      if ((await form.getAttribute('open')) === null) await form.locator('summary').click();
-      await page.getByLabel('WebSocket URL').fill(a.wsUrl);
-      await page.getByLabel('SIP address', { exact: true }).fill(a.sipUri);
-      await page.getByLabel('Password', { exact: true }).fill(a.password);
-      await page.getByRole('button', { name: 'Add account' }).click();
-      await page
-        .getByRole('list', { name: 'Accounts' })
-        .getByText('Registered', { exact: true })
-        .waitFor({ timeout: 20_000 });
+      await phone.fillAccount(a);
+      await waitFor(
+        'Registered',
+        async () =>
+          /Registered$/.test((await phone.registration().textContent())?.trim() ?? '') ? 1 : undefined,
+        20_000,
+      );
+      const settings = page.getByRole('dialog', { name: 'Settings' });
+      if (await settings.isVisible()) await settings.getByRole('button', { name: 'Close settings' }).click();
     },
     async dial(target) {
       await page.getByLabel('Number or SIP address').fill(target);
       await page.getByRole('button', { name: 'Call', exact: true }).click();
     },
     async callStatus() {
-      const status = calls.locator('li.call .status').first();
+      const status = calls.locator('li.call-card .status').first();
       return (await status.count()) ? ((await status.textContent()) ?? '').trim() : '';
     },
     callButton: (label) => calls.getByRole('button', { name: new RegExp(`^${label} `) }).first(),
     async transcript() {
       return page
         .getByRole('list', { name: 'Transcript' })
-        .locator('li')
-        .evaluateAll((lis) => lis.map((l) => (l.textContent ?? '').trim()));
+        .locator('.msg')
+        .evaluateAll((els) =>
+          els.map(
+            (m) =>
+              `${m.querySelector('.speaker')?.textContent?.trim() ?? ''}: ${m.querySelector('.words')?.textContent?.trim() ?? ''}`,
+          ),
+        );
+    },
+    async turns() {
+      return page
+        .getByRole('list', { name: 'Transcript' })
+        .locator(':scope > li')
+        .evaluateAll((lis) => lis.map((l) => (l.textContent ?? '').replace(/\s+/g, ' ').trim()));
     },
   };
+  return phone;
 }

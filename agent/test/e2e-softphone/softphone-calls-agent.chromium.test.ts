@@ -24,7 +24,9 @@ import {
 } from '../../src/testing/softphone-e2e.js';
 import { launchChromium } from '../../src/testing/chromium.js';
 import { IN_NETNS, runFileInLoopbackNetns } from '../../src/testing/loopback-netns.js';
+import { screenshots } from '../../src/testing/page-audit.js';
 import { openPhone, type PhonePage } from '../../src/testing/softphone-page.js';
+import { checkAxe, checkCallCardContrast, checkFocusSurvivesUpdates } from './ui-checks.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const SAID = 'Hello, I would like to check the status of my order please.';
@@ -76,14 +78,21 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('registers alice over ws://, talks to the agent (speech both ways, live panel), mute, hold, DTMF, hang-up', async () => {
+  it('first run: alice signs in with only user name and password, talks to the agent (speech both ways, agent view), mute, hold, DTMF, hang-up', async () => {
     const a = agent!;
     const phone = await openPhone(browser!, a.phoneUrl);
-    // Served by the agent, the form suggests the agent's SIP WebSocket (default port) and its API.
-    await phone.page.locator('summary', { hasText: 'Add account' }).click();
-    expect(await phone.page.getByLabel('WebSocket URL').inputValue()).toBe('ws://127.0.0.1:8088');
-    expect(await phone.page.getByLabel('Agent API URL (optional)').inputValue()).toBe(a.httpUrl);
-    await phone.register({ wsUrl: a.wsUrl, sipUri: 'sip:alice@127.0.0.1', password: ALICE.password });
+    await phone.page.setViewportSize({ width: 1280, height: 900 });
+    // Served by the agent, the sign-in form carries the agent's own SIP WebSocket (its real port, from
+    // /phone/config.json), its domain and its API; the user types nothing else.
+    const form = phone.page.locator('.first-run form');
+    expect(await form.getByLabel('WebSocket URL').inputValue()).toBe(a.wsUrl);
+    expect(await form.getByLabel('SIP domain').inputValue()).toBe('127.0.0.1');
+    expect(await form.getByLabel('Agent API URL').inputValue()).toBe(a.httpUrl);
+    expect(await form.getByLabel('WebSocket URL').isVisible()).toBe(false); // folded away
+    await checkAxe(phone, 'first run');
+    await screenshots(phone.page, 'first-run');
+    await phone.register({ user: ALICE.username, password: ALICE.password });
+    expect(await phone.page.locator('.first-run').count()).toBe(0);
     expect(await a.e2e.getJson('/api/calls')).toMatchObject({ status: 200, body: { calls: [] } });
 
     // Dial 7000 and time the first agent audio in the browser (inbound RTP with energy; the greeting).
@@ -137,9 +146,29 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
       throw new Error(`${err.message}: ${await diagnose(phone, a)}`);
     });
     expect(lines.indexOf(`You: ${HEARD}`)).toBeLessThan(lines.indexOf(`Agent: ${REPLY}`));
-    expect(
-      await phone.page.getByRole('table', { name: 'Turn latency' }).locator('tr').count(),
-    ).toBeGreaterThan(1);
+    // One entry per turn: the user's words appear once, in the same entry as the reply, with its
+    // latency stages; the greeting is its own entry before it.
+    await waitFor(
+      'the turn latency',
+      async () => ((await phone.page.getByLabel('Turn latency').count()) > 0 ? 1 : undefined),
+      10_000,
+    );
+    const turns = await phone.turns();
+    expect(turns.filter((t) => t.includes(HEARD))).toHaveLength(1);
+    expect(lines.filter((l) => l === `You: ${HEARD}`)).toHaveLength(1);
+    const asked = turns.find((t) => t.includes(HEARD))!;
+    expect(asked).toContain(REPLY);
+    expect(asked).toMatch(/Voice-to-voice \d+ ms/);
+    expect(turns[0]).toMatch(/^Agent ?Hello\./);
+    expect(await phone.page.locator('#agent-h').isVisible()).toBe(true);
+    const agentBox = await phone.page.locator('.agent-card').boundingBox();
+    expect(agentBox!.y).toBeLessThan(900); // above the fold at 1280×900
+    expect(await phone.page.locator('.agent-card').textContent()).toMatch(/Line 1 · 7000/);
+
+    await checkFocusSurvivesUpdates(phone);
+    const minContrast = await checkCallCardContrast(phone);
+    await checkAxe(phone, 'call with the agent view');
+    await screenshots(phone.page, 'call-with-agent');
 
     // Agent → caller: the page's inbound RTP carries audio with energy.
     const inbound = await waitFor(
@@ -173,6 +202,8 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
     });
     expect(dtmfRequest).toBeDefined();
     expect(await phone.page.getByLabel('Number or SIP address').inputValue()).toBe('');
+    // The agent view shows the keys as keys (not a row of dashes).
+    await phone.page.locator('.event.dtmf', { hasText: '4 2 #' }).waitFor({ timeout: 10_000 });
 
     // Hang up: BYE; the call record gets an end reason.
     await phone.callButton('Hang up').click();
@@ -190,9 +221,19 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
     expect(ended[0]).toMatchObject({ from: 'alice', to: '7000', endReason: 'caller_hangup' });
     console.log(`softphone-e2e: call record end reason ${ended[0]!.endReason}`);
     await waitFor('call card gone', async () => ((await phone.callStatus()) === '' ? 1 : undefined), 10_000);
-    // The panel saw the agent's end of the call (SSE `end`) and keeps the transcript on screen.
-    await phone.page.locator('.agent-state', { hasText: /^Call ended/ }).waitFor({ timeout: 10_000 });
+    // The panel saw the agent's end of the call and keeps the transcript on screen, with the record.
+    await phone.page.locator('.agent-state', { hasText: /^Call ended$/ }).waitFor({ timeout: 10_000 });
+    await phone.page
+      .locator('.agent-summary', { hasText: /Call record: \d+ turns/ })
+      .waitFor({ timeout: 10_000 })
+      .catch(async (err: Error) => {
+        throw new Error(
+          `${err.message}: ${await phone.page.locator('.agent-card').textContent()} ${JSON.stringify(phone.problems)}`,
+        );
+      });
+    expect(await phone.page.locator('.agent-summary').textContent()).toMatch(/ended: caller hangup/);
     expect(await phone.transcript()).toContain(`Agent: ${REPLY}`);
+    expect((await phone.turns()).filter((t) => t.includes(HEARD))).toHaveLength(1);
     expect(phone.problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
 
     console.log(
@@ -201,6 +242,7 @@ describe.runIf(IN_NETNS)('web softphone calls the agent in Chromium (inside the 
         `browser inbound ${inbound.inPackets} packets, energy ${inbound.inEnergy.toFixed(4)}`,
     );
     console.log(`softphone-e2e: milestones (ms after the click): ${milestones}`);
+    console.log(`softphone-e2e: lowest text contrast on the call card ${minContrast}:1 (light and dark)`);
   }, 150_000);
 });
 
@@ -211,6 +253,20 @@ async function checkMute(phone: PhonePage, a: SoftphoneAgent, periodMs: number):
   await phone.callButton('Unmute').waitFor({ timeout: 5000 });
   expect((await phone.stats()).senderEnabled).toBe(false);
   await sleep(400); // audio already on the wire
+  // Frames captured before the track was disabled may still be counted by the media-source stats on a
+  // loaded machine: wait (bounded) until its energy stops growing, then measure a whole loop.
+  let settled = (await phone.stats()).micEnergy;
+  await waitFor(
+    'media-source energy to settle after mute',
+    async () => {
+      await sleep(300);
+      const now = (await phone.stats()).micEnergy;
+      const still = now === settled;
+      settled = now;
+      return still ? true : undefined;
+    },
+    5000,
+  );
   const from = conn().samples;
   const speechBefore = conn().speechMs;
   const micBefore = (await phone.stats()).micEnergy;
@@ -284,15 +340,22 @@ function maxFrameRms(pcm: Int16Array, rate: number): number {
 }
 
 async function diagnose(phone: PhonePage, a: SoftphoneAgent): Promise<string> {
-  const panelHidden = await phone.page.locator('section.agent').isHidden();
+  const panelHidden = await phone.page.locator('section.agent-card').isHidden();
   return JSON.stringify({
     panelHidden,
-    agentState: await phone.page.locator('.agent-state').textContent(),
+    agentState: await phone.page
+      .locator('.agent-state')
+      .textContent()
+      .catch(() => null),
     transcript: await phone.transcript(),
     problems: phone.problems.slice(-10),
     finals: a.e2e.fakes.deepgram.connections.map((c) => c.finals),
     llmUser: a.e2e.fakes.openai.requests.map((r) => llmMessages(r.body).filter((m) => m.role === 'user')),
     status: await phone.page.locator('.app-status').textContent(),
+    registration: await phone
+      .registration()
+      .textContent()
+      .catch(() => null),
     dialError: await phone.page.locator('#dial-error').textContent(),
     callStatus: await phone.callStatus(),
     calls: a.e2e.storedCalls(),

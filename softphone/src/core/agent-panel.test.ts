@@ -1,163 +1,200 @@
 import { describe, expect, it } from 'vitest';
 import {
   AgentPanel,
-  applyLiveEvent,
-  emptyPanel,
+  type AgentEndpoints,
   type EventSourceLike,
+  type FetchLike,
   type MessageEventLike,
 } from './agent-panel.js';
-import { ManualTimer } from './testing/manual-timer.js';
+import { flush, ManualTimer } from './testing/manual-timer.js';
 
+/** Like the browser's: listeners per type, readyState 0 connecting / 1 open / 2 closed. */
 class FakeEventSource implements EventSourceLike {
   readyState = 0;
   closed = false;
-  private readonly named = new Map<string, (ev: MessageEventLike) => void>();
+  private readonly listeners = new Map<string, ((ev: MessageEventLike) => void)[]>();
   constructor(readonly url: string) {}
   addEventListener(type: string, l: (ev: MessageEventLike) => void): void {
-    this.named.set(type, l);
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
   }
-  fire(type: string): void {
-    this.named.get(type)?.({});
+  fire(type: string, ev: MessageEventLike = {}): void {
+    for (const l of this.listeners.get(type) ?? []) l(ev);
+  }
+  opened(): void {
+    this.readyState = 1;
+    this.fire('open');
+  }
+  /** The server answered with an HTTP error: EventSource fails for good. */
+  failed(): void {
+    this.readyState = 2;
+    this.fire('error');
   }
   close(): void {
     this.closed = true;
     this.readyState = 2;
   }
   send(data: unknown, event?: string): void {
-    const ev = { data: JSON.stringify(data) };
-    this.named.get(event ?? 'message')?.(ev);
+    this.fire(event ?? 'message', { data: typeof data === 'string' ? data : JSON.stringify(data) });
   }
 }
 
-describe('agent panel', () => {
-  it('folds interim and final transcripts, state and turn latency', () => {
-    let s = emptyPanel();
-    s = applyLiveEvent(s, { type: 'state', state: 'listening' });
-    s = applyLiveEvent(s, { type: 'transcript', role: 'user', text: 'where is', final: false });
-    s = applyLiveEvent(s, { type: 'transcript', role: 'user', text: 'where is my order', final: true });
-    s = applyLiveEvent(s, { type: 'state', state: 'thinking' });
-    s = applyLiveEvent(s, { type: 'transcript', role: 'agent', text: 'Let me check.', final: true });
-    s = applyLiveEvent(s, {
-      type: 'turn',
-      turn: {
+/** The record endpoint: answers what `reply` says (a status and body), or fails like an unreachable host. */
+function fakeApi(reply: () => { status: number; body?: unknown } | 'unreachable') {
+  const requests: { url: string; headers: Record<string, string> }[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    requests.push({ url, headers: init.headers });
+    const r = reply();
+    if (r === 'unreachable') throw new TypeError('Failed to fetch');
+    return { status: r.status, json: async () => r.body };
+  };
+  return { fetch, requests };
+}
+
+const ENDPOINTS: AgentEndpoints = {
+  events: 'http://agent/api/calls/c1/events',
+  record: 'http://agent/api/calls/c1',
+};
+
+function setup(reply: Parameters<typeof fakeApi>[0], endpoints = ENDPOINTS, delaysMs = [250, 500]) {
+  const timer = new ManualTimer();
+  const made: FakeEventSource[] = [];
+  const api = fakeApi(reply);
+  const panel = new AgentPanel({
+    endpoints,
+    createSource: (url) => made[made.push(new FakeEventSource(url)) - 1]!,
+    fetch: api.fetch,
+    timer,
+    delaysMs,
+  });
+  panel.open();
+  return { panel, made, timer, api, src: () => made.at(-1)! };
+}
+
+const RECORD = {
+  call: {
+    endReason: 'caller_hangup',
+    endedAt: '2026-01-01T00:00:09.000Z',
+    turns: [
+      {
         index: 0,
-        userText: 'where is my order',
+        userText: '',
+        agentText: 'Hello.',
         interrupted: false,
-        timings: { voiceToVoiceMs: 812, llmTtftMs: 301 },
+        toolCalls: [],
+        timings: { ttsTtfbMs: 80 },
       },
-    });
-    expect(s.status).toBe('live');
-    expect(s.agentState).toBe('thinking');
-    expect(s.transcript).toEqual([
-      { role: 'user', text: 'where is my order', final: true },
-      { role: 'agent', text: 'Let me check.', final: true },
-    ]);
-    expect(s.turns).toEqual([
-      { index: 0, userText: 'where is my order', interrupted: false, voiceToVoiceMs: 812, llmTtftMs: 301 },
-    ]);
-    expect(applyLiveEvent(s, { type: 'state', state: 'bogus' })).toBe(s);
+    ],
+  },
+};
+
+describe('agent panel connection', () => {
+  it('goes live on open, folds named and plain events, and ends on `end`', () => {
+    const { panel, src } = setup(() => ({ status: 404 }));
+    src().opened();
+    expect(panel.current.status).toBe('live');
+    src().send({ state: 'speaking' }, 'state');
+    src().send({ type: 'transcript', role: 'agent', text: 'Hello.', final: true });
+    src().send('not json at all');
+    src().send({ type: 'record', call: RECORD.call }, 'record');
+    src().send({ type: 'end', reason: 'call_ended' }, 'end');
+    expect(panel.current.status).toBe('ended');
+    expect(panel.current.timeline).toMatchObject({ recorded: true, call: { endReason: 'caller_hangup' } });
+    expect(panel.current.timeline.turns.map((t) => t.agentText)).toEqual(['Hello.']);
+    expect(src().closed).toBe(true);
   });
 
-  it('subscribes to the URL, accepts named SSE events, and closes when the call ends', () => {
-    let src: FakeEventSource | undefined;
-    const panel = new AgentPanel(
-      'http://127.0.0.1:16080/api/calls/abc/events',
-      (url) => (src = new FakeEventSource(url)),
-    );
-    const seen: string[] = [];
-    panel.changes.on((s) => seen.push(`${s.status}:${s.agentState ?? '-'}`));
-    panel.open();
-    expect(src!.url).toBe('http://127.0.0.1:16080/api/calls/abc/events');
-    src!.send({ state: 'speaking' }, 'state');
-    src!.send({ type: 'transcript', role: 'agent', text: 'Hello', final: true });
-    src!.send('not json at all');
-    src!.send({ type: 'state', state: 'ended' });
-    expect(seen).toEqual(['live:speaking', 'live:speaking', 'ended:ended']);
-    expect(src!.closed).toBe(true);
-    expect(panel.current.transcript).toEqual([{ role: 'agent', text: 'Hello', final: true }]);
-  });
-
-  it('reports unavailable when the far end is not an agent (EventSource closes before any event)', () => {
-    let src: FakeEventSource | undefined;
-    const panel = new AgentPanel('http://x/api/calls/y/events', (url) => (src = new FakeEventSource(url)));
-    panel.open();
-    src!.readyState = 2;
-    src!.fire('error');
-    expect(panel.current.status).toBe('unavailable');
-  });
-
-  it('retries a 404 while the agent has not seen the call yet (fork connects after the answer), then goes live', async () => {
-    const timer = new ManualTimer();
-    const made: FakeEventSource[] = [];
-    const panel = new AgentPanel(
-      'http://x/api/calls/y/events',
-      (url) => made[made.push(new FakeEventSource(url)) - 1]!,
-      { timer, delaysMs: [250, 500] },
-    );
-    panel.open();
-    made[0]!.readyState = 2;
-    made[0]!.fire('error');
+  it('retries a 404 (the fork connects after the answer), then reports the far end as no agent', async () => {
+    const { panel, made, timer } = setup(() => ({ status: 404 }));
+    made[0]!.failed();
+    await flush();
     expect(panel.current.status).toBe('connecting');
-    await timer.advance(249);
-    expect(made).toHaveLength(1);
-    await timer.advance(1);
+    await timer.advance(250);
     expect(made).toHaveLength(2);
-    made[1]!.send({ type: 'state', state: 'listening' });
-    expect(panel.current).toMatchObject({ status: 'live', agentState: 'listening' });
-  });
-
-  it('gives up after the last retry delay and reports unavailable; close() cancels a pending retry', async () => {
-    const timer = new ManualTimer();
-    const made: FakeEventSource[] = [];
-    const factory = (url: string) => made[made.push(new FakeEventSource(url)) - 1]!;
-    const panel = new AgentPanel('http://x/e', factory, { timer, delaysMs: [100] });
-    panel.open();
-    made[0]!.readyState = 2;
-    made[0]!.fire('error');
-    await timer.advance(100);
-    made[1]!.readyState = 2;
-    made[1]!.fire('error');
+    made[1]!.failed();
+    await flush();
+    await timer.advance(500);
+    made[2]!.failed();
+    await flush();
     expect(panel.current.status).toBe('unavailable');
     expect(timer.pending()).toBe(0);
-
-    const other = new AgentPanel('http://x/e', factory, { timer, delaysMs: [100] });
-    other.open();
-    made[2]!.readyState = 2;
-    made[2]!.fire('error');
-    other.close();
-    await timer.advance(1000);
-    expect(made).toHaveLength(3);
   });
 
-  it("finish(): waits for the agent's end for a grace period, else closes and shows the call ended", async () => {
-    const timer = new ManualTimer();
-    const made: FakeEventSource[] = [];
-    const factory = (url: string) => made[made.push(new FakeEventSource(url)) - 1]!;
-    const panel = new AgentPanel('http://x/e', factory, { timer });
-    panel.open();
-    made[0]!.send({ type: 'state', state: 'speaking' });
+  it('says the agent needs a token (401) and stops trying; with a token, says it was refused', async () => {
+    const { panel, made, timer, api } = setup(() => ({ status: 401 }));
+    made[0]!.failed();
+    await flush();
+    expect(panel.current).toMatchObject({
+      status: 'unauthorized',
+      problem: expect.stringMatching(/needs an API token/),
+    });
+    await timer.advance(10_000);
+    expect(made).toHaveLength(1);
+    expect(api.requests[0]!.headers).toEqual({});
+
+    const withToken = setup(() => ({ status: 401 }), { ...ENDPOINTS, token: 'tok-1' });
+    withToken.made[0]!.failed();
+    await flush();
+    expect(withToken.panel.current.problem).toMatch(/refused the API token/);
+    expect(withToken.api.requests[0]!.headers).toEqual({ authorization: 'Bearer tok-1' });
+  });
+
+  it('says it cannot connect when the agent is unreachable, and recovers when the stream opens', async () => {
+    let reachable = false;
+    const { panel, src } = setup(() => (reachable ? { status: 404 } : 'unreachable'));
+    src().fire('error'); // EventSource keeps reconnecting by itself (readyState 0)
+    await flush();
+    expect(panel.current.status).toBe('unreachable');
+    expect(panel.current.problem).toMatch(/Cannot connect to the agent at http:\/\/agent/);
+    reachable = true;
+    src().opened();
+    expect(panel.current.status).toBe('live');
+    expect(panel.current.problem).toBeUndefined();
+    src().readyState = 0;
+    reachable = false;
+    src().fire('error');
+    await flush();
+    expect(panel.current).toMatchObject({ status: 'live', problem: expect.stringMatching(/reconnecting/) });
+  });
+
+  it('after our hang-up, waits for the agent’s record, else fetches /api/calls/:id and shows it', async () => {
+    const { panel, src, timer, api } = setup(() => ({ status: 200, body: RECORD }), {
+      ...ENDPOINTS,
+      token: 't',
+    });
+    src().opened();
+    src().send({ type: 'state', state: 'speaking' });
     panel.finish(3000);
-    made[0]!.send({ type: 'transcript', role: 'agent', text: 'Goodbye.', final: true });
-    expect(panel.current).toMatchObject({ status: 'live', agentState: 'speaking' });
+    expect(panel.current.status).toBe('live');
     await timer.advance(3000);
-    expect(made[0]!.closed).toBe(true);
-    expect(panel.current).toMatchObject({ status: 'ended', agentState: 'ended' });
-    expect(panel.current.transcript.at(-1)?.text).toBe('Goodbye.');
+    await flush();
+    expect(api.requests).toEqual([{ url: ENDPOINTS.record, headers: { authorization: 'Bearer t' } }]);
+    expect(panel.current.status).toBe('ended');
+    expect(panel.current.timeline.recorded).toBe(true);
+    expect(panel.current.timeline.turns[0]!.timings).toEqual({ ttsTtfbMs: 80 });
+    expect(src().closed).toBe(true);
+  });
 
-    const quick = new AgentPanel('http://x/e', factory, { timer });
-    quick.open();
-    quick.finish(3000);
-    made[1]!.send({ type: 'end', reason: 'call_ended' });
-    expect(quick.current.status).toBe('ended');
-    expect(timer.pending()).toBe(0);
+  it('a call the API knows but is still live (fork connected meanwhile) is retried, not shown as ended', async () => {
+    const { panel, made, timer } = setup(() => ({
+      status: 200,
+      body: { call: { ...RECORD.call, live: true } },
+    }));
+    made[0]!.failed();
+    await flush();
+    expect(panel.current.status).toBe('connecting');
+    expect(panel.current.timeline.recorded).toBe(false);
+    await timer.advance(250);
+    made[1]!.opened();
+    made[1]!.send({ type: 'state', state: 'listening' });
+    expect(panel.current).toMatchObject({ status: 'live', timeline: { activity: 'listening' } });
+  });
 
-    const never = new AgentPanel('http://x/e', factory, { timer, delaysMs: [500] });
-    never.open();
-    made[2]!.readyState = 2;
-    made[2]!.fire('error');
-    never.finish();
+  it('close() cancels a pending retry', async () => {
+    const { panel, made, timer } = setup(() => ({ status: 404 }));
+    made[0]!.failed();
+    await flush();
+    panel.close();
     await timer.advance(5000);
-    expect(made).toHaveLength(3);
-    expect(never.current.status).toBe('unavailable');
+    expect(made).toHaveLength(1);
   });
 });

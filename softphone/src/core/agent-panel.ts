@@ -1,36 +1,21 @@
 /**
- * The live agent panel: subscribes to a Switchboard agent's Server-Sent Events for our call
- * (GET /api/calls/{sipCallId}/events) and folds them into transcript lines, agent state and per-turn
- * latency. The event shapes mirror agent/src/conversation/call-record.ts LiveEvent; both plain
- * `data:` messages and named events (`event: transcript`) are accepted.
+ * The live agent panel's connection: subscribes to a Switchboard agent's Server-Sent Events for our
+ * call (GET /api/calls/{sipCallId}/events), folds them into the timeline (./agent-timeline.ts), and
+ * after the call shows the stored record (GET /api/calls/{sipCallId}). When the stream fails it asks
+ * the API why (EventSource hides HTTP statuses): a refused token and an unreachable agent are shown
+ * as such instead of the panel silently disappearing.
  */
+import { applyAgentEvent, emptyTimeline, type AgentTimeline } from './agent-timeline.js';
 import { Listeners } from './listeners.js';
 import type { PhoneTimer } from './timer.js';
 
-export type AgentState = 'listening' | 'thinking' | 'speaking' | 'ended';
-
-export interface TranscriptLine {
-  role: 'user' | 'agent';
-  text: string;
-  final: boolean;
-}
-
-export interface TurnLatency {
-  index: number;
-  userText: string;
-  interrupted: boolean;
-  voiceToVoiceMs?: number;
-  endOfUtteranceDelayMs?: number;
-  sttDelayMs?: number;
-  llmTtftMs?: number;
-  ttsTtfbMs?: number;
-}
+export type PanelStatus = 'connecting' | 'live' | 'ended' | 'unavailable' | 'unauthorized' | 'unreachable';
 
 export interface AgentPanelState {
-  status: 'connecting' | 'live' | 'ended' | 'unavailable';
-  agentState?: AgentState;
-  transcript: TranscriptLine[];
-  turns: TurnLatency[];
+  status: PanelStatus;
+  /** What is wrong with the connection and what to do, when something is. */
+  problem?: string;
+  timeline: AgentTimeline;
 }
 
 /** The part of the browser's EventSource the panel uses ('open', 'error', 'message' and named events). */
@@ -46,92 +31,57 @@ export interface MessageEventLike {
 
 export type EventSourceFactory = (url: string) => EventSourceLike;
 
-/**
- * The agent knows a call only once its media side has connected the audio fork, which happens after
- * the answer (embedded gateway: on the ACK; FreeSWITCH: after uuid_audio_fork). A panel opened the
- * moment the call is answered can therefore get a 404 first: it tries again after these delays before
- * it reports the far end as not an agent.
- */
-export interface AgentPanelRetry {
+/** The part of fetch() the panel uses. */
+export type FetchLike = (
+  url: string,
+  init: { headers: Record<string, string> },
+) => Promise<{ status: number; json(): Promise<unknown> }>;
+
+export interface AgentEndpoints {
+  /** SSE URL (with ?token= when there is one: EventSource cannot send headers). */
+  events: string;
+  /** The call record URL. */
+  record: string;
+  token?: string;
+}
+
+export interface AgentPanelOptions {
+  endpoints: AgentEndpoints;
+  createSource: EventSourceFactory;
+  fetch: FetchLike;
   timer: PhoneTimer;
+  /**
+   * The agent knows a call only once its media side has connected the audio fork, after the answer:
+   * a panel opened at once can get a 404 first, so it tries again after these delays.
+   */
   delaysMs?: readonly number[];
 }
 
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 1000, 2000, 2000];
-
-const MAX_LINES = 500;
-const EVENT_TYPES = ['state', 'transcript', 'turn', 'dtmf', 'tool', 'error', 'end'] as const;
-const TIMING_KEYS = [
-  'voiceToVoiceMs',
-  'endOfUtteranceDelayMs',
-  'sttDelayMs',
-  'llmTtftMs',
-  'ttsTtfbMs',
+const EVENT_TYPES = [
+  'call',
+  'state',
+  'transcript',
+  'turn',
+  'dtmf',
+  'tool',
+  'error',
+  'record',
+  'end',
 ] as const;
-
-export function emptyPanel(): AgentPanelState {
-  return { status: 'connecting', transcript: [], turns: [] };
-}
-
-function applyTranscript(state: AgentPanelState, ev: Record<string, unknown>): AgentPanelState {
-  if ((ev.role !== 'user' && ev.role !== 'agent') || typeof ev.text !== 'string') return state;
-  const line: TranscriptLine = { role: ev.role, text: ev.text, final: ev.final === true };
-  const lines = [...state.transcript];
-  const lastSameRole = [...lines].reverse().find((l) => l.role === line.role);
-  // An interim result replaces the previous interim line of the same speaker.
-  if (lastSameRole && !lastSameRole.final) lines[lines.lastIndexOf(lastSameRole)] = line;
-  else lines.push(line);
-  return { ...state, transcript: lines.slice(-MAX_LINES) };
-}
-
-function applyTurn(state: AgentPanelState, ev: Record<string, unknown>): AgentPanelState {
-  const turn = ev.turn as Record<string, unknown> | undefined;
-  if (!turn || typeof turn.index !== 'number') return state;
-  const timings = (turn.timings ?? {}) as Record<string, unknown>;
-  const t: TurnLatency = {
-    index: turn.index,
-    userText: typeof turn.userText === 'string' ? turn.userText : '',
-    interrupted: turn.interrupted === true,
-  };
-  for (const k of TIMING_KEYS) if (typeof timings[k] === 'number') t[k] = timings[k];
-  return { ...state, turns: [...state.turns.filter((x) => x.index !== t.index), t] };
-}
-
-/** Pure reducer: one live event in, the next panel state out. Unknown events leave the state as it was. */
-export function applyLiveEvent(state: AgentPanelState, event: unknown): AgentPanelState {
-  if (typeof event !== 'object' || event === null) return state;
-  const ev = event as Record<string, unknown>;
-  const live: AgentPanelState = state.status === 'connecting' ? { ...state, status: 'live' } : state;
-  switch (ev.type) {
-    case 'state': {
-      const s = ev.state;
-      if (s !== 'listening' && s !== 'thinking' && s !== 'speaking' && s !== 'ended') return live;
-      return { ...live, agentState: s, status: s === 'ended' ? 'ended' : live.status };
-    }
-    case 'transcript':
-      return applyTranscript(live, ev);
-    case 'turn':
-      return applyTurn(live, ev);
-    case 'end':
-      return { ...live, status: 'ended', agentState: 'ended' };
-    default:
-      return live;
-  }
-}
+const CLOSED = 2;
 
 export class AgentPanel {
   readonly changes = new Listeners<AgentPanelState>();
-  private state = emptyPanel();
+  private state: AgentPanelState = { status: 'connecting', timeline: emptyTimeline() };
   private source: EventSourceLike | undefined;
   private attempt = 0;
   private retryHandle: unknown;
   private closed = false;
+  private diagnosing = false;
+  private finishing = false;
 
-  constructor(
-    private readonly url: string,
-    private readonly createSource: EventSourceFactory,
-    private readonly retry?: AgentPanelRetry,
-  ) {}
+  constructor(private readonly o: AgentPanelOptions) {}
 
   get current(): AgentPanelState {
     return this.state;
@@ -139,52 +89,128 @@ export class AgentPanel {
 
   open(): void {
     if (this.closed) return;
-    const src = this.createSource(this.url);
+    const src = this.o.createSource(this.o.endpoints.events);
     this.source = src;
-    src.addEventListener('open', () =>
-      this.set({ ...this.state, status: this.state.status === 'connecting' ? 'live' : this.state.status }),
-    );
+    src.addEventListener('open', () => {
+      if (this.source !== src) return;
+      const next: AgentPanelState = {
+        ...this.state,
+        status: this.state.status === 'ended' ? 'ended' : 'live',
+      };
+      delete next.problem;
+      this.set(next);
+    });
     src.addEventListener('message', (m) => this.onData(m.data, undefined));
     for (const type of EVENT_TYPES) src.addEventListener(type, (m) => this.onData(m.data, type));
     src.addEventListener('error', () => {
-      // EventSource reconnects by itself while readyState is CONNECTING (0); CLOSED (2) is final (404, not an agent).
-      if (src.readyState !== 2 || this.source !== src) return;
-      this.source = undefined;
-      const delay = this.retry && (this.retry.delaysMs ?? DEFAULT_RETRY_DELAYS_MS)[this.attempt];
-      if (this.state.status === 'connecting' && delay !== undefined && this.retry) {
-        this.attempt++;
-        this.retryHandle = this.retry.timer.setTimeout(() => this.open(), delay);
-        return;
-      }
-      this.set({ ...this.state, status: this.state.status === 'connecting' ? 'unavailable' : 'ended' });
+      if (this.source !== src || this.closed) return;
+      if (src.readyState === CLOSED) this.source = undefined;
+      void this.diagnose(src.readyState === CLOSED);
     });
   }
 
   /**
-   * Our side of the call is over: the agent's last events and its `end` still arrive for up to
-   * `graceMs`, then the stream is closed and the panel shows the call as ended (never a stale state).
+   * Our side of the call is over: the agent's last events, its record and `end` still arrive for up to
+   * `graceMs`; then the stream is closed and the stored record fetched if it has not come.
    */
   finish(graceMs = 3000): void {
-    if (this.closed) return;
-    if (this.retryHandle !== undefined) this.retry?.timer.clearTimeout(this.retryHandle);
-    this.retryHandle = undefined;
-    const stop = () => {
-      if (this.closed) return;
-      this.close();
-      if (this.state.status === 'connecting') this.set({ ...this.state, status: 'unavailable' });
-      else if (this.state.status === 'live')
-        this.set({ ...this.state, status: 'ended', agentState: 'ended' });
-    };
-    if (!this.source || !this.retry) return stop();
-    this.retryHandle = this.retry.timer.setTimeout(stop, graceMs);
+    if (this.closed || this.finishing) return;
+    this.finishing = true;
+    this.clearRetry();
+    if (this.state.status !== 'live' && this.state.status !== 'connecting') return this.close();
+    this.retryHandle = this.o.timer.setTimeout(() => void this.wrapUp(), this.source ? graceMs : 0);
   }
 
   close(): void {
     this.closed = true;
-    if (this.retryHandle !== undefined) this.retry?.timer.clearTimeout(this.retryHandle);
+    this.clearRetry();
+    this.source?.close();
+    this.source = undefined;
+  }
+
+  private async wrapUp(): Promise<void> {
     this.retryHandle = undefined;
     this.source?.close();
     this.source = undefined;
+    if (!this.state.timeline.recorded && this.state.status !== 'unavailable') await this.fetchRecord();
+    if (this.state.status === 'connecting') this.set({ ...this.state, status: 'unavailable' });
+    else if (this.state.status === 'live') this.set({ ...this.state, status: 'ended' });
+    this.close();
+  }
+
+  private async fetchRecord(): Promise<void> {
+    const res = await this.request();
+    if (res && 'body' in res && res.status === 200) {
+      this.apply({ type: 'record', call: (res.body as { call?: unknown }).call });
+    }
+  }
+
+  private async request(): Promise<{ status: number; body?: unknown } | { error: true }> {
+    const headers: Record<string, string> = {};
+    if (this.o.endpoints.token) headers.authorization = `Bearer ${this.o.endpoints.token}`;
+    try {
+      const res = await this.o.fetch(this.o.endpoints.record, { headers });
+      return res.status === 200 ? { status: 200, body: await res.json() } : { status: res.status };
+    } catch {
+      return { error: true };
+    }
+  }
+
+  /** The stream failed: ask the API why, then retry, wait, or say what is wrong. */
+  private async diagnose(streamClosed: boolean): Promise<void> {
+    if (this.diagnosing) return;
+    this.diagnosing = true;
+    const res = await this.request();
+    this.diagnosing = false;
+    if (this.closed) return;
+    if ('error' in res) {
+      const problem = `Cannot connect to the agent at ${origin(this.o.endpoints.record)}. Check the Agent API URL in the account settings.`;
+      if (this.state.status === 'live')
+        return this.set({ ...this.state, problem: 'Connection to the agent lost; reconnecting…' });
+      this.set({ ...this.state, status: 'unreachable', problem });
+      if (streamClosed) this.retryOr(undefined);
+      return;
+    }
+    if (res.status === 401 || res.status === 403) {
+      this.close();
+      return this.set({
+        ...this.state,
+        status: 'unauthorized',
+        problem: this.o.endpoints.token
+          ? 'The agent refused the API token. Check the token in the account settings.'
+          : 'The agent needs an API token. Add it in the account settings (Agent API token).',
+      });
+    }
+    if (res.status === 200 && 'body' in res) {
+      const call = (res.body as { call?: { live?: unknown } }).call;
+      // Known and still in progress (the fork connected meanwhile): open the stream again.
+      if (call?.live === true) {
+        if (streamClosed) this.retryOr('unavailable');
+        return;
+      }
+      this.apply({ type: 'record', call });
+      if (streamClosed) this.set({ ...this.state, status: 'ended' });
+      return;
+    }
+    if (streamClosed) this.retryOr('unavailable');
+  }
+
+  private retryOr(finalStatus: PanelStatus | undefined): void {
+    const delay = (this.o.delaysMs ?? DEFAULT_RETRY_DELAYS_MS)[this.attempt];
+    if (delay !== undefined && !this.finishing && this.state.status !== 'live') {
+      this.attempt++;
+      this.retryHandle = this.o.timer.setTimeout(() => {
+        this.retryHandle = undefined;
+        this.open();
+      }, delay);
+      return;
+    }
+    if (finalStatus) this.set({ ...this.state, status: finalStatus });
+  }
+
+  private clearRetry(): void {
+    if (this.retryHandle !== undefined) this.o.timer.clearTimeout(this.retryHandle);
+    this.retryHandle = undefined;
   }
 
   private onData(data: unknown, namedType: string | undefined): void {
@@ -198,13 +224,30 @@ export class AgentPanel {
     if (namedType && typeof parsed === 'object' && parsed !== null && !('type' in parsed)) {
       parsed = { ...parsed, type: namedType };
     }
-    const next = applyLiveEvent(this.state, parsed);
-    if (next !== this.state) this.set(next);
-    if (next.status === 'ended') this.close();
+    this.apply(parsed);
+    if ((parsed as { type?: unknown } | null)?.type === 'end') {
+      this.set({ ...this.state, status: 'ended' });
+      this.close();
+    }
+  }
+
+  private apply(event: unknown): void {
+    const timeline = applyAgentEvent(this.state.timeline, event);
+    if (timeline === this.state.timeline) return;
+    const status = this.state.status === 'connecting' ? 'live' : this.state.status;
+    this.set({ ...this.state, status, timeline });
   }
 
   private set(next: AgentPanelState): void {
     this.state = next;
     this.changes.emit(next);
+  }
+}
+
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }

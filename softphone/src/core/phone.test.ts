@@ -337,12 +337,39 @@ describe('Phone calls', () => {
     expect(polls).toBe(3);
   });
 
-  it('gives the agent events URL from the SIP Call-ID', async () => {
+  it('gives the agent events and record URLs from the SIP Call-ID, with the API token', async () => {
     const { phone } = await setup();
     const call = await phone.dial('pbx', 'agent');
-    expect(phone.agentEventsUrl(call.id)).toBe(
-      `http://127.0.0.1:16080/api/calls/${encodeURIComponent(call.sipCallId)}/events`,
-    );
+    const record = `http://127.0.0.1:16080/api/calls/${encodeURIComponent(call.sipCallId)}`;
+    expect(phone.agentEndpoints(call.id)).toEqual({ events: `${record}/events`, record });
+    phone.addAccount({ ...ACCOUNT, id: 'tok', agentApiToken: 'secret token/1' });
+    const other = await phone.dial('tok', 'agent');
+    const rec2 = `http://127.0.0.1:16080/api/calls/${encodeURIComponent(other.sipCallId)}`;
+    expect(phone.agentEndpoints(other.id)).toEqual({
+      events: `${rec2}/events?token=secret+token%2F1`,
+      record: rec2,
+      token: 'secret token/1',
+    });
+  });
+
+  it('updateAccount signs the old settings out and registers with the new ones (same id)', async () => {
+    const { phone, factory } = await setup();
+    await phone.updateAccount({
+      ...ACCOUNT,
+      password: 'new-secret',
+      iceServers: [{ urls: 'turn:t.example.com', username: 'u', credential: 'c' }],
+    });
+    await flush();
+    expect(factory.registerers[0]!.unregistered).toBe(true);
+    const ua = factory.uas.at(-1) as FakeUserAgent;
+    expect(ua.settings).toMatchObject({
+      password: 'new-secret',
+      iceServers: [{ urls: 'turn:t.example.com', username: 'u', credential: 'c' }],
+    });
+    factory.lastRegisterer().accept();
+    expect(phone.registrations()).toEqual([
+      expect.objectContaining({ accountId: 'pbx', state: 'registered' }),
+    ]);
   });
 
   it('several accounts register independently; networkResumed re-registers all', async () => {

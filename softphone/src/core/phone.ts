@@ -2,6 +2,7 @@
  * The phone: several accounts (one UserAgent + Registration each), up to `maxLines` calls with call
  * waiting (answering or dialling a second call holds the first), and history of ended calls.
  */
+import type { AgentEndpoints } from './agent-panel.js';
 import type { BackoffOptions } from './backoff.js';
 import { CallError } from './call-errors.js';
 import type { CallHistory } from './call-history.js';
@@ -87,6 +88,12 @@ export class Phone {
     await acc.ua.stop().catch(() => undefined);
   }
 
+  /** Apply edited settings: the account signs out and starts again with them (a failed registration too). */
+  async updateAccount(config: AccountConfig): Promise<void> {
+    await this.removeAccount(config.id);
+    this.addAccount(config);
+  }
+
   registrations(): RegistrationStatus[] {
     return [...this.accounts.values()].map((a) => a.registration.status());
   }
@@ -158,15 +165,20 @@ export class Phone {
     await Promise.all([...this.accounts.keys()].map((id) => this.removeAccount(id)));
   }
 
-  /** URL of the agent's live events for a call, when the account points at a Switchboard agent. */
-  agentEventsUrl(callId: string): string | undefined {
+  /** Where the agent's live events and record of a call are, when the account points at a Switchboard agent. */
+  agentEndpoints(callId: string): AgentEndpoints | undefined {
     const call = this.call(callId);
-    const base = this.accounts.get(call.accountId)?.config.agentApiUrl;
+    const config = this.accounts.get(call.accountId)?.config;
+    const base = config?.agentApiUrl;
     if (!base) return undefined;
-    return new URL(
-      `api/calls/${encodeURIComponent(call.sipCallId)}/events`,
+    const record = new URL(
+      `api/calls/${encodeURIComponent(call.sipCallId)}`,
       base.endsWith('/') ? base : `${base}/`,
-    ).href;
+    );
+    const events = new URL(`${record.pathname}/events`, record);
+    const token = config.agentApiToken;
+    if (token) events.searchParams.set('token', token);
+    return { events: events.href, record: record.href, ...(token ? { token } : {}) };
   }
 
   private deps(config: AccountConfig): CallDeps {

@@ -94,6 +94,41 @@ describe('Registration', () => {
     expect(factory.registerers[0]!.disposed).toBe(true);
   });
 
+  it('a wrong password (401 after the challenge) is retried once, then stops and says so', async () => {
+    const { factory, timer, ua, reg, states } = await setup();
+    factory.lastRegisterer().reject(401);
+    expect(reg.state).toBe('retrying');
+    await timer.advance(1000);
+    factory.lastRegisterer().reject(401);
+    expect(reg.state).toBe('failed');
+    expect(reg.status()).toMatchObject({
+      failure: 'wrong_password',
+      error: 'wrong user name or password (401)',
+    });
+    expect(timer.pending()).toBe(0);
+    // Nothing brings the same credentials back: not a timer, not resume, not the transport.
+    reg.resume();
+    ua.dropTransport();
+    await timer.advance(120_000);
+    expect(factory.registerers).toHaveLength(2);
+    expect(states.slice(-4)).toEqual(['registering', 'retrying', 'registering', 'failed']);
+    await reg.stop();
+    expect(reg.state).toBe('stopped');
+  });
+
+  it('a 403 between other failures does not count twice: only consecutive credential rejections stop', async () => {
+    const { factory, timer, reg } = await setup();
+    factory.lastRegisterer().reject(403);
+    await timer.advance(1000);
+    factory.lastRegisterer().reject(503);
+    await timer.advance(2000);
+    factory.lastRegisterer().reject(403);
+    expect(reg.state).toBe('retrying');
+    await timer.advance(4000);
+    factory.lastRegisterer().accept();
+    expect(reg.state).toBe('registered');
+  });
+
   it('resume() skips the back-off and starts over immediately', async () => {
     const { factory, timer, ua, reg } = await setup();
     factory.lastRegisterer().accept();

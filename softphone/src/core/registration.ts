@@ -5,6 +5,9 @@
  * - Transport loss or a rejected REGISTER → 'retrying' with exponential back-off, then reconnect
  *   with a fresh Registerer (a stale one may still think a REGISTER is pending).
  * - resume()/online() (sleep, network change) skip the back-off and start over at once.
+ * - A 401/403/407 after sip.js has answered the challenge means the credentials are wrong: retried
+ *   once after the back-off (a PBX reloading its users), then 'failed' for good; retrying the same
+ *   wrong password forever only locks the account on many PBXs. Editing the account starts afresh.
  */
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
 import { Listeners } from './listeners.js';
@@ -15,12 +18,17 @@ import type { RegistrationState, RegistrationStatus } from './types.js';
 const TRANSITIONS: Record<RegistrationState, readonly RegistrationState[]> = {
   idle: ['connecting', 'stopped'],
   connecting: ['registering', 'retrying', 'stopped', 'unregistering'],
-  registering: ['registered', 'retrying', 'connecting', 'stopped', 'unregistering'],
+  registering: ['registered', 'retrying', 'connecting', 'stopped', 'unregistering', 'failed'],
   registered: ['registering', 'retrying', 'connecting', 'unregistering', 'stopped'],
   retrying: ['connecting', 'registering', 'stopped', 'unregistering'],
   unregistering: ['stopped'],
   stopped: ['connecting'],
+  failed: ['stopped', 'connecting'],
 };
+
+/** Consecutive credential rejections before giving up. */
+export const AUTH_FAILURES_BEFORE_STOP = 2;
+const AUTH_REJECTIONS = new Set([401, 403, 407]);
 
 export class RegistrationError extends Error {
   constructor(
@@ -53,6 +61,7 @@ export class Registration {
   private started = false;
   private error: string | undefined;
   private retryAt: number | undefined;
+  private authFailures = 0;
 
   constructor(private readonly o: RegistrationOptions) {}
 
@@ -63,6 +72,7 @@ export class Registration {
   status(): RegistrationStatus {
     const s: RegistrationStatus = { accountId: this.o.accountId, state: this.current, attempt: this.attempt };
     if (this.error !== undefined) s.error = this.error;
+    if (this.current === 'failed') s.failure = 'wrong_password';
     if (this.retryAt !== undefined) s.retryAt = this.retryAt;
     return s;
   }
@@ -74,7 +84,7 @@ export class Registration {
 
   /** The transport came up (first time or after reconnect). */
   onConnect(): void {
-    if (this.current === 'stopped' || this.current === 'unregistering') return;
+    if (this.current === 'stopped' || this.current === 'unregistering' || this.current === 'failed') return;
     this.register();
   }
 
@@ -86,7 +96,7 @@ export class Registration {
 
   /** Sleep/resume or the network came back: retry now instead of waiting out the back-off. */
   resume(): void {
-    if (this.current === 'stopped' || this.current === 'unregistering' || this.current === 'idle') return;
+    if (['stopped', 'unregistering', 'idle', 'failed'].includes(this.current)) return;
     this.attempt = 0;
     this.clearTimers();
     if (this.o.ua.isConnected()) this.register();
@@ -96,6 +106,7 @@ export class Registration {
   async stop(): Promise<void> {
     this.clearTimers();
     if (this.current === 'stopped') return;
+    if (this.current === 'failed') return this.transition('stopped');
     const reg = this.registerer;
     this.registerer = undefined;
     if (reg && this.current === 'registered') {
@@ -133,7 +144,12 @@ export class Registration {
       .register({
         requestDelegate: {
           onReject: (r) => {
-            if (this.registerer === reg) this.fail(`REGISTER rejected: ${r.message.statusCode ?? '?'}`);
+            if (this.registerer !== reg) return;
+            const code = r.message.statusCode ?? 0;
+            if (AUTH_REJECTIONS.has(code) && ++this.authFailures >= AUTH_FAILURES_BEFORE_STOP)
+              return this.giveUp(code);
+            if (!AUTH_REJECTIONS.has(code)) this.authFailures = 0;
+            this.fail(`REGISTER rejected: ${code || '?'}`);
           },
         },
       })
@@ -147,6 +163,7 @@ export class Registration {
     if (reg !== this.registerer) return;
     if (s === 'Registered') {
       this.attempt = 0;
+      this.authFailures = 0;
       this.error = undefined;
       this.retryAt = undefined;
       this.armWatchdog();
@@ -166,8 +183,19 @@ export class Registration {
     }, this.o.expiresSec * 1000);
   }
 
+  /** Wrong credentials: stop retrying, say so. */
+  private giveUp(code: number): void {
+    this.clearTimers();
+    const reg = this.registerer;
+    this.registerer = undefined;
+    void reg?.dispose().catch(() => undefined);
+    this.error = `wrong user name or password (${code})`;
+    this.retryAt = undefined;
+    this.transition('failed');
+  }
+
   private fail(reason: string): void {
-    if (this.current === 'stopped' || this.current === 'unregistering' || this.current === 'retrying') return;
+    if (['stopped', 'unregistering', 'retrying', 'failed'].includes(this.current)) return;
     this.clearTimers();
     const reg = this.registerer;
     this.registerer = undefined;

@@ -25,17 +25,29 @@ export interface AccountConfig {
   registerExpires?: number;
   /** Base URL of a Switchboard agent's HTTP server, for the live agent panel (e.g. https://agent.example.com). */
   agentApiUrl?: string;
+  /** SWITCHBOARD_API_TOKEN of that agent, when it has one. */
+  agentApiToken?: string;
   enabled?: boolean;
 }
 
 export type RegistrationState =
-  'idle' | 'connecting' | 'registering' | 'registered' | 'retrying' | 'unregistering' | 'stopped';
+  | 'idle'
+  | 'connecting'
+  | 'registering'
+  | 'registered'
+  | 'retrying'
+  | 'unregistering'
+  | 'stopped'
+  /** Gave up: the server refused the credentials (see `failure`). */
+  | 'failed';
 
 export interface RegistrationStatus {
   accountId: string;
   state: RegistrationState;
   /** Why the last attempt failed, if it did. */
   error?: string;
+  /** Set in state 'failed': why registration stopped for good. */
+  failure?: 'wrong_password';
   /** Epoch-free timer time (ms, from the injected timer) of the next retry while retrying. */
   retryAt?: number;
   attempt: number;

@@ -16,7 +16,8 @@ export interface SoftphoneBridge {
   notify(title: string, body: string): void;
   secrets: {
     get(accountId: string): Promise<string | undefined>;
-    set(accountId: string, password: string): Promise<void>;
+    /** false when the OS offers no secure storage (Linux without a keyring): nothing was stored. */
+    set(accountId: string, password: string): Promise<boolean>;
     delete(accountId: string): Promise<void>;
   };
   history: {

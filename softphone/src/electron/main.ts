@@ -74,7 +74,7 @@ function registerIpc(): void {
   );
   ipcMain.handle(
     IPC.secretSet,
-    guarded((id: unknown, pw: unknown) => secrets.set(asString(id, 100), asString(pw, 1024))),
+    guarded((id: unknown, pw: unknown) => secrets.trySet(asString(id, 100), asString(pw, 1024))),
   );
   ipcMain.handle(
     IPC.secretDelete,

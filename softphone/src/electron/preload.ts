@@ -22,7 +22,7 @@ const bridge: SoftphoneBridge = {
   notify: (title: string, body: string) => ipcRenderer.send(IPC.notify, title, body),
   secrets: {
     get: (id) => ipcRenderer.invoke(IPC.secretGet, id) as Promise<string | undefined>,
-    set: (id, pw) => ipcRenderer.invoke(IPC.secretSet, id, pw) as Promise<void>,
+    set: (id, pw) => ipcRenderer.invoke(IPC.secretSet, id, pw) as Promise<boolean>,
     delete: (id) => ipcRenderer.invoke(IPC.secretDelete, id) as Promise<void>,
   },
   history: {

@@ -54,6 +54,10 @@ describe('SecretStore (safeStorage)', () => {
       await expect(store.set('acct-1', 'pw')).rejects.toMatchObject({ code: 'encryption_unavailable' });
     }
     expect(file.text).toBeUndefined();
+    const store = new SecretStore(new FakeSafeStorage(true, 'basic_text'), file);
+    expect(await store.trySet('acct-1', 'pw')).toBe(false);
+    expect(await new SecretStore(new FakeSafeStorage(), file).trySet('acct-1', 'pw')).toBe(true);
+    await expect(store.trySet('../x', 'pw')).rejects.toMatchObject({ code: 'invalid_account_id' });
   });
 
   it('survives a corrupt file and rejects odd account ids', async () => {

@@ -58,6 +58,20 @@ export class SecretStore {
     await this.file.write(JSON.stringify(all));
   }
 
+  /**
+   * Like set(), but "no secure storage here" is an answer, not an error: false, nothing stored, so the
+   * caller still saves the rest of the account and tells the user the password was not kept.
+   */
+  async trySet(accountId: string, password: string): Promise<boolean> {
+    try {
+      await this.set(accountId, password);
+      return true;
+    } catch (err) {
+      if (err instanceof SecretStoreError && err.code === 'encryption_unavailable') return false;
+      throw err;
+    }
+  }
+
   async delete(accountId: string): Promise<void> {
     this.checkId(accountId);
     const all = await this.readAll();

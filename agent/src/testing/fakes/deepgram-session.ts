@@ -1,7 +1,6 @@
-/** One connection to the Deepgram fake: records the audio, detects speech, answers with the script. */
+/** One Listen v1 connection to the Deepgram fake: detects speech, answers with the script's transcripts. */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { concatPcm, pcmFromBytes } from '../../audio/pcm.js';
 import type { DeepgramFakeScript } from './deepgram-fake.js';
 import {
   interimPrefix,
@@ -10,27 +9,9 @@ import {
   speechStartedMessage,
   utteranceEndMessage,
 } from './deepgram-messages-fake.js';
-import { EnergyDetector } from './energy-detector.js';
+import { FakeSessionBase } from './deepgram-session-base.js';
 
-export interface DeepgramFakeConnection {
-  readonly index: number;
-  /** The query string the SDK sent (model, encoding, sample_rate, endpointing…). */
-  readonly query: Record<string, string>;
-  readonly sampleRate: number;
-  /** Samples received so far. */
-  readonly samples: number;
-  /** Audio the detector judged to be speech, ms. */
-  readonly speechMs: number;
-  /** Text control messages received, by type (KeepAlive, Finalize, CloseStream). */
-  readonly controls: string[];
-  /** Every JSON message sent to the client. */
-  readonly sent: Record<string, unknown>[];
-  /** Finals with a transcript handed out on this connection. */
-  readonly finals: number;
-  readonly closed: boolean;
-  /** All PCM received, concatenated. */
-  audio(): Int16Array;
-}
+export type { DeepgramFakeConnection } from './deepgram-session-base.js';
 
 interface PendingFinal {
   text: string;
@@ -39,16 +20,7 @@ interface PendingFinal {
   timer: NodeJS.Timeout | undefined;
 }
 
-export class FakeListenSession implements DeepgramFakeConnection {
-  readonly query: Record<string, string>;
-  readonly sampleRate: number;
-  readonly controls: string[] = [];
-  readonly sent: Record<string, unknown>[] = [];
-  samples = 0;
-  finals = 0;
-  closed = false;
-  private readonly chunks: Int16Array[] = [];
-  private readonly detector: EnergyDetector;
+export class FakeListenSession extends FakeSessionBase {
   private readonly requestId = randomUUID();
   private readonly endpointingMs: number | undefined;
   private readonly interims: boolean;
@@ -59,54 +31,21 @@ export class FakeListenSession implements DeepgramFakeConnection {
   private pending: PendingFinal | undefined;
 
   constructor(
-    readonly index: number,
-    private readonly ws: WebSocket,
+    index: number,
+    ws: WebSocket,
     params: URLSearchParams,
-    private readonly script: () => DeepgramFakeScript,
-    private readonly nextTranscript: () => string,
+    script: () => DeepgramFakeScript,
+    nextTranscript: () => string,
   ) {
-    this.query = Object.fromEntries(params);
-    this.sampleRate = Number(params.get('sample_rate'));
+    super(index, '/v1/listen', ws, params, script, nextTranscript);
     const endpointing = params.get('endpointing');
     this.endpointingMs = endpointing === 'false' ? undefined : Number(endpointing ?? 10);
     this.interims = params.get('interim_results') === 'true';
     this.vadEvents = params.get('vad_events') === 'true';
     this.utteranceEnds = this.interims && params.has('utterance_end_ms');
-    this.detector = new EnergyDetector({
-      sampleRate: this.sampleRate,
-      thresholdDbfs: script().thresholdDbfs,
-    });
-    ws.on('message', (data, isBinary) =>
-      isBinary ? this.onAudio(data as Buffer) : this.onControl(String(data)),
-    );
-    ws.on('close', () => this.dispose());
-    ws.on('error', () => this.dispose());
   }
 
-  get speechMs(): number {
-    return this.detector.speechMs;
-  }
-
-  audio(): Int16Array {
-    return concatPcm(this.chunks);
-  }
-
-  terminate(): void {
-    this.dispose();
-    this.ws.terminate();
-  }
-
-  private send(msg: Record<string, unknown>): void {
-    if (this.closed) return;
-    this.sent.push(msg);
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  private onAudio(data: Buffer): void {
-    if (this.closed || data.length < 2) return;
-    const pcm = Int16Array.from(pcmFromBytes(data.subarray(0, data.length - (data.length % 2))));
-    this.chunks.push(pcm);
-    this.samples += pcm.length;
+  protected onAudio(pcm: Int16Array): void {
     for (const ev of this.detector.push(pcm)) {
       if (ev.type === 'onset') this.onOnset(ev.atMs);
       else if (ev.type === 'speech') this.onSpeech(ev.atMs, ev.speechMs);
@@ -155,8 +94,7 @@ export class FakeListenSession implements DeepgramFakeConnection {
     );
     if (p.text) this.finals++;
     if (!fromFinalize && this.utteranceEnds) this.send(utteranceEndMessage(p.endMs));
-    const dropAfter = this.script().dropAfterUtterances;
-    if (dropAfter !== undefined && this.finals >= dropAfter) this.drop();
+    this.maybeDrop();
   }
 
   /** What is heard but not yet final becomes final now (Finalize, CloseStream). */
@@ -176,22 +114,35 @@ export class FakeListenSession implements DeepgramFakeConnection {
     return true;
   }
 
-  private onControl(text: string): void {
-    let type = 'invalid';
-    try {
-      type = String((JSON.parse(text) as { type?: unknown }).type);
-    } catch {
-      // recorded as invalid
-    }
-    this.controls.push(type);
-    if (type === 'Finalize') {
+  /** Finalize: what is heard becomes final, `finalizeDelayMs` later (the STT's own processing time). */
+  private finalize(): void {
+    const delay = this.script().finalizeDelayMs ?? 0;
+    if (delay <= 0 || this.pending) {
       if (!this.flushPending(true)) {
-        const at = (this.samples * 1000) / this.sampleRate;
+        const at = this.audioMs();
         this.send(this.results('', at, at, { isFinal: true, speechFinal: false, fromFinalize: true }));
       }
+      return;
+    }
+    const cur = this.current;
+    const at = this.audioMs();
+    const p: PendingFinal = cur
+      ? { text: cur.text, startMs: cur.startMs, endMs: this.detector.lastSpeechEnd, timer: undefined }
+      : { text: '', startMs: at, endMs: at, timer: undefined };
+    if (cur) {
+      this.current = undefined;
+      this.detector.reset();
+      this.pending = p;
+    }
+    p.timer = setTimeout(() => this.sendFinal(p, true), delay);
+  }
+
+  protected onControl(type: string): void {
+    if (type === 'Finalize') {
+      this.finalize();
     } else if (type === 'CloseStream') {
       this.flushPending(false);
-      this.send(metadataMessage(this.requestId, (this.samples * 1000) / this.sampleRate));
+      this.send(metadataMessage(this.requestId, this.audioMs()));
       this.dispose();
       this.ws.close(1000);
     }
@@ -206,15 +157,9 @@ export class FakeListenSession implements DeepgramFakeConnection {
     return resultsMessage({ requestId: this.requestId, text, startMs, endMs, ...f });
   }
 
-  private drop(): void {
-    this.dispose();
-    if (this.script().dropMode === 'destroy') this.ws.terminate();
-    else this.ws.close(1011, 'fake: dropped');
-  }
-
-  private dispose(): void {
+  protected override dispose(): void {
     if (this.pending?.timer) clearTimeout(this.pending.timer);
     this.pending = undefined;
-    this.closed = true;
+    super.dispose();
   }
 }

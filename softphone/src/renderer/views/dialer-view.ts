@@ -1,6 +1,8 @@
 /** Account picker, number field and a 12-key dial pad; keys send DTMF instead while a call is up. */
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { live } from 'lit-html/directives/live.js';
 import type { AccountConfig } from '../../core/types.js';
-import { h, replaceChildren } from '../dom.js';
+import { icon } from './icons.js';
 
 const KEYS: [string, string][] = [
   ['1', ''],
@@ -17,86 +19,89 @@ const KEYS: [string, string][] = [
   ['#', ''],
 ];
 
-export interface DialerActions {
-  dial(accountId: string, target: string): void;
-  /** A key pressed; returns true when it went to a call as DTMF. */
-  key(digit: string): boolean;
+export interface DialerModel {
+  accounts: AccountConfig[];
+  accountId: string;
+  text: string;
+  error: string;
+  /** Line number the keys send DTMF to, when a call is up. */
+  dtmfLine: number | undefined;
 }
 
-export class DialerView {
-  readonly root: HTMLElement;
-  readonly input = h('input', {
-    id: 'dial-input',
-    name: 'target',
-    autocomplete: 'off',
-    placeholder: 'Number or sip:user@host',
-    'aria-describedby': 'dial-error',
-  });
-  private readonly account = h('select', { id: 'dial-account', 'aria-label': 'Call from account' });
-  readonly error = h('p', { id: 'dial-error', class: 'error', role: 'status' });
+export interface DialerActions {
+  setText(text: string): void;
+  setAccount(id: string): void;
+  press(digit: string): void;
+  backspace(): void;
+  dial(): void;
+}
 
-  constructor(private readonly actions: DialerActions) {
-    const pad = h('div', { class: 'dialpad', role: 'group', 'aria-label': 'Dial pad' });
-    for (const [digit, letters] of KEYS) {
-      pad.append(
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'key',
-            'data-digit': digit,
-            'aria-label': `Digit ${digit === '*' ? 'star' : digit === '#' ? 'pound' : digit}`,
-            onclick: () => this.press(digit),
-          },
-          h('span', { class: 'digit', text: digit }),
-          h('span', { class: 'letters', text: letters }),
-        ),
-      );
-    }
-    const form = h(
-      'form',
-      { class: 'dialer', 'aria-label': 'Dialer' },
-      h('label', { for: 'dial-account', text: 'From' }),
-      this.account,
-      h('label', { for: 'dial-input', text: 'Number or SIP address' }),
-      this.input,
-      pad,
-      h(
-        'div',
-        { class: 'row' },
-        h('button', { type: 'submit', class: 'call', text: 'Call', 'aria-label': 'Call' }),
-        h('button', {
-          type: 'button',
-          text: 'Delete',
-          'aria-label': 'Delete last digit',
-          onclick: () => (this.input.value = this.input.value.slice(0, -1)),
-        }),
-      ),
-      this.error,
-    );
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.error.textContent = '';
-      if (this.input.value.trim()) this.actions.dial(this.account.value, this.input.value);
-    });
-    this.root = h(
-      'section',
-      { class: 'panel', 'aria-labelledby': 'dialer-h' },
-      h('h2', { id: 'dialer-h', text: 'Dial' }),
-      form,
-    );
-  }
+const keyName = (d: string) => (d === '*' ? 'star' : d === '#' ? 'pound' : d);
 
-  press(digit: string): void {
-    if (!this.actions.key(digit)) this.input.value += digit;
-  }
-
-  setAccounts(accounts: AccountConfig[]): void {
-    const current = this.account.value;
-    replaceChildren(
-      this.account,
-      ...accounts.map((a) => h('option', { value: a.id, text: a.displayName || a.sipUri })),
-    );
-    if (accounts.some((a) => a.id === current)) this.account.value = current;
-  }
+export function dialerView(m: DialerModel, a: DialerActions): TemplateResult {
+  const submit = (ev: Event) => {
+    ev.preventDefault();
+    a.dial();
+  };
+  return html`<section class="card dialer-card" aria-labelledby="dialer-h">
+    <h2 id="dialer-h">Dial</h2>
+    <form class="account-form dialer" aria-label="Dialer" @submit=${submit}>
+      ${
+        m.accounts.length > 1
+          ? html`<div class="field">
+              <label for="dial-account">Call from</label>
+              <select
+                id="dial-account"
+                .value=${live(m.accountId)}
+                @change=${(e: Event) => a.setAccount((e.target as HTMLSelectElement).value)}
+              >
+                ${m.accounts.map(
+                  (x) =>
+                    html`<option value=${x.id} ?selected=${x.id === m.accountId}>
+                      ${x.displayName || x.sipUri}
+                    </option>`,
+                )}
+              </select>
+            </div>`
+          : nothing
+      }
+      <label for="dial-input" class="sr-only">Number or SIP address</label>
+      <div class="dial-field">
+        <input
+          id="dial-input"
+          name="target"
+          autocomplete="off"
+          inputmode="tel"
+          placeholder="Number or SIP address"
+          aria-describedby="dial-error"
+          .value=${live(m.text)}
+          @input=${(e: Event) => a.setText((e.target as HTMLInputElement).value)}
+        />
+        <button type="button" class="icon-btn" aria-label="Delete last digit" @click=${() => a.backspace()}>
+          ${icon('backspace')}
+        </button>
+      </div>
+      ${
+        m.dtmfLine !== undefined
+          ? html`<p class="dtmf-hint">Keys send tones to line ${m.dtmfLine}</p>`
+          : nothing
+      }
+      <div class="dialpad" role="group" aria-label="Dial pad">
+        ${KEYS.map(
+          ([digit, letters]) =>
+            html`<button
+              type="button"
+              class="key"
+              data-digit=${digit}
+              aria-label="Digit ${keyName(digit)}${/^[A-Z]+$/.test(letters) ? ` ${letters}` : ''}"
+              @click=${() => a.press(digit)}
+            >
+              <span class="digit">${digit}</span> <span class="letters">${letters}</span>
+            </button>`,
+        )}
+      </div>
+      <button type="submit" class="btn success dial-call" aria-label="Call">${icon('phone')} Call</button>
+      <p id="dial-error" class="error" role="status">${m.error}</p>
+    </form>
+  </section>`;
 }
