@@ -211,9 +211,9 @@ export class CallSession implements CallLeg {
     if (t.tellAgent) this.media.notify({ type: 'hangup', reason: t.reason });
     this.media.stop(t.reason);
     if (!this.finalSent) {
-      // Not answered yet: the final response ends it (487 when the caller went away, 480 otherwise).
-      const gone = t.reason === 'cancelled' || t.reason === 'signalling_lost';
-      this.respondInvite(this.response(this.invite.req, gone ? 487 : 480));
+      // Not answered yet: the final response ends it — 487 when the caller went away (CANCEL, a BYE
+      // in the early dialog: RFC 3261 §15.1.2, its flow closed), 480 when we end it (shutdown).
+      this.respondInvite(this.response(this.invite.req, t.byeCaller ? 480 : 487));
     } else if (t.byeCaller) await this.bye(t.reason);
     if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
   }

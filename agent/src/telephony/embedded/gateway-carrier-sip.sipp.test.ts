@@ -55,3 +55,16 @@ describe('a caller behind NAT (Via and Contact name its inside address 192.168.7
     expect(m.stopped).toBe('transferred');
   });
 });
+
+describe('a BYE in the early dialog (after 180, before the answer)', () => {
+  it('200 for the BYE and 487 for the INVITE; the call never answers', async () => {
+    const before = ringing.media.length;
+    const run = await sipp('uac-early-bye.xml', { target: `127.0.0.1:${RINGING_GW_PORT}` });
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    const m = ringing.media[before]!;
+    expect(m.started).toBeUndefined();
+    expect(m.stopped).toBe('caller_hangup');
+    expect(run.messages).not.toMatch(/SIP\/2\.0 480/);
+    await waitFor(() => ringing.gateway.activeCalls === 0);
+  });
+});
