@@ -12,7 +12,7 @@ import type { Router } from '../../routing/router.js';
 import { CallController, type CallLeg, type CallState, type Teardown } from '../calls/call-controller.js';
 import type { CallTimeouts } from '../calls/call-timeouts.js';
 import { ALLOW, ACCEPT, type CreateCallMedia } from './gateway-options.js';
-import type { CallMedia, SdpResult } from './media-types.js';
+import type { AnswerApplied, CallMedia, SdpResult } from './media-types.js';
 import { ForkConnectError } from './media/fork-link.js';
 import { Dialog } from './sip/dialog.js';
 import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
@@ -50,7 +50,12 @@ export class CallSession implements CallLeg {
   private readonly inviteTx: InviteServerTransaction;
   private readonly pendingAcks = new Map<number, InviteServerTransaction>();
   private ringTimer: TimerHandle | undefined;
+  /** The SDP we last sent: our answer, or our offer when the peer's request had none. */
   private answerSdp = '';
+  /** The 200 OK carried our offer (delayed offer): the answer is due in the ACK. */
+  private awaitingAnswer = false;
+  /** CSeq numbers of re-INVITEs without SDP whose ACK must carry the answer to our offer. */
+  private readonly answerInAck = new Set<number>();
   /** A final response to the INVITE went out (200, or a refusal). */
   private finalSent = false;
   private referSent = false;
@@ -99,9 +104,23 @@ export class CallSession implements CallLeg {
     return this.control.state;
   }
 
-  /** Negotiate the offer (negotiateAsync when the media has it), then ring or answer. */
+  /**
+   * Negotiate the offer (negotiateAsync when the media has it), then ring or answer. An INVITE without
+   * SDP (delayed offer, RFC 3261 §13.2.1) gets our offer in the 200 OK and must answer in its ACK.
+   */
   begin(): void {
-    this.negotiate(this.invite.req.body, (result) => this.onOffer(result));
+    if (this.invite.req.body.trim() !== '')
+      return this.negotiate(this.invite.req.body, (result) => this.onOffer(result));
+    const offer = this.media.createOffer?.();
+    if (!offer) {
+      const res = this.response(this.invite.req, 488, { reason: 'Offer Required' });
+      res.headers.append('Accept', ACCEPT);
+      this.respondInvite(res);
+      void this.control.end('media_lost', { callerGone: true });
+      return;
+    }
+    if (offer.ok) this.awaitingAnswer = true;
+    this.onOffer(offer.ok ? { ok: true, answer: offer.offer } : offer);
   }
 
   private negotiate(sdp: string, then: (r: SdpResult) => void): void {
@@ -257,13 +276,25 @@ export class CallSession implements CallLeg {
     if (reinvite) {
       reinvite.ack();
       this.pendingAcks.delete(seq);
+      if (this.answerInAck.delete(seq)) this.onReInviteAnswer(req.body);
       return;
     }
     if (this.control.state !== 'answered' || this.inviteTx.state !== 'accepted') return;
     this.inviteTx.ack();
+    let negotiated = this.answerSdp;
+    if (this.awaitingAnswer) {
+      this.awaitingAnswer = false;
+      const applied = this.applyAnswer(req.body);
+      if (!applied.ok) {
+        this.log.warn({ reason: applied.reason }, 'sip no usable answer in the ACK to our offer; hanging up');
+        void this.control.end('media_lost');
+        return;
+      }
+      negotiated = req.body;
+    }
     const from = fromHeader(this.invite.req)?.uri.user ?? '';
     const to = toHeader(this.invite.req)?.uri.user ?? '';
-    const codec = /^a=rtpmap:\d+ (PCMU|PCMA|opus)\//im.exec(this.answerSdp)?.[1];
+    const codec = /^a=rtpmap:\d+ (PCMU|PCMA|opus)\//im.exec(negotiated)?.[1];
     this.media
       .start({
         callId: this.callId,
@@ -312,12 +343,37 @@ export class CallSession implements CallLeg {
       res.headers.append('Contact', this.dialog.localContact);
       res.headers.append('Content-Type', 'application/sdp');
       res.body = result.answer;
-      tx.onAckTimeout = () => this.pendingAcks.delete(seq);
+      tx.onAckTimeout = () => {
+        this.pendingAcks.delete(seq);
+        this.answerInAck.delete(seq);
+      };
       tx.respond(res);
       this.log.info('sip re-INVITE accepted');
     };
-    if (req.body) this.negotiate(req.body, done);
-    else done({ ok: true, answer: this.answerSdp });
+    if (req.body) return this.negotiate(req.body, done);
+    // No SDP (RFC 3261 §14.2): we offer in the 200 OK — every codec we have, so the caller may change
+    // it — and the answer comes in the ACK. Media that cannot offer repeats its last answer.
+    const offer = this.media.createOffer?.();
+    if (!offer) return done({ ok: true, answer: this.answerSdp });
+    if (offer.ok) this.answerInAck.add(seq);
+    done(offer.ok ? { ok: true, answer: offer.offer } : offer);
+  }
+
+  /** The ACK to a re-INVITE without SDP carries the answer to our offer. Without one, the session stays as it was. */
+  private onReInviteAnswer(body: string): void {
+    const applied = this.applyAnswer(body);
+    if (!applied.ok) {
+      this.log.warn({ reason: applied.reason }, 'sip no usable answer in the re-INVITE ACK; media unchanged');
+      return;
+    }
+    this.control.callerHold(applied.held);
+    this.log.info({ held: applied.held }, 'sip answer to our re-INVITE offer applied');
+  }
+
+  private applyAnswer(body: string): AnswerApplied {
+    if (body.trim() === '' || !this.media.acceptAnswer)
+      return { ok: false, status: 488, reason: 'no answer in the ACK' };
+    return this.media.acceptAnswer(body);
   }
 
   private onInfo(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {

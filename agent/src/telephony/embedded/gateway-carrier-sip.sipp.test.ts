@@ -68,3 +68,36 @@ describe('a BYE in the early dialog (after 180, before the answer)', () => {
     await waitFor(() => ringing.gateway.activeCalls === 0);
   });
 });
+
+describe('delayed offer (an INVITE without SDP, as many carriers and PBXs send)', () => {
+  it('our offer goes in the 200 OK, the answer comes from the ACK and decides the codec', async () => {
+    const before = h.media.length;
+    const run = await sipp('uac-delayed-offer.xml');
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    const m = h.media[before]!;
+    expect(m.offers).toEqual([]); // nothing to answer: we offered
+    expect(m.ourOffers).toHaveLength(1);
+    expect(m.theirAnswers).toHaveLength(1);
+    expect(m.theirAnswers[0]).toMatch(/^m=audio \d+ RTP\/AVP 8 101/m);
+    expect(m.started).toMatchObject({ codec: 'PCMA', profile: 'receptionist' });
+    await waitFor(() => m.stopped !== undefined);
+    expect(m.stopped).toBe('caller_hangup');
+    expect(run.messages).not.toMatch(/SIP\/2\.0 488/);
+  });
+});
+
+describe('a re-INVITE without SDP', () => {
+  it('gets a fresh offer in its 200 OK; the answer in its ACK is applied (here: hold)', async () => {
+    const before = h.media.length;
+    const running = sipp('uac-reinvite-no-sdp.xml');
+    const m = await newMedia(h, before);
+    await waitFor(() => m.theirAnswers.length === 1);
+    await waitFor(() => h.gateway.callList().some((c) => c.state === 'held'));
+    const run = await running;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(m.offers).toHaveLength(1); // the initial INVITE's
+    expect(m.ourOffers).toHaveLength(1); // the re-INVITE's
+    expect(m.theirAnswers[0]).toMatch(/^a=sendonly/m);
+    expect(m.stopped).toBe('caller_hangup');
+  });
+});

@@ -283,10 +283,10 @@ export class SipGateway {
   private newCall(incoming: IncomingRequest & { tx: InviteServerTransaction }): void {
     const { req, tx, source } = incoming;
     tx.respond(this.responses.response(req, 100));
+    // No body is a delayed offer (CallSession offers in its 200 OK); a body must be SDP.
     const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (req.body.trim() === '' || type !== ACCEPT) {
-      const empty = req.body.trim() === '';
-      const res = this.responses.response(req, empty ? 488 : 415, empty ? 'Offer Required' : undefined);
+    if (req.body.trim() !== '' && type !== ACCEPT) {
+      const res = this.responses.response(req, 415);
       res.headers.append('Accept', ACCEPT);
       return tx.respond(res);
     }

@@ -25,6 +25,12 @@ export type SdpResult =
   /** No common codec → 488; bad SDP → 400; no RTP port free → 503. */
   | { ok: false; status: 400 | 488 | 503; reason: string };
 
+/** Our offer, for a 200 OK to an INVITE or re-INVITE that came without SDP (delayed offer). */
+export type OfferResult = { ok: true; offer: string } | { ok: false; status: 488 | 503; reason: string };
+
+/** The peer's answer to our offer (from its ACK). `held`: it does not want our media. */
+export type AnswerApplied = { ok: true; held: boolean } | { ok: false; status: 400 | 488; reason: string };
+
 /** Events the media side raises towards signalling (its call control decides what follows). */
 export interface MediaEvents {
   /** The agent asked for a blind transfer (fork `transfer`). */
@@ -47,6 +53,13 @@ export interface CallMedia {
    * DTLS set-up in werift). When present, signalling awaits this instead of calling negotiate().
    */
   negotiateAsync?(offerSdp: string): Promise<SdpResult>;
+  /**
+   * Delayed offer (RFC 3261 §13.2.1, §14.2): make our offer for a 200 OK; its answer comes in the ACK
+   * through acceptAnswer(). Absent (WebRTC media): an INVITE without SDP is refused with 488.
+   */
+  createOffer?(): OfferResult;
+  /** Apply the answer to our last createOffer(); the call's RTP then follows it. */
+  acceptAnswer?(answerSdp: string): AnswerApplied;
   /** Start RTP and open the fork to the agent once the call is answered. */
   start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void>;
   /** Send a notice (DTMF from SIP INFO, transfer outcome, hangup) to the agent over the fork. */

@@ -9,14 +9,23 @@ import { systemClock } from '../../../time/clock.js';
 import type { InboundMessage } from '../../../fork/protocol.js';
 import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';
-import type { CallMedia, G711, MediaEvents, MediaStats, SdpResult } from '../media-types.js';
+import type {
+  AnswerApplied,
+  CallMedia,
+  G711,
+  MediaEvents,
+  MediaStats,
+  OfferResult,
+  SdpResult,
+} from '../media-types.js';
 import { ForkLink, type ForkDestination } from './fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from './frame-ticker.js';
 import { PortsExhaustedError, type PortAllocator } from './port-allocator.js';
 import type { RtpDropReason } from './rtp-filter.js';
 import { FRAME_SAMPLES } from './rtp-sender.js';
 import { RtpSession } from './rtp-session.js';
-import { answerOffer, type NegotiatedAudio } from './sdp-answer.js';
+import { answerOffer, type LocalSdpParams, type NegotiatedAudio } from './sdp-answer.js';
+import { createOffer, readAnswer } from './sdp-offer.js';
 
 export interface CallMediaOptions {
   callId: string;
@@ -75,6 +84,8 @@ class EmbeddedCallMedia implements CallMedia {
   private readonly sessionId = String(randomInt(1, 2 ** 47));
   private sessionVersion = 1;
   private lastAnswerBody: string | undefined;
+  /** createOffer() was called and its answer has not come yet. */
+  private offered = false;
   private stopped = false;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -87,41 +98,67 @@ class EmbeddedCallMedia implements CallMedia {
   }
 
   negotiate(offerSdp: string): SdpResult {
-    if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
-    if (this.port === undefined) {
-      try {
-        this.port = this.o.ports.allocate(this.o.portOwner);
-      } catch (err) {
-        if (err instanceof PortsExhaustedError) {
-          this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');
-          return { ok: false, status: 503, reason: err.message };
-        }
-        throw err;
-      }
-    }
-    const res = answerOffer(offerSdp, {
-      address: this.sdpAddress,
-      port: this.port,
-      sessionId: this.sessionId,
-      sessionVersion: this.sessionVersion,
-      codecs: this.o.codecs,
-    });
+    const port = this.ensurePort();
+    if (typeof port !== 'number') return port;
+    const res = answerOffer(offerSdp, this.localSdp(port));
     if (!res.ok) {
       if (!this.rtp) this.releasePort();
       return res;
     }
     const answer = this.versioned(res.answer);
-    this.audio = res.audio;
-    if (this.rtp) this.rtp.update(res.audio);
-    else this.createRtp(res.audio);
-    this.log.debug(
-      { codec: res.audio.codec, direction: res.audio.direction, port: this.port },
-      'sdp negotiated',
-    );
+    this.apply(res.audio);
     return { ok: true, answer, held: !res.audio.send };
   }
 
-  /** RFC 3264 §8: the o= version goes up only when the answer changed. */
+  createOffer(): OfferResult {
+    const port = this.ensurePort();
+    if (typeof port !== 'number') return port;
+    this.offered = true;
+    return { ok: true, offer: this.versioned(createOffer(this.localSdp(port))) };
+  }
+
+  acceptAnswer(answerSdp: string): AnswerApplied {
+    if (this.port === undefined || !this.offered) return { ok: false, status: 488, reason: 'no offer made' };
+    const res = readAnswer(answerSdp, this.localSdp(this.port));
+    if (!res.ok) return res;
+    this.offered = false;
+    this.apply(res.audio);
+    return { ok: true, held: !res.audio.send };
+  }
+
+  /** Our RTP port, allocated on first use; a refusal when none is free (or the call is over). */
+  private ensurePort(): number | { ok: false; status: 488 | 503; reason: string } {
+    if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
+    if (this.port !== undefined) return this.port;
+    try {
+      this.port = this.o.ports.allocate(this.o.portOwner);
+      return this.port;
+    } catch (err) {
+      if (!(err instanceof PortsExhaustedError)) throw err;
+      this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');
+      return { ok: false, status: 503, reason: err.message };
+    }
+  }
+
+  private localSdp(port: number): LocalSdpParams {
+    return {
+      address: this.sdpAddress,
+      port,
+      sessionId: this.sessionId,
+      sessionVersion: this.sessionVersion,
+      codecs: this.o.codecs,
+    };
+  }
+
+  /** What offer/answer settled: RTP follows it (created on the first, updated after). */
+  private apply(audio: NegotiatedAudio): void {
+    this.audio = audio;
+    if (this.rtp) this.rtp.update(audio);
+    else this.createRtp(audio);
+    this.log.debug({ codec: audio.codec, direction: audio.direction, port: this.port }, 'sdp negotiated');
+  }
+
+  /** RFC 3264 §8: the o= version goes up only when what we send (answer or offer) changed. */
   private versioned(answer: string): string {
     const body = answer.replace(/^o=.*$/m, '');
     if (this.lastAnswerBody !== undefined && body !== this.lastAnswerBody) {
