@@ -22,6 +22,10 @@ export interface KamailioOptions {
   algorithm?: 'MD5' | 'SHA-256';
   /** Registrar min/max expiry granted, seconds; Kamailio's defaults (60/3600) when absent. */
   expires?: { minS: number; maxS: number };
+  /** An Expires below minS is refused with 423 and Min-Expires (registrar min_expires_mode 1), not raised. */
+  refuseBriefExpires?: boolean;
+  /** Every REGISTER, even a correctly authenticated one, is refused with 403 (logged `PBX refused <user>`). */
+  forbidRegister?: boolean;
 }
 
 export interface Kamailio {
@@ -37,6 +41,7 @@ function modparams(o: KamailioOptions): string {
     lines.push(`modparam("registrar", "max_expires", ${o.expires.maxS})`);
     lines.push(`modparam("registrar", "min_expires", ${o.expires.minS})`);
   }
+  if (o.refuseBriefExpires) lines.push('modparam("registrar", "min_expires_mode", 1)');
   if (o.algorithm) lines.push(`modparam("auth", "algorithm", "${o.algorithm}")`);
   return lines.join('\n');
 }
@@ -54,7 +59,14 @@ request_route {
       www_challenge("$td", "0");
       exit;
     }
-    if (!save("location")) { sl_reply_error(); exit; }
+${
+  o.forbidRegister
+    ? `    xlog("L_INFO", "PBX refused $tU\\n");
+    sl_send_reply("403", "Forbidden");
+    exit;
+`
+    : ''
+}    if (!save("location")) { xlog("L_INFO", "PBX did not save $tU expires=$hdr(Expires)\\n"); sl_reply_error(); exit; }
     xlog("L_INFO", "PBX saved $tU expires=$hdr(Expires) contact=$ct ua=$ua callid=$ci cseq=$cs\\n");
     exit;
   }

@@ -1,7 +1,10 @@
 /**
  * Registration client: keeps the agent registered to a PBX as an extension (RFC 3261 §10.2).
  * Digest auth (MD5, SHA-256), refresh at 80% of the granted expiry, exponential back-off with
- * jitter while the PBX is down, un-REGISTER on stop. Transport-neutral: a RegisterSender does the SIP
+ * jitter while the PBX is down, un-REGISTER on stop. 423 Interval Too Brief: again at once with the
+ * registrar's Min-Expires (§10.2.8). A refusal that repeating will not fix (403, 404, our credentials
+ * refused) is retried with the back-off at most `maxRefusals` times in a row, then left failed: a
+ * PBX or fail2ban blocks a box that keeps presenting a refused password. Transport-neutral: a RegisterSender does the SIP
  * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
@@ -60,6 +63,8 @@ export interface RegistrationClientOptions {
   refreshRatio?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Refusals in a row (403, 404, credentials refused) after which we stop trying. Default 3. */
+  maxRefusals?: number;
   random?: () => number;
   onStateChange?(status: RegistrationStatus): void;
 }
@@ -71,6 +76,11 @@ export class RegistrationClient {
   private cseq = 1;
   private nc = 0;
   private failures = 0;
+  private refusals = 0;
+  /** 423s answered in a row (a registrar raising its minimum each time must not loop us). */
+  private tooBrief = 0;
+  /** Expires we ask for: the configured one, raised by a 423's Min-Expires. */
+  private expires: number;
   private timer: TimerHandle | undefined;
   private expiresAt: number | undefined;
   private lastStatus: number | undefined;
@@ -78,6 +88,7 @@ export class RegistrationClient {
   private readonly log: Logger;
 
   constructor(private readonly o: RegistrationClientOptions) {
+    this.expires = o.registration.expires;
     this.log = o.log.child({
       registration: o.id,
       registrar: o.registration.registrar,
@@ -135,7 +146,7 @@ export class RegistrationClient {
   private attempt(): void {
     if (this.stopped) return;
     this.transition('registering');
-    void this.exchange(this.o.registration.expires).then((reply) => this.settle(reply));
+    void this.exchange(this.expires).then((reply) => this.settle(reply));
   }
 
   /** One REGISTER, answering at most one digest challenge (two if the first nonce was stale). */
@@ -166,6 +177,8 @@ export class RegistrationClient {
     if (reply.status >= 200 && reply.status < 300) {
       const granted = this.grantedExpires(reply);
       this.failures = 0;
+      this.refusals = 0;
+      this.tooBrief = 0;
       this.expiresAt = this.o.clock.now() + granted * 1000;
       this.transition('registered');
       const refreshMs = Math.max(1000, granted * 1000 * (this.o.refreshRatio ?? 0.8));
@@ -173,10 +186,33 @@ export class RegistrationClient {
       return;
     }
     this.expiresAt = undefined;
+    const minExpires = Number(values(reply, 'min-expires')[0]?.trim());
+    if (
+      reply.status === 423 &&
+      Number.isInteger(minExpires) &&
+      minExpires > this.expires &&
+      this.tooBrief++ < 2 &&
+      minExpires <= 86_400
+    ) {
+      this.log.info(
+        { asked: this.expires, minExpires },
+        'sip registration interval too brief; asking for Min-Expires',
+      );
+      this.expires = minExpires;
+      return this.attempt(); // still registering: one more exchange, no failure counted
+    }
     this.failures++;
-    const permanent = [401, 403, 404, 407].includes(reply.status);
+    const permanent = [401, 403, 404, 407, 423].includes(reply.status);
+    this.refusals = permanent ? this.refusals + 1 : 0;
     this.log.warn({ status: reply.status, failures: this.failures }, 'sip registration failed');
     this.transition(permanent ? 'failed' : 'backoff');
+    if (this.refusals >= (this.o.maxRefusals ?? 3)) {
+      this.log.error(
+        { status: reply.status, refusals: this.refusals },
+        'sip registration refused again; no more attempts until restart (check the user and password)',
+      );
+      return;
+    }
     this.schedule(this.backoffDelay(), () => this.attempt());
   }
 
