@@ -1,6 +1,7 @@
 /**
  * One inbound agent call as a UAS: the SIP plumbing around the shared CallController. Answers the
- * INVITE with the media's SDP answer, owns the dialog, and turns what arrives in it (ACK, BYE,
+ * INVITE with the media's SDP answer (or, for an INVITE without SDP, offers and takes the answer from
+ * the ACK), honours the caller's session timer (session-timer.ts), owns the dialog, and turns what arrives in it (ACK, BYE,
  * CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers) and what the media raises (the agent's transfer,
  * DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
  * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
@@ -11,21 +12,21 @@ import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
 import { CallController, type CallLeg, type CallState, type Teardown } from '../calls/call-controller.js';
 import type { CallTimeouts } from '../calls/call-timeouts.js';
-import { ALLOW, ACCEPT, type CreateCallMedia } from './gateway-options.js';
+import { ACCEPT, type CreateCallMedia } from './gateway-options.js';
+import { DialogResponses } from './dialog-responses.js';
 import type { AnswerApplied, CallMedia, SdpResult } from './media-types.js';
 import { ForkConnectError } from './media/fork-link.js';
+import {
+  decideSessionTimer,
+  SessionTimerWatch,
+  sessionTimerHeaders,
+  type SessionTimerDecision,
+} from './session-timer.js';
 import { Dialog } from './sip/dialog.js';
 import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
 import { newTag } from './sip/ids.js';
-import {
-  buildResponse,
-  fromHeader,
-  parseCSeq,
-  toHeader,
-  type SipRequest,
-  type SipResponse,
-} from './sip/message.js';
+import { fromHeader, parseCSeq, toHeader, type SipRequest, type SipResponse } from './sip/message.js';
 import type { InviteServerTransaction } from './sip/server-transaction.js';
 
 export interface CallSessionDeps {
@@ -59,7 +60,11 @@ export class CallSession implements CallLeg {
   /** A final response to the INVITE went out (200, or a refusal). */
   private finalSent = false;
   private referSent = false;
+  /** RFC 4028: the INVITE's session-timer terms, and the watch that ends an unrefreshed session. */
+  private readonly timerTerms: SessionTimerDecision;
+  private readonly sessionWatch: SessionTimerWatch;
   private readonly log: Logger;
+  private readonly replies: DialogResponses;
 
   constructor(
     private readonly d: CallSessionDeps,
@@ -71,6 +76,12 @@ export class CallSession implements CallLeg {
     this.log = d.log.child({ callId: this.callId });
     this.inviteTx = invite.tx;
     this.dialog = Dialog.fromInvite(invite.req, newTag(), invite.source, localContact)!;
+    this.replies = new DialogResponses(this.dialog.localTag, d.userAgent);
+    this.timerTerms = decideSessionTimer(invite.req.headers);
+    this.sessionWatch = new SessionTimerWatch(d.clock, () => {
+      this.log.warn('sip session timer expired: the caller stopped refreshing; hanging up');
+      void this.control.end('signalling_lost');
+    });
     this.control = new CallController({
       callId: this.callId,
       profile,
@@ -109,11 +120,16 @@ export class CallSession implements CallLeg {
    * SDP (delayed offer, RFC 3261 §13.2.1) gets our offer in the 200 OK and must answer in its ACK.
    */
   begin(): void {
+    if (this.timerTerms.kind === 'too-small') {
+      this.respondInvite(this.replies.tooSmall(this.invite.req, this.timerTerms.minSe));
+      void this.control.end('protocol_error', { callerGone: true });
+      return;
+    }
     if (this.invite.req.body.trim() !== '')
       return this.negotiate(this.invite.req.body, (result) => this.onOffer(result));
     const offer = this.media.createOffer?.();
     if (!offer) {
-      const res = this.response(this.invite.req, 488, { reason: 'Offer Required' });
+      const res = this.replies.response(this.invite.req, 488, { reason: 'Offer Required' });
       res.headers.append('Accept', ACCEPT);
       this.respondInvite(res);
       void this.control.end('media_lost', { callerGone: true });
@@ -136,13 +152,13 @@ export class CallSession implements CallLeg {
     if (this.control.state !== 'offered') return; // cancelled while the media was negotiating
     if (!result.ok) {
       this.log.info({ status: result.status, reason: result.reason }, 'sip offer refused');
-      this.respondInvite(this.response(this.invite.req, result.status, { reason: result.reason }));
+      this.respondInvite(this.replies.response(this.invite.req, result.status, { reason: result.reason }));
       void this.control.end('media_lost', { callerGone: true });
       return;
     }
     this.answerSdp = result.answer;
     if (this.d.ringMs > 0) {
-      const ringing = this.response(this.invite.req, 180);
+      const ringing = this.replies.response(this.invite.req, 180);
       ringing.headers.append('Contact', this.dialog.localContact); // early dialog: Contact required (§12.1.1)
       this.inviteTx.respond(ringing);
       this.ringTimer = this.d.clock.setTimeout(() => this.answer(), this.d.ringMs);
@@ -154,12 +170,12 @@ export class CallSession implements CallLeg {
     if (req.method === 'ACK') return this.onAck(req);
     if (!tx) return;
     if (!this.dialog.acceptRemoteCSeq(req)) {
-      tx.respond(this.response(req, 500, { reason: 'CSeq out of order' }));
+      tx.respond(this.replies.response(req, 500, { reason: 'CSeq out of order' }));
       return;
     }
     switch (req.method) {
       case 'BYE':
-        tx.respond(this.response(req, 200));
+        tx.respond(this.replies.response(req, 200));
         this.log.info('sip caller hung up');
         void this.control.callerHungUp();
         return;
@@ -170,16 +186,16 @@ export class CallSession implements CallLeg {
       case 'NOTIFY':
         return this.onNotify(req, tx);
       case 'OPTIONS':
-        tx.respond(this.withAllow(this.response(req, 200)));
+        tx.respond(this.replies.withAllow(this.replies.response(req, 200)));
         return;
       default:
-        tx.respond(this.withAllow(this.response(req, 405)));
+        tx.respond(this.replies.withAllow(this.replies.response(req, 405)));
     }
   }
 
   /** CANCEL for our INVITE (same branch). Before the 200: 487; after it (the race): the call stays. */
   cancel(cancel: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
-    tx.respond(this.response(cancel, 200));
+    tx.respond(this.replies.response(cancel, 200));
     if (this.control.state !== 'offered') {
       this.log.info({ state: this.control.state }, 'sip CANCEL after answer ignored');
       return;
@@ -227,12 +243,13 @@ export class CallSession implements CallLeg {
 
   async release(t: Teardown): Promise<void> {
     if (this.ringTimer) this.d.clock.clearTimeout(this.ringTimer);
+    this.sessionWatch.stop();
     if (t.tellAgent) this.media.notify({ type: 'hangup', reason: t.reason });
     this.media.stop(t.reason);
     if (!this.finalSent) {
       // Not answered yet: the final response ends it — 487 when the caller went away (CANCEL, a BYE
       // in the early dialog: RFC 3261 §15.1.2, its flow closed), 480 when we end it (shutdown).
-      this.respondInvite(this.response(this.invite.req, t.byeCaller ? 480 : 487));
+      this.respondInvite(this.replies.response(this.invite.req, t.byeCaller ? 480 : 487));
     } else if (t.byeCaller) await this.bye(t.reason);
     if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
   }
@@ -251,17 +268,19 @@ export class CallSession implements CallLeg {
 
   private answer(): void {
     if (this.control.state !== 'offered') return;
-    const res = this.response(this.invite.req, 200);
+    const res = this.replies.response(this.invite.req, 200);
     res.headers.append('Contact', this.dialog.localContact);
     res.headers.append('Content-Type', 'application/sdp');
     res.body = this.answerSdp;
-    this.withAllow(res);
+    this.replies.withAllow(res);
+    for (const [n, v] of sessionTimerHeaders(this.timerTerms)) res.headers.append(n, v);
     this.control.answered();
     this.inviteTx.onAckTimeout = () => {
       this.log.warn('sip no ACK for 200 OK; hanging up');
       void this.control.end('signalling_lost');
     };
     this.respondInvite(res);
+    this.sessionWatch.refreshed(this.timerTerms);
     this.log.info({ profile: this.profile.name }, 'sip call answered');
   }
 
@@ -319,12 +338,14 @@ export class CallSession implements CallLeg {
 
   private onReInvite(req: SipRequest, tx: InviteServerTransaction): void {
     if (this.pendingAcks.size > 0) {
-      tx.respond(this.response(req, 491));
+      tx.respond(this.replies.response(req, 491));
       return;
     }
+    const terms = decideSessionTimer(req.headers); // a re-INVITE is also the caller's session refresh
+    if (terms.kind === 'too-small') return tx.respond(this.replies.tooSmall(req, terms.minSe));
     const type = (req.headers.get('content-type') ?? ACCEPT).split(';')[0]!.trim().toLowerCase();
     if (req.body && type !== ACCEPT) {
-      const res = this.response(req, 415);
+      const res = this.replies.response(req, 415);
       res.headers.append('Accept', ACCEPT);
       tx.respond(res);
       return;
@@ -334,15 +355,17 @@ export class CallSession implements CallLeg {
     const done = (result: SdpResult): void => {
       if (!result.ok) {
         this.pendingAcks.delete(seq);
-        tx.respond(this.response(req, result.status, { reason: result.reason }));
+        tx.respond(this.replies.response(req, result.status, { reason: result.reason }));
         return;
       }
       this.answerSdp = result.answer;
       if (result.held !== undefined) this.control.callerHold(result.held);
-      const res = this.response(req, 200);
+      const res = this.replies.response(req, 200);
       res.headers.append('Contact', this.dialog.localContact);
       res.headers.append('Content-Type', 'application/sdp');
       res.body = result.answer;
+      for (const [n, v] of sessionTimerHeaders(terms)) res.headers.append(n, v);
+      this.sessionWatch.refreshed(terms);
       tx.onAckTimeout = () => {
         this.pendingAcks.delete(seq);
         this.answerInAck.delete(seq);
@@ -378,15 +401,15 @@ export class CallSession implements CallLeg {
 
   private onInfo(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     const type = req.headers.get('content-type') ?? '';
-    if (!req.body) return tx.respond(this.response(req, 200));
+    if (!req.body) return tx.respond(this.replies.response(req, 200));
     if (!DTMF_INFO_TYPES.includes(type.split(';')[0]!.trim().toLowerCase())) {
-      const res = this.response(req, 415);
+      const res = this.replies.response(req, 415);
       res.headers.append('Accept', DTMF_INFO_TYPES.join(', '));
       return tx.respond(res);
     }
     const dtmf = parseDtmfInfo(type, req.body);
-    if (!dtmf) return tx.respond(this.response(req, 400, { reason: 'Bad DTMF body' }));
-    tx.respond(this.response(req, 200));
+    if (!dtmf) return tx.respond(this.replies.response(req, 400, { reason: 'Bad DTMF body' }));
+    tx.respond(this.replies.response(req, 200));
     this.log.debug({ digit: dtmf.digit }, 'sip INFO DTMF');
     this.control.callerDtmf(dtmf.digit, dtmf.durationMs);
   }
@@ -394,26 +417,10 @@ export class CallSession implements CallLeg {
   private onNotify(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     const event = (req.headers.get('event') ?? '').split(';')[0]!.trim().toLowerCase();
     if (event !== 'refer' || !this.referSent) {
-      tx.respond(this.response(req, 481, { reason: 'Subscription Does Not Exist' }));
+      tx.respond(this.replies.response(req, 481, { reason: 'Subscription Does Not Exist' }));
       return;
     }
-    tx.respond(this.response(req, 200));
+    tx.respond(this.replies.response(req, 200));
     this.control.referNotify(req.body, req.headers.get('subscription-state'));
-  }
-
-  private response(req: SipRequest, status: number, o: { reason?: string } = {}): SipResponse {
-    const res = buildResponse(req, status, { toTag: this.dialog.localTag, ...o });
-    // Dialog-establishing responses echo Record-Route (RFC 3261 §12.1.1) so the caller's route set matches ours.
-    if (req.method === 'INVITE' && status > 100 && status < 300) {
-      for (const rr of req.headers.getAll('record-route')) res.headers.append('Record-Route', rr);
-    }
-    res.headers.append('Server', this.d.userAgent);
-    return res;
-  }
-
-  private withAllow(res: SipResponse): SipResponse {
-    res.headers.append('Allow', ALLOW.join(', '));
-    res.headers.append('Accept', ACCEPT);
-    return res;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Interop: the SIP real PBXs and carriers send, from real sipp processes (loopback SIP ports 15130–15134):
- * a caller behind NAT, a BYE in an early dialog, Require: 100rel, delayed offer, a re-INVITE without SDP
+ * a caller behind NAT, a BYE in an early dialog, delayed offer, a re-INVITE without SDP, Require: 100rel
  * and session timers. The media half is RecordingCallMedia (test-only), so these prove signalling;
  * the delayed offer is also proven with RTP end to end in test/e2e/sip-sipp.test.ts.
  */
@@ -100,4 +100,37 @@ describe('a re-INVITE without SDP', () => {
     expect(m.theirAnswers[0]).toMatch(/^a=sendonly/m);
     expect(m.stopped).toBe('caller_hangup');
   });
+});
+
+describe('Require: 100rel (PRACK, RFC 3262), which we do not do', () => {
+  it('a clean 420 Bad Extension with Unsupported: 100rel; no call starts', async () => {
+    const before = h.media.length;
+    const run = await sipp('uac-require-100rel.xml');
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(h.media.length).toBe(before);
+  });
+});
+
+describe('session timers (RFC 4028)', () => {
+  it('a Session-Expires below our Min-SE: 422 with Min-SE: 90, no call', async () => {
+    const before = h.media.length;
+    const run = await sipp('uac-session-timer-422.xml');
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(h.media[before]?.offers ?? []).toEqual([]); // refused before any offer/answer
+    expect(h.media[before]?.started).toBeUndefined();
+    await waitFor(() => h.gateway.activeCalls === 0);
+  });
+
+  it('honoured: the caller refreshes (re-INVITE); when it stops, our BYE comes before the session expires', async () => {
+    const before = h.media.length;
+    const t0 = Date.now();
+    const running = sipp('uac-session-timer.xml', { timeoutMs: 90_000 });
+    const m = await newMedia(h, before);
+    const run = await running;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    // Refreshed about 0.5 s after the answer; the deadline is then 90 − 30 = 60 s.
+    expect(Date.now() - t0).toBeGreaterThan(59_000);
+    expect(Date.now() - t0).toBeLessThan(75_000);
+    expect(m.stopped).toBe('signalling_lost');
+  }, 100_000);
 });

@@ -28,6 +28,7 @@ const CANONICAL: Record<string, string> = {
   'www-authenticate': 'WWW-Authenticate',
   'content-length': 'Content-Length',
   'mime-version': 'MIME-Version',
+  'min-se': 'Min-SE', // RFC 4028 spells it so, and some peers match header names case-sensitively
 };
 
 /** Headers whose value is never split on commas (dates, auth challenges, free text). */
