@@ -49,6 +49,9 @@ function profileYaml(l: ProviderLatencies): string {
     `    routes: ['${EXTENSION}']`,
     '    stt:',
     `      endpointingMs: ${l.endpointingMs}`,
+    // The end of a turn is the STT's endpointing alone, so the agent's own share measures its pipeline,
+    // not the transcript detector's wait on a turn that looks unfinished (up to 2 s; --turn-taking measures that).
+    '    turn: { detector: silence }',
     // The benchmark's caller on loopback stands in for a carrier (loopback is never trusted with drachtio).
     'trunks:',
     "  - { name: bench-caller, sources: ['127.0.0.1/32'] }",
