@@ -6,7 +6,8 @@
  * a temp dir, run in the foreground (-DD -E), logs captured; stop() kills it.
  *
  * Log lines tests can match: `PBX challenge for <user> (auth: …)`, `PBX saved <user> expires=<Expires>
- * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`.
+ * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`,
+ * `PBX OPTIONS from <ip>:<port>` (an OPTIONS to the server itself, answered 200).
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -68,6 +69,11 @@ ${
     : ''
 }    if (!save("location")) { xlog("L_INFO", "PBX did not save $tU expires=$hdr(Expires)\\n"); sl_reply_error(); exit; }
     xlog("L_INFO", "PBX saved $tU expires=$hdr(Expires) contact=$ct ua=$ua callid=$ci cseq=$cs\\n");
+    exit;
+  }
+  if (is_method("OPTIONS") && $rU == $null) {
+    xlog("L_INFO", "PBX OPTIONS from $si:$sp\\n");
+    sl_send_reply("200", "OK");
     exit;
   }
   if (has_totag()) {

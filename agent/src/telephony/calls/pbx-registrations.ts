@@ -4,7 +4,7 @@
  * name here, and the random Contact user only that PBX learns. What admission needs to recognise the
  * calls the PBX sends back (RegistrationRoute) comes from here. A back-end only supplies the
  * RegisterTransport: how one REGISTER reaches an address, and what our Contact looks like.
- * (SRV/NAPTR look-ups, 423 handling and keepalives belong here and in the client.)
+ * (SRV/NAPTR look-ups belong here; 423 handling and keepalives are in the client.)
  */
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
@@ -43,6 +43,8 @@ export interface RegisterTransport {
   send(msg: RegisterMessage, dest: RegistrarDestination): Promise<RegisterReply>;
   /** Our Contact URI for a registration over `transport` (the PBX sends calls there). */
   contactUri(contactUser: string, transport: 'udp' | 'tcp'): string;
+  /** One OPTIONS to the registrar; its final status. Absent: this back-end sends no keepalives. */
+  options?(dest: RegistrarDestination, aor: string): Promise<number>;
 }
 
 /** Addresses remembered per registrar (a name may resolve differently over time). */
@@ -84,9 +86,33 @@ class RegistrarSender implements RegisterSender, RegistrationRoute {
     return this.transport.contactUri(this.contactUser, this.registration.transport);
   }
 
+  /** Defined only when the back-end can send OPTIONS (RegistrationClient checks for it). */
+  get ping(): (() => Promise<number>) | undefined {
+    const options = this.transport.options?.bind(this.transport);
+    if (!options) return undefined;
+    return async () => {
+      const dest = await this.destination();
+      if (!dest) return 503;
+      const hp = registrarHostPort(this.registration.registrar)!;
+      const reply = await this.bounded(
+        options(dest, `sip:${this.registration.user}@${hp.host}`).then((status) => ({
+          status,
+          reason: '',
+          headers: [],
+        })),
+      );
+      return reply.status;
+    };
+  }
+
   async send(msg: RegisterMessage): Promise<RegisterReply> {
     const dest = await this.destination();
     if (!dest) return { status: 503, reason: 'registrar address not resolvable', headers: [] };
+    return this.bounded(this.transport.send(msg, dest));
+  }
+
+  /** The back-end's answer, or 408 after timeoutMs; a throw is a 503. */
+  private async bounded(pending: Promise<RegisterReply>): Promise<RegisterReply> {
     let timer: TimerHandle | undefined;
     const timeout = new Promise<RegisterReply>(
       (r) =>
@@ -95,9 +121,11 @@ class RegistrarSender implements RegisterSender, RegistrationRoute {
           this.timeoutMs,
         )),
     );
-    const sent = this.transport
-      .send(msg, dest)
-      .catch((err: Error): RegisterReply => ({ status: 503, reason: err.message, headers: [] }));
+    const sent = pending.catch((err: Error): RegisterReply => ({
+      status: 503,
+      reason: err.message,
+      headers: [],
+    }));
     try {
       return await Promise.race([sent, timeout]);
     } finally {

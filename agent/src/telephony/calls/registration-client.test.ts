@@ -211,6 +211,51 @@ describe('RegistrationClient', () => {
     expect(sent).toBe(1);
   });
 
+  it('over UDP: an OPTIONS every 25 s while registered; two unanswered in a row register again at once', async () => {
+    const clock = new ManualClock();
+    const r = registrar(clock);
+    let answering = true;
+    let pings = 0;
+    const c = new RegistrationClient({
+      id: 'r0',
+      registration: reg,
+      sender: {
+        send: r.send,
+        contactUri: () => 'sip:7000@127.0.0.1:5060;sbreg=r0',
+        ping: () => {
+          pings++;
+          return Promise.resolve(answering ? 200 : 408);
+        },
+      },
+      clock,
+      log: createLogger('silent'),
+    });
+    c.start();
+    await settle();
+    expect(c.state).toBe('registered');
+    const registers = r.seen.length;
+    for (let i = 0; i < 3; i++) {
+      clock.advance(25_000);
+      await settle();
+    }
+    expect(pings).toBe(3);
+    expect(r.seen).toHaveLength(registers); // answered: nothing else sent
+    answering = false;
+    clock.advance(25_000);
+    await settle();
+    expect(r.seen).toHaveLength(registers); // one miss is not enough
+    clock.advance(25_000);
+    await settle();
+    expect(pings).toBe(5);
+    expect(r.seen.length).toBeGreaterThan(registers); // registered again without waiting for the refresh
+    expect(c.state).toBe('registered');
+    await c.stop();
+    const after = pings;
+    clock.advance(100_000);
+    await settle();
+    expect(pings).toBe(after);
+  });
+
   it('stop() un-REGISTERs with Expires: 0 and ends unregistered', async () => {
     const clock = new ManualClock();
     const r = registrar(clock);

@@ -4,7 +4,8 @@
  * jitter while the PBX is down, un-REGISTER on stop. 423 Interval Too Brief: again at once with the
  * registrar's Min-Expires (§10.2.8). A refusal that repeating will not fix (403, 404, our credentials
  * refused) is retried with the back-off at most `maxRefusals` times in a row, then left failed: a
- * PBX or fail2ban blocks a box that keeps presenting a refused password. Transport-neutral: a RegisterSender does the SIP
+ * PBX or fail2ban blocks a box that keeps presenting a refused password. Over UDP an OPTIONS every
+ * keepaliveS keeps the NAT mapping the PBX's calls come back through. Transport-neutral: a RegisterSender does the SIP
  * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,8 @@ export interface RegisterReply {
 export interface RegisterSender {
   /** Send one REGISTER in its own transaction; a timeout resolves as 408. Never rejects. */
   send(msg: RegisterMessage): Promise<RegisterReply>;
+  /** An OPTIONS keepalive to the registrar: its final status (408 when unanswered). Absent: no keepalives. */
+  ping?(): Promise<number>;
   /** Our Contact URI for this registration (where the PBX sends calls). */
   contactUri(reg: Registration, id: string): string;
 }
@@ -82,6 +85,8 @@ export class RegistrationClient {
   /** Expires we ask for: the configured one, raised by a 423's Min-Expires. */
   private expires: number;
   private timer: TimerHandle | undefined;
+  private keepalive: TimerHandle | undefined;
+  private missedPings = 0;
   private expiresAt: number | undefined;
   private lastStatus: number | undefined;
   private stopped = false;
@@ -183,6 +188,7 @@ export class RegistrationClient {
       this.transition('registered');
       const refreshMs = Math.max(1000, granted * 1000 * (this.o.refreshRatio ?? 0.8));
       this.schedule(refreshMs, () => this.attempt());
+      this.startKeepalive();
       return;
     }
     this.expiresAt = undefined;
@@ -272,6 +278,30 @@ export class RegistrationClient {
   private clearTimer(): void {
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.keepalive) this.o.clock.clearTimeout(this.keepalive);
+    this.keepalive = undefined;
+  }
+
+  /** While registered over UDP: OPTIONS every keepaliveS; two missed in a row → REGISTER at once. */
+  private startKeepalive(): void {
+    const reg = this.o.registration;
+    const ping = this.o.sender.ping?.bind(this.o.sender);
+    const everyS = reg.keepaliveS ?? 25;
+    if (!ping || reg.transport !== 'udp' || everyS === 0) return;
+    this.missedPings = 0;
+    const tick = (): void => {
+      this.keepalive = this.o.clock.setTimeout(() => {
+        void ping().then((status) => {
+          if (this.stopped || this.current !== 'registered') return;
+          this.missedPings = status === 408 || status === 503 ? this.missedPings + 1 : 0;
+          if (this.missedPings < 2) return tick();
+          this.log.warn('sip registrar stopped answering keepalives; registering again');
+          this.clearTimer();
+          this.attempt();
+        });
+      }, everyS * 1000);
+    };
+    tick();
   }
 
   private transition(next: RegistrationState): void {

@@ -139,4 +139,26 @@ describe('registration to Kamailio as a PBX extension', () => {
     expect(refused()).toBe(3);
     expect(gw.gateway.registrationStates()[0]).toMatchObject({ state: 'failed', lastStatus: 403 });
   });
+
+  it('over UDP, OPTIONS keepalives to the registrar from our SIP port while registered', async () => {
+    kam = await startKamailio({ port: 15104, user: '7000', password: 'pw-7000' });
+    gw = await startGateway({
+      port: 15094,
+      registrations: [
+        {
+          registrar: 'sip:127.0.0.1:15104',
+          user: '7000',
+          password: 'pw-7000',
+          transport: 'udp',
+          expires: 120,
+          keepaliveS: 1,
+        },
+      ],
+    });
+    await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 8000);
+    const pings = () => kam!.log().match(/PBX OPTIONS from 127\.0\.0\.1:15094\n/g)?.length ?? 0;
+    await waitFor(() => pings() >= 2, 5000);
+    expect(kam.log().match(/PBX saved 7000 /g)).toHaveLength(1); // answered: no extra REGISTER
+    expect(gw.gateway.registrationStates()[0]!.state).toBe('registered');
+  });
 });

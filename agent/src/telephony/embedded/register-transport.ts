@@ -1,7 +1,9 @@
 /**
- * The embedded gateway's part of a PBX registration (calls/pbx-registrations.ts): one REGISTER through
- * the gateway's SIP endpoint to an address, and our Contact on the gateway's own listener.
+ * The embedded gateway's part of a PBX registration (calls/pbx-registrations.ts): one REGISTER (or an
+ * OPTIONS keepalive) through the gateway's SIP endpoint to an address, and our Contact on the
+ * gateway's own listener.
  */
+import { randomBytes } from 'node:crypto';
 import type { RegisterMessage, RegisterReply } from '../calls/registration-client.js';
 import type { RegisterTransport, RegistrarDestination } from '../calls/pbx-registrations.js';
 import type { SipEndpoint } from './sip/endpoint.js';
@@ -35,6 +37,23 @@ export class EndpointRegisterTransport implements RegisterTransport {
           resolve({ status: res.status, reason: res.reason, headers: entries });
         },
       );
+    });
+  }
+
+  options(dest: RegistrarDestination, aor: string): Promise<number> {
+    const headers = new SipHeaders([
+      ['From', `<${aor}>;tag=${randomBytes(6).toString('hex')}`],
+      ['To', `<${aor}>`],
+      ['Call-ID', `${randomBytes(10).toString('hex')}@switchboard`],
+      ['CSeq', '1 OPTIONS'],
+      ['Max-Forwards', '70'],
+      ['User-Agent', this.userAgent],
+    ]);
+    const uri = `sip:${dest.address.includes(':') ? `[${dest.address}]` : dest.address}:${dest.port}`;
+    return new Promise((resolve) => {
+      this.endpoint.request({ kind: 'request', method: 'OPTIONS', uri, headers, body: '' }, dest, (res) => {
+        if (res.status >= 200) resolve(res.status);
+      });
     });
   }
 }
