@@ -41,6 +41,7 @@ function profiles(b: BackEnd): Record<string, unknown> {
         user: '7001',
         password: PBX_PASSWORD,
         expires: 60,
+        keepaliveS: 1,
         profile: 'pbx-line',
       },
     ],
@@ -163,6 +164,12 @@ export function describeCallControl(b: BackEnd): void {
         expect(call.status, call.response + pbx.log().slice(-1500)).toBe(200);
         expect((await agent.call(call.callId)).channel.metadata.profile).toBe('pbx-line');
         await p.inDialog(call.dialog!, 'BYE');
+      });
+
+      it('keeps the NAT mapping open: OPTIONS to the registrar over UDP while registered', async () => {
+        const pings = () => pbx.log().match(/PBX OPTIONS from 127\.0\.0\.1:\d+\n/g)?.length ?? 0;
+        const before = pings();
+        await until(() => pings() >= before + 2, 5000, 'two keepalives');
       });
 
       it('the extension number alone, from anyone else, opens nothing', async () => {

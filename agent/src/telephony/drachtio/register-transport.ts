@@ -1,6 +1,6 @@
 /**
- * The drachtio back-end's part of a PBX registration (calls/pbx-registrations.ts): one REGISTER sent
- * with srf.request to the registrar's address (no `auth` option: the shared client answers digest
+ * The drachtio back-end's part of a PBX registration (calls/pbx-registrations.ts): one REGISTER (or an
+ * OPTIONS keepalive) sent with srf.request to the registrar's address (no `auth` option: the shared client answers digest
  * challenges itself), and our Contact on drachtio-server's SIP address.
  */
 import type { RegisterTransport, RegistrarDestination } from '../calls/pbx-registrations.js';
@@ -43,6 +43,30 @@ export class SrfRegisterTransport implements RegisterTransport {
           }),
         )
         .catch((err: Error) => resolve({ status: 503, reason: err.message, headers: [] }));
+    });
+  }
+
+  /** An OPTIONS keepalive; drachtio-server fills in From, To, Call-ID and CSeq. */
+  options(dest: RegistrarDestination, aor: string): Promise<number> {
+    const host = dest.address.includes(':') ? `[${dest.address}]` : dest.address;
+    const uri = `sip:${host}:${dest.port}`;
+    return new Promise((resolve) => {
+      this.srf
+        .request(uri, {
+          method: 'OPTIONS',
+          headers: srfHeaders([
+            ['From', `<${aor}>`],
+            ['To', `<${aor}>`],
+            ['User-Agent', this.userAgent],
+          ]),
+          proxy: `${uri};transport=${dest.transport}`,
+        })
+        .then((sent) =>
+          sent.on('response', (res) => {
+            if (res.status >= 200) resolve(res.status);
+          }),
+        )
+        .catch(() => resolve(503));
     });
   }
 }
