@@ -1,9 +1,9 @@
 /**
  * One inbound agent call as a UAS: the SIP plumbing around the shared CallController. Answers the
  * INVITE with the media's SDP answer (or, for an INVITE without SDP, offers and takes the answer from
- * the ACK), honours the caller's session timer (session-timer.ts), owns the dialog, and turns what arrives in it (ACK, BYE,
- * CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers) and what the media raises (the agent's transfer,
- * DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
+ * the ACK), honours the caller's session timer (session-timer.ts), owns the dialog, and turns what
+ * arrives in it (ACK, BYE, CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers) and what the media
+ * raises (the agent's transfer, DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
  * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
  */
 import type { Clock, TimerHandle } from '../../time/clock.js';
