@@ -2,8 +2,8 @@
  * One inbound agent call as a UAS: the SIP plumbing around the shared CallController. Answers the
  * INVITE with the media's SDP answer (or, for an INVITE without SDP, offers and takes the answer from
  * the ACK), honours the caller's session timer (session-timer.ts), owns the dialog, and turns what
- * arrives in it (ACK, BYE, CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers) and what the media
- * raises (the agent's transfer, DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
+ * arrives in it (ACK, BYE, CANCEL, re-INVITE, UPDATE, INFO DTMF, NOTIFY for transfers) and what the
+ * media raises (the agent's transfer, DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
  * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
  */
 import type { Clock, TimerHandle } from '../../time/clock.js';
@@ -181,6 +181,8 @@ export class CallSession implements CallLeg {
         return;
       case 'INVITE':
         return this.onReInvite(req, tx as InviteServerTransaction);
+      case 'UPDATE':
+        return this.onUpdate(req, tx);
       case 'INFO':
         return this.onInfo(req, tx);
       case 'NOTIFY':
@@ -336,20 +338,35 @@ export class CallSession implements CallLeg {
       );
   }
 
-  private onReInvite(req: SipRequest, tx: InviteServerTransaction): void {
-    if (this.pendingAcks.size > 0) {
-      tx.respond(this.replies.response(req, 491));
-      return;
-    }
-    const terms = decideSessionTimer(req.headers); // a re-INVITE is also the caller's session refresh
-    if (terms.kind === 'too-small') return tx.respond(this.replies.tooSmall(req, terms.minSe));
-    const type = (req.headers.get('content-type') ?? ACCEPT).split(';')[0]!.trim().toLowerCase();
-    if (req.body && type !== ACCEPT) {
-      const res = this.replies.response(req, 415);
-      res.headers.append('Accept', ACCEPT);
+  /** UPDATE (RFC 3311): a new offer (hold, codec change) or a bare session refresh; no ACK follows. */
+  private onUpdate(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
+    const screened = this.replies.screenOffer(req, this.pendingAcks.size > 0);
+    if ('refusal' in screened) return tx.respond(screened.refusal);
+    const ok = (answer?: string): void => {
+      const res = this.replies.response(req, 200);
+      res.headers.append('Contact', this.dialog.localContact);
+      if (answer) {
+        res.headers.append('Content-Type', 'application/sdp');
+        res.body = answer;
+      }
+      for (const [n, v] of sessionTimerHeaders(screened.terms)) res.headers.append(n, v);
+      this.sessionWatch.refreshed(screened.terms);
       tx.respond(res);
-      return;
-    }
+    };
+    if (!req.body) return ok();
+    this.negotiate(req.body, (result) => {
+      if (!result.ok) return tx.respond(this.replies.response(req, result.status, { reason: result.reason }));
+      this.answerSdp = result.answer;
+      if (result.held !== undefined) this.control.callerHold(result.held);
+      ok(result.answer);
+      this.log.info('sip UPDATE offer accepted');
+    });
+  }
+
+  private onReInvite(req: SipRequest, tx: InviteServerTransaction): void {
+    const screened = this.replies.screenOffer(req, this.pendingAcks.size > 0);
+    if ('refusal' in screened) return tx.respond(screened.refusal);
+    const { terms } = screened;
     const seq = parseCSeq(req.headers.get('cseq'))?.seq ?? 0;
     this.pendingAcks.set(seq, tx); // a second re-INVITE meanwhile gets 491
     const done = (result: SdpResult): void => {

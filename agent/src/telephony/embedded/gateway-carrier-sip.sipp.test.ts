@@ -134,3 +134,18 @@ describe('session timers (RFC 4028)', () => {
     expect(m.stopped).toBe('signalling_lost');
   }, 100_000);
 });
+
+describe('UPDATE (RFC 3311)', () => {
+  it('a new offer mid-call (hold and a codec change) is answered in its 200, which also refreshes the session', async () => {
+    const before = h.media.length;
+    const running = sipp('uac-update.xml');
+    const m = await newMedia(h, before);
+    await waitFor(() => h.gateway.callList().some((c) => c.state === 'held'));
+    const run = await running;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(m.offers).toHaveLength(2);
+    expect(m.offers[1]).toMatch(/^a=sendonly/m);
+    expect(m.answers[1]).toMatch(/^m=audio \d+ RTP\/AVP 8\r$/m);
+    expect(m.stopped).toBe('caller_hangup');
+  });
+});

@@ -104,9 +104,9 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   connections: {},
 };
 
-export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER'];
+export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER', 'UPDATE'];
 /** Methods we know of but do not serve: 405 with Allow. Anything else unknown: 501. */
-export const KNOWN_UNSUPPORTED = ['SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK', 'UPDATE'];
+export const KNOWN_UNSUPPORTED = ['SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK'];
 /** Option tags a Require may name (RFC 4028 session timers; the gateway's agent calls honour them). */
 export const SUPPORTED_EXTENSIONS: string[] = ['timer'];
 export const ACCEPT = 'application/sdp';

@@ -100,7 +100,7 @@ describe('what we do not do gets the proper status', () => {
   it('SUBSCRIBE → 405 with Allow', async () => {
     const { status, reply } = await udpStatus(request('SUBSCRIBE', ['Event: presence']));
     expect(status).toBe(405);
-    expect(reply).toMatch(/^Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REGISTER$/m);
+    expect(reply).toMatch(/^Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REGISTER, UPDATE$/m);
   });
   it('an unknown method → 501', async () => {
     expect((await udpStatus(request('FROBNICATE'))).status).toBe(501);

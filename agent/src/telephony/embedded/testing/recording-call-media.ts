@@ -54,7 +54,8 @@ export class RecordingCallMedia implements CallMedia {
       '',
     ].join('\r\n');
     this.answers.push(answer);
-    return { ok: true, answer };
+    // Like the real media: an offer that does not want our audio puts the call on hold.
+    return { ok: true, answer, held: dir === 'sendonly' || dir === 'inactive' };
   }
 
   createOffer(): OfferResult {
