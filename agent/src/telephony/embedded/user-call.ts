@@ -91,6 +91,12 @@ export class UserCall {
     const { req, tx } = incoming;
     if (req.method === 'ACK' && fromA && this.state === 'answered' && this.isInitialSeq(req))
       return this.onAckA(req);
+    if (req.method === 'BYE' && fromA && tx && (this.state === 'trying' || this.state === 'early')) {
+      // The caller hung up in the early dialog (RFC 3261 §15.1.2): 200 for the BYE, 487 for its
+      // INVITE, and the ringing branches are cancelled.
+      tx.respond(this.response(req, 200));
+      return this.giveUp(487, 'caller hung up before the answer');
+    }
     if (!this.relay) {
       if (tx) tx.respond(this.response(req, 481));
       return;
