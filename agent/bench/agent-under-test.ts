@@ -64,6 +64,8 @@ function profileYaml(l: ProviderLatencies): string {
 }
 
 export type Telephony = 'embedded' | 'drachtio';
+/** How the embedded gateway hands calls to the agent (SWITCHBOARD_EMBEDDED_FORK). */
+export type ForkLinkMode = 'in-process' | 'websocket';
 
 const DRACHTIO_SECRET = 'bench-drachtio-secret';
 const ESL_SECRET = 'bench-esl-password';
@@ -120,6 +122,7 @@ export async function startAgentUnderTest(
   latencies: ProviderLatencies,
   _plan: Plan,
   telephony: Telephony = 'embedded',
+  forkLink: ForkLinkMode = 'in-process',
   replies: 'short-first' | 'natural' = 'short-first',
 ): Promise<AgentUnderTest> {
   const host = '127.0.0.1';
@@ -145,6 +148,7 @@ export async function startAgentUnderTest(
     SWITCHBOARD_DB: join(dir, 'bench.sqlite'),
     SWITCHBOARD_FORK_TOKEN: token,
     SWITCHBOARD_TELEPHONY: 'embedded',
+    SWITCHBOARD_EMBEDDED_FORK: forkLink,
     SWITCHBOARD_SIP_HOST: host,
     SWITCHBOARD_SIP_PORT: String(PORTS.agentSip),
     SWITCHBOARD_SIP_TRANSPORTS: 'udp',

@@ -14,6 +14,8 @@ export const PORTS = {
   floorRtp: 25072,
   sippSip: 25090,
   sippMedia: 25092,
+  /** Kamailio answering a static 200 (the call-setup reference). */
+  kamailio: 25140,
   /** Fake providers (Deepgram, OpenAI, Cartesia). */
   fakes: { deepgram: 25100, openai: 25102, cartesia: 25104 },
   /** `--telephony drachtio`: the fake drachtio-server (SIP, admin) and fake FreeSWITCH (ESL, RTP). */
@@ -68,7 +70,7 @@ export const PLANS: Record<'quick' | 'full', Plan> = {
     bargeEvery: 2,
     setupCalls: 20,
     setupHoldMs: 200,
-    sippRates: [10, 20, 40],
+    sippRates: [10, 20, 40, 80, 160, 320],
     sippSeconds: 3,
     sippCallMs: 1000,
     forkTurns: 10,
@@ -86,7 +88,7 @@ export const PLANS: Record<'quick' | 'full', Plan> = {
     bargeEvery: 5,
     setupCalls: 50,
     setupHoldMs: 200,
-    sippRates: [5, 10, 20, 40, 60, 80, 120, 160],
+    sippRates: [10, 20, 40, 60, 80, 120, 160, 240, 320, 480],
     sippSeconds: 5,
     sippCallMs: 1000,
     forkTurns: 100,

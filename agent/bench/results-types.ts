@@ -27,14 +27,19 @@ export interface TurnsResult {
   agentTimings?: Record<string, Summary>;
 }
 
-export interface SetupResult {
+export interface SetupOfTarget {
   calls: number;
   setupMs: Summary;
   byeMs: Summary;
   failures: string[];
   sipp: SippRateResult[];
-  /** Highest rate at which sipp saw no failed call. */
+  /** Highest rate sipp held: no failed call, nothing retransmitted. */
   maxCallsPerSecond: number | undefined;
+}
+
+export interface SetupResult extends SetupOfTarget {
+  /** The same measurements against Kamailio answering every INVITE with a static 200, on the same box. */
+  reference?: SetupOfTarget & { server: string };
 }
 
 export interface DensityResult {
@@ -68,6 +73,8 @@ export interface BenchResults {
   mode: 'quick' | 'full';
   /** Which telephony back-end answered (embedded gateway, or the drachtio path against fakes). */
   telephony?: 'embedded' | 'drachtio';
+  /** Embedded: the gateway's fork link to the agent (in-process, or the WebSocket as before). */
+  forkLink?: 'in-process' | 'websocket';
   machine: MachineInfo;
   tools: Record<string, string>;
   loadAverage: { start: number[]; end: number[] };

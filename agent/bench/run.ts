@@ -15,6 +15,7 @@ import {
   agentUnavailableReason,
   startAgentUnderTest,
   type AgentUnderTest,
+  type ForkLinkMode,
   type Telephony,
 } from './agent-under-test.js';
 import { agentTurnTimings } from './agent-timings.js';
@@ -26,11 +27,19 @@ import { machineInfo, raisePriority } from './machine.js';
 import { runDensity } from './density.js';
 import { PLANS, PORTS, type Plan } from './plan.js';
 import { writeResults } from './report.js';
-import type { BenchResults, ProviderLatencies, SetupResult, TurnsResult } from './results-types.js';
+import type {
+  BenchResults,
+  ProviderLatencies,
+  SetupOfTarget,
+  SetupResult,
+  TurnsResult,
+} from './results-types.js';
 import { PortPool } from './rtp-endpoint.js';
 import { BenchCall } from './rtp-caller.js';
 import { SipUac } from './sip-uac.js';
-import { runSippRate } from './sipp.js';
+import { agentCallsStarted } from './agent-calls.js';
+import { startStaticKamailio } from './kamailio-static.js';
+import { runSippRate, sustained } from './sipp.js';
 import { roundSummary, summarize } from './stats.js';
 import { Ticker } from './ticker.js';
 import type { Mode } from './turn-taking/lane.js';
@@ -48,6 +57,8 @@ const { values: argv } = parseArgs({
     'endpointing-ms': { type: 'string', default: '300' },
     /** embedded (default) or drachtio: the production path against fake drachtio-server and FreeSWITCH. */
     telephony: { type: 'string', default: 'embedded' },
+    /** embedded only: how the gateway hands calls to the agent (in-process, the default, or websocket). */
+    fork: { type: 'string', default: 'in-process' },
     /** short-first (default: replies open with a one-word sentence) or natural (see fakes-process.ts). */
     replies: { type: 'string', default: 'short-first' },
     'turn-taking': { type: 'boolean', default: false },
@@ -69,6 +80,9 @@ const plan: Plan = argv.quick ? PLANS.quick : PLANS.full;
 if (argv.telephony !== 'embedded' && argv.telephony !== 'drachtio')
   throw new Error(`--telephony must be embedded or drachtio, not ${argv.telephony}`);
 const telephony: Telephony = argv.telephony;
+if (argv.fork !== 'in-process' && argv.fork !== 'websocket')
+  throw new Error(`--fork must be in-process or websocket, not ${argv.fork}`);
+const forkLink: ForkLinkMode = argv.fork;
 const phases = new Set((argv.only ?? 'floor,turns,setup,density,fork').split(','));
 const latencies: ProviderLatencies = {
   sttFinalMs: Number(argv['stt-ms']),
@@ -168,20 +182,21 @@ async function turnsPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<Tur
   };
 }
 
-async function setupPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<SetupResult> {
+/** Sequential INVITE → 200 OK and BYE → 200 OK, then sipp's rate steps until one is not held. */
+async function setupOf(
+  ctx: BenchContext,
+  target: Target['sip'],
+  user: string,
+  /** Calls the agent's conversation engine has started so far (absent for the reference server). */
+  started?: () => Promise<number>,
+): Promise<SetupOfTarget> {
   const ticker = new Ticker();
   const setup: number[] = [];
   const bye: number[] = [];
   const failures: string[] = [];
   for (let i = 0; i < plan.setupCalls; i++) {
     try {
-      const call = await BenchCall.dial({
-        uac: ctx.uac,
-        ticker,
-        ports: ctx.ports,
-        target: agent.sip,
-        user: agent.user,
-      });
+      const call = await BenchCall.dial({ uac: ctx.uac, ticker, ports: ctx.ports, target, user });
       setup.push(call.setupMs);
       await call.wait(plan.setupHoldMs);
       await call.hangup();
@@ -194,9 +209,10 @@ async function setupPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<Set
   const sipp = [];
   let best: number | undefined;
   for (const rate of plan.sippRates) {
+    const before = await started?.();
     const r = await runSippRate({
-      target: agent.sip,
-      user: agent.user,
+      target,
+      user,
       host: '127.0.0.1',
       sipPort: PORTS.sippSip,
       mediaPort: PORTS.sippMedia,
@@ -205,11 +221,15 @@ async function setupPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<Set
       callMs: plan.sippCallMs,
       workDir,
     });
-    sipp.push(r);
-    log(`sipp ${rate} calls/s: ${r.successful} ok, ${r.failed} failed (exit ${r.exitCode})`);
-    if (r.failed > 0 || r.exitCode !== 0) break;
-    best = rate;
     await new Promise((res) => setTimeout(res, plan.sippCallMs + 1000)); // let the last calls end
+    if (started && before !== undefined) r.reachedAgent = (await started()) - before;
+    sipp.push(r);
+    log(
+      `sipp ${rate} calls/s: ${r.successful} ok, ${r.failed} failed, ${r.retransmissions} retransmitted, ` +
+        `${r.reachedAgent ?? '–'} reached the agent, INVITE → 200 p50/p95 ${r.inviteToOkMs.p50}/${r.inviteToOkMs.p95} ms (exit ${r.exitCode})`,
+    );
+    if (!sustained(r)) break;
+    best = rate;
   }
   return {
     calls: plan.setupCalls,
@@ -221,6 +241,35 @@ async function setupPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<Set
   };
 }
 
+/** The agent's call setup, then the same against Kamailio answering a static 200 (the reference). */
+async function setupPhase(ctx: BenchContext, agent: AgentUnderTest): Promise<SetupResult> {
+  const own = await setupOf(ctx, agent.sip, agent.user, () => agentCallsStarted(agent.httpUrl));
+  log('reference: the same against Kamailio answering a static 200');
+  let reference: SetupResult['reference'];
+  try {
+    const kamailio = await startStaticKamailio(PORTS.kamailio);
+    try {
+      reference = {
+        server: kamailioVersion(),
+        ...(await setupOf(ctx, { host: '127.0.0.1', port: PORTS.kamailio }, agent.user)),
+      };
+    } finally {
+      await kamailio.stop();
+    }
+  } catch (err) {
+    log(`reference skipped: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { ...own, ...(reference ? { reference } : {}) };
+}
+
+function kamailioVersion(): string {
+  try {
+    return /kamailio [\d.]+/.exec(execFileSync('kamailio', ['-v'], { encoding: 'utf8' }))?.[0] ?? 'kamailio';
+  } catch {
+    return 'kamailio';
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
@@ -229,6 +278,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: argv.quick ? 'quick' : 'full',
     telephony,
+    ...(telephony === 'embedded' ? { forkLink } : {}),
     machine,
     tools: { ...(await toolVersions()), sipp: sippVersion() },
     loadAverage: { start: loadavg(), end: [] },
@@ -276,6 +326,7 @@ async function main(): Promise<void> {
         latencies,
         plan,
         telephony,
+        forkLink,
         argv.replies === 'natural' ? 'natural' : 'short-first',
       );
       log(`agent up: pid ${agent.pid}, SIP ${agent.sip.host}:${agent.sip.port}`);

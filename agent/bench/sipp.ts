@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { roundSummary, summarize, type Summary } from './stats.js';
 
 export interface SippUas {
   process: ChildProcess;
@@ -61,7 +62,22 @@ export interface SippRateResult {
   exitCode: number | null;
   /** INVITE → 200 OK as sipp measured it (rtd), ms; averages over the run. */
   responseTimeMs: number | undefined;
+  /** INVITE → 200 OK over every call, ms (sipp -trace_rtt; sipp's clock counts whole ms). */
+  inviteToOkMs: Summary;
+  /** Messages sipp had to send again (UDP retransmissions: an answer came too late or not at all). */
+  retransmissions: number;
+  /** Of the calls, how many reached the agent's conversation (agent targets; set by the caller). */
+  reachedAgent?: number;
   durationS: number;
+}
+
+/**
+ * Held at this rate: every call completed, nothing retransmitted, sipp exited cleanly, and (for the agent)
+ * every call reached the conversation: an answered call the agent never heard is not a call set up.
+ */
+export function sustained(r: SippRateResult): boolean {
+  const clean = r.failed === 0 && r.retransmissions === 0 && r.exitCode === 0 && r.successful === r.calls;
+  return clean && (r.reachedAgent === undefined || r.reachedAgent === r.calls);
 }
 
 function parseStatCsv(text: string): Record<string, string> | undefined {
@@ -128,7 +144,7 @@ export async function runSippRate(o: SippUacOptions): Promise<SippRateResult> {
       String(Math.max(10, o.rate * 10)),
     ],
     ...['-timeout', `${o.durationS + 20}s`, '-timeout_error', '-recv_timeout', '8000', '-nostdin'],
-    ...['-trace_stat', '-stf', stat, '-fd', '1'],
+    ...['-trace_stat', '-stf', stat, '-fd', '1', '-trace_rtt', '-rtt_freq', '1'],
   ];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const exitCode = await waitExit(child, (o.durationS + 30) * 1000);
@@ -139,6 +155,15 @@ export async function runSippRate(o: SippUacOptions): Promise<SippRateResult> {
     const csv = readdirSync(dir).find((f) => f.endsWith('.csv'));
     if (csv) row = parseStatCsv(readFileSync(join(dir, csv), 'utf8'));
   }
+  const rttFile = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
+  const inviteToOkMs = rttFile
+    ? readFileSync(join(dir, rttFile), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(';')[1]))
+        .filter(Number.isFinite)
+    : [];
   return {
     rate: o.rate,
     calls,
@@ -146,6 +171,8 @@ export async function runSippRate(o: SippUacOptions): Promise<SippRateResult> {
     failed: Number(row?.['FailedCall(C)'] ?? calls),
     exitCode,
     responseTimeMs: sippTimeMs(row?.['ResponseTime1(C)']),
+    inviteToOkMs: roundSummary(summarize(inviteToOkMs)),
+    retransmissions: Number(row?.['Retransmissions(C)'] ?? 0),
     durationS: Math.round((performance.now() - started) / 100) / 10,
   };
 }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock, type Clock } from './audio/clock.js';
+import { systemClock, type Clock } from './time/clock.js';
 import type { Config } from './config/load.js';
 import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';
@@ -14,6 +14,7 @@ import type { ConversationOptionsInput } from './conversation/conversation-optio
 import { loadTurnModels } from './conversation/turn/turn-models.js';
 import { vadFactory } from './conversation/vad/create-vad.js';
 import { ForkServer, FORK_PATH } from './fork/fork-server.js';
+import type { CallFactory } from './fork/fork-session.js';
 import { CallMetrics } from './http/call-metrics.js';
 import { createHttpServer } from './http/http-server.js';
 import { LiveEvents } from './http/live-events.js';
@@ -23,6 +24,7 @@ import { createProviders } from './providers/create.js';
 import type { Providers } from './providers/types.js';
 import { Router } from './routing/router.js';
 import { CallStore } from './store/call-store.js';
+import type { CallTimeouts } from './telephony/calls/call-timeouts.js';
 import { startTelephony, type Telephony } from './telephony/start-telephony.js';
 
 export interface StartOptions {
@@ -31,6 +33,10 @@ export interface StartOptions {
   /** Replace the vendor providers (benchmarks and tests drive fakes through the real adapters instead). */
   providers?: Providers;
   conversation?: ConversationOptionsInput;
+  /** Tests: a scripted agent instead of the conversation engine, behind the same fork server. */
+  createCall?: CallFactory;
+  /** Tests: shorter call-control timeouts (telephony/calls/call-timeouts.ts). */
+  callTimeouts?: Partial<CallTimeouts>;
 }
 
 export interface RunningAgent {
@@ -67,22 +73,23 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   const fork = new ForkServer({
     credentials: config.fork,
     log: log.child({ component: 'fork' }),
-    createCall: (channel, callLog) => {
-      const meta = channel.metadata;
-      const profile =
-        (meta.profile && router.profile(meta.profile)) || router.profileFor(meta.to) || router.defaultProfile;
-      return Conversation.start({
-        channel,
-        profile,
-        providers,
-        observer,
-        clock,
-        logger: callLog,
-        vadFactory: makeVad,
-        turnModel: turnModels.get(profile.name),
-        ...(options.conversation ? { options: options.conversation } : {}),
-      });
-    },
+    createCall:
+      options.createCall ??
+      ((channel, callLog) => {
+        const meta = channel.metadata;
+        const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
+        return Conversation.start({
+          channel,
+          profile,
+          providers,
+          observer,
+          clock,
+          logger: callLog,
+          vadFactory: makeVad,
+          turnModel: turnModels.get(profile.name),
+          ...(options.conversation ? { options: options.conversation } : {}),
+        });
+      }),
   });
 
   let telephony: Telephony | undefined;
@@ -123,11 +130,14 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     telephony = await startTelephony({
       config,
       router,
-      forkUrl,
+      // A media server (FreeSWITCH, or a gateway apart from this agent) may reach us by another URL.
+      forkUrl: env.SWITCHBOARD_FORK_URL ?? forkUrl,
+      localFork: fork,
       httpUrl: bound.url,
       metrics: metrics.registry,
       clock,
       log,
+      ...(options.callTimeouts ? { timeouts: options.callTimeouts } : {}),
     });
   } catch (err) {
     await http.close();

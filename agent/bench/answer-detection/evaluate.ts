@@ -4,7 +4,7 @@
  * recognised, silence after the recording's end as RTP keeps flowing. Times reported are the clock's,
  * so they are the classifier's decision times, not how long this run took.
  */
-import { ManualClock } from '../../src/audio/clock.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { AnswerClassifier } from '../../src/answer-detection/answer-classifier.js';
 import type { AnswerEvent, AnswerKind, AnswerReason } from '../../src/answer-detection/answer-types.js';
 import type { RenderedRecording } from './answer-audio.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
+import { ManualClock } from '../time/clock.js';
 import { concatPcm } from '../audio/pcm.js';
 import { framesOf, makeSpeech, silencePcm } from '../testing/speech-fixtures.js';
 import { sine, vowel } from '../testing/tone-signals.js';

@@ -6,7 +6,7 @@
  * Time comes from the injected clock; decisions carry their latency from the answer and from the end
  * of the callee's speech.
  */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { AsyncQueue } from '../streams/async-queue.js';
 import {

@@ -1,5 +1,5 @@
 /** What the answer classifier decides and reports, and the knobs it decides with. */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Beep } from './beep-detector.js';
 import type { SpeechTiming } from './speech-timing.js';
 import type { MachineKind } from './transcript-cues.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../time/clock.js';
 import { PlayoutClock } from './playout-clock.js';
 
 describe('PlayoutClock', () => {

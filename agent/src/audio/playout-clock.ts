@@ -3,7 +3,7 @@
  * arrives, so "heard" = sent minus what is still queued, and the queue drains in wall time.
  * Marks from the media side are a cross-check only (their defects: research §8).
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 
 export class PlayoutClock {
   /** Wall time (ms) at which everything sent so far will have played. */

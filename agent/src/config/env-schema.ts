@@ -96,6 +96,11 @@ export const envSchema = z.object({
   SWITCHBOARD_ESL_ADVERTISED_ADDRESS: z.string().optional(),
   /** URL FreeSWITCH uses to reach this agent's fork server; keep it short (research §8). */
   SWITCHBOARD_FORK_URL: z.string().optional(),
+  /**
+   * How the embedded gateway hands calls to the agent: `in-process` (same process, no socket) or
+   * `websocket` (the mod_audio_fork WebSocket to SWITCHBOARD_FORK_URL, else this agent's own /fork).
+   */
+  SWITCHBOARD_EMBEDDED_FORK: z.enum(['in-process', 'websocket']).default('in-process'),
 
   DEEPGRAM_API_KEY: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),

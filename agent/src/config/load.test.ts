@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultWsOrigins } from '../telephony/start-telephony.js';
+import { defaultWsOrigins } from '../telephony/embedded/start.js';
 import { ConfigError, loadConfig, redactedEnv } from './load.js';
 import { trustsLoopback } from './sip-trust.js';
 

@@ -207,6 +207,11 @@ export const registrationSchema = z.object({
   password: z.string(),
   transport: z.enum(['udp', 'tcp']).default('udp'),
   expires: z.number().int().min(60).max(86_400).default(300),
+  /**
+   * Over UDP, an OPTIONS to the registrar this often (seconds; 0 = never) keeps a NAT's mapping open so
+   * the PBX's calls get in; two unanswered in a row re-REGISTER at once. Default 25.
+   */
+  keepaliveS: z.number().int().min(0).max(3600).optional(),
   /** Profile that answers the calls the PBX sends to this extension. */
   profile: z.string().optional(),
 });

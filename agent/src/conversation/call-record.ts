@@ -45,15 +45,56 @@ export interface TurnRecord {
   endedAt: Date;
 }
 
-export type CallEndReason =
-  | 'caller_hangup'
-  | 'agent_hangup'
-  | 'transferred'
-  | 'stt_failed'
-  | 'protocol_error'
-  | 'agent_shutdown'
-  | 'error'
-  | string;
+/**
+ * Why a call ended: one vocabulary for the call record (store, metrics, live events) and for the
+ * telephony side's call control (telephony/calls), whichever back-end carried the call.
+ */
+export const CALL_END_REASONS = [
+  /** The caller hung up (BYE), or the media side ended the call for the caller. */
+  'caller_hangup',
+  /** The caller gave up before the call was answered (CANCEL). */
+  'cancelled',
+  /** The agent hung up (end_call, or a fork `disconnect`). */
+  'agent_hangup',
+  /** The caller was handed to another party (REFER accepted and completed). */
+  'transferred',
+  /** Speech-to-text was gone for good; the agent said goodbye. */
+  'stt_failed',
+  /** The agent could not be reached (the fork did not connect or broke). */
+  'fork_failed',
+  /** No media from the caller for the RTP timeout (not on hold). */
+  'media_timeout',
+  /** The media half went away (FreeSWITCH lost the channel, RTP or WebRTC failed to start). */
+  'media_lost',
+  /** The caller can no longer be reached: its TCP/WebSocket flow closed, or it never ACKed our 200. */
+  'signalling_lost',
+  /** The fork broke its protocol. */
+  'protocol_error',
+  /** The agent or the gateway is shutting down. */
+  'shutdown',
+  'error',
+] as const;
+
+export type CallEndReason = (typeof CALL_END_REASONS)[number];
+
+/** Words other senders (and older versions) put on the wire for the same ends. */
+const ALIASES: Record<string, CallEndReason> = {
+  hangup: 'caller_hangup',
+  normal_clearing: 'caller_hangup',
+  agent_disconnect: 'agent_hangup',
+  end_call: 'agent_hangup',
+  agent_shutdown: 'shutdown',
+  rtp_timeout: 'media_timeout',
+  caller_flow_closed: 'signalling_lost',
+};
+
+/** A reason as the record keeps it: known words as they are, aliases mapped, anything else `fallback`. */
+export function endReasonOf(text: string | undefined, fallback: CallEndReason): CallEndReason {
+  if (text === undefined) return fallback;
+  const t = text.trim().toLowerCase();
+  if ((CALL_END_REASONS as readonly string[]).includes(t)) return t as CallEndReason;
+  return ALIASES[t] ?? fallback;
+}
 
 export interface CallEndInfo {
   callId: string;

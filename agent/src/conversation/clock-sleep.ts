@@ -1,4 +1,4 @@
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 
 /** Wait `ms` on the injected clock; resolves early (without throwing) when `signal` aborts. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {

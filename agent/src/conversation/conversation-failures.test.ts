@@ -138,7 +138,7 @@ describe('Conversation: provider failures', () => {
     await h.say('Are you there?');
     expect(h.conv.agentState).toBe('thinking');
     const a = h.conv.close('caller_hangup');
-    const b = h.conv.close('again');
+    const b = h.conv.close('shutdown');
     expect(a).toBe(b);
     await h.settle();
     await a;

@@ -1,11 +1,13 @@
 /** Tunables of the conversation engine, with defaults that follow research voice-agents §2 and §6. */
+import { TRANSFER_OUTCOME_MS } from './call-channel.js';
+
 export interface ConversationTimeouts {
   sttConnectMs: number;
   ttsConnectMs: number;
   llmFirstTokenMs: number;
   llmIdleMs: number;
   ttsFirstAudioMs: number;
-  /** Waiting for the telephony side's transferResult. */
+  /** Waiting for the telephony side's transferResult (longer than its own deadline, TRANSFER_OUTCOME_MS). */
   transferMs: number;
   /** close() waits at most this long for in-flight work before reporting the call ended. */
   closeMs: number;
@@ -61,7 +63,7 @@ export const DEFAULT_CONVERSATION_OPTIONS: ConversationOptions = {
     llmFirstTokenMs: 6000,
     llmIdleMs: 5000,
     ttsFirstAudioMs: 3000,
-    transferMs: 20_000,
+    transferMs: TRANSFER_OUTCOME_MS + 3000,
     closeMs: 1500,
   },
   phrases: {

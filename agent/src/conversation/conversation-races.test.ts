@@ -176,7 +176,7 @@ describe('Conversation races', () => {
     await h.advance(100);
     expect(h.channel.of('transfer')).toHaveLength(1);
     expect(h.observer.events.filter((e) => e.type === 'tool')).toHaveLength(1);
-    await h.conv.close('hangup');
+    await h.conv.close('caller_hangup');
     expect(h.observer.ended?.reason).toBe('transferred');
   });
 });

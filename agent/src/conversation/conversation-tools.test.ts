@@ -94,7 +94,7 @@ describe('Conversation: tools', () => {
     const pieces = [...chunker.push('Goodbye, have a nice day!'), chunker.flush() ?? ''];
     expect(goodbyeMs).toBeCloseTo(pieces.join('').length * 60, -1);
     expect(hangup[0]!.at).toBeGreaterThanOrEqual(audio[0]!.at + goodbyeMs);
-    await h.conv.close('normal');
+    await h.conv.close('caller_hangup');
     expect(h.observer.ended?.reason).toBe('agent_hangup');
   });
 

@@ -5,7 +5,7 @@
  * starts the LLM early. Provider failures get a spoken apology; the call's record goes to the
  * observer turn by turn. Vendor SDKs are never imported here, only the provider interfaces.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Providers } from '../providers/types.js';
 import { AgentStateMachine } from './agent-state.js';
 import type { CallChannel, CallEvent, CallHandler } from './call-channel.js';
-import type { AgentState, CallObserver } from './call-record.js';
+import { endReasonOf, type AgentState, type CallEndReason, type CallObserver } from './call-record.js';
 import { sleep } from './clock-sleep.js';
 import {
   resolveOptions,
@@ -67,7 +67,7 @@ export class Conversation implements CallHandler {
   private stt: SttSession | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
-  private endReason: string | undefined;
+  private endReason: CallEndReason | undefined;
   private hungUp = false;
   private ending = false;
   private nextTurnIndex = 0;
@@ -125,7 +125,7 @@ export class Conversation implements CallHandler {
       state: this.state,
       rootSignal: this.root.signal,
       transfers: this.transfers,
-      hangup: (reason) => this.hangup(reason),
+      hangup: (reason) => this.hangup(endReasonOf(reason, 'agent_hangup')),
       onTransferred: () => (this.endReason ??= 'transferred'),
     });
     this.turns = new TurnTaking({
@@ -219,12 +219,12 @@ export class Conversation implements CallHandler {
   }
 
   /** Idempotent; aborts everything, waits (bounded) for in-flight work, then reports the end. */
-  close(reason: string): Promise<void> {
+  close(reason: CallEndReason): Promise<void> {
     this.closing ??= this.shutdown(reason);
     return this.closing;
   }
 
-  private async shutdown(reason: string): Promise<void> {
+  private async shutdown(reason: CallEndReason): Promise<void> {
     this.endReason ??= reason;
     this.state.transition('ended');
     this.root.abort(new Error(`call closed: ${reason}`));
@@ -239,7 +239,7 @@ export class Conversation implements CallHandler {
     await Promise.race([settled, sleep(this.d.clock, this.o.timeouts.closeMs)]);
     this.runner.finishActive(true);
     this.log.info({ reason: this.endReason }, 'call ended');
-    this.d.observer.callEnded({ callId: this.callId, endedAt: new Date(), reason: this.endReason });
+    this.d.observer.callEnded({ callId: this.callId, endedAt: new Date(), reason: this.endReason ?? reason });
   }
 
   private createStt(): SttSession {
@@ -322,7 +322,7 @@ export class Conversation implements CallHandler {
   }
 
   /** Say `phrase`, let it play out, hang up with `reason` (STT gone for good). */
-  private endWithGoodbye(reason: string, phrase: string): void {
+  private endWithGoodbye(reason: CallEndReason, phrase: string): void {
     if (this.ending || this.root.signal.aborted) return;
     this.ending = true;
     this.endReason ??= reason;
@@ -336,7 +336,7 @@ export class Conversation implements CallHandler {
     this.tasks.push(task);
   }
 
-  private hangup(reason: string): void {
+  private hangup(reason: CallEndReason): void {
     if (this.hungUp) return;
     this.hungUp = true;
     this.endReason ??= reason;

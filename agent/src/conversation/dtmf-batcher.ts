@@ -1,5 +1,5 @@
 /** Collects DTMF digits into one event: flushed `windowMs` after the last digit, or at once on '#'. */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 
 export class DtmfBatcher {
   private digits = '';

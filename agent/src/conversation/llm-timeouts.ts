@@ -1,5 +1,5 @@
 /** Bounds on an LLM stream: time to first event and time between events, on the injected clock. */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import { ProviderError } from '../providers/errors.js';
 
 export interface LlmWatch {

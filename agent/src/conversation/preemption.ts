@@ -6,7 +6,7 @@
  * starts afresh. LiveKit's PreemptiveGenerationOptions: LLM only, at most 3 tries per user turn
  * (research anchors §1.7). Tools are never run early: a tool call is only an event in the buffer.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from '../providers/types.js';
 import { AsyncQueue } from '../streams/async-queue.js';

@@ -6,7 +6,7 @@
  * close) stops the LLM and the speech; history then keeps only what the caller heard. Tools already
  * running are never cancelled by it (they stop only with the call) and always get their result.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
 import type { LlmEvent, LlmProvider, ToolCall } from '../providers/types.js';

@@ -4,7 +4,7 @@
  * first-audio latency from 170 ms to 14 ms, research drachtio-freeswitch §8). Knows how much of it
  * the caller heard.
  */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { PlayoutClock } from '../audio/playout-clock.js';
 import { ProviderError } from '../providers/errors.js';
 import type { TtsConnection, TtsUtterance } from '../providers/types.js';

@@ -4,7 +4,7 @@
  * adapters must not reconnect on their own, STYLE 4); after `maxAttempts` failures in a row, or a
  * non-retryable error, STT is gone for good. Audio that arrives while (re)connecting is kept, bounded.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';

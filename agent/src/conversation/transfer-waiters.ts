@@ -1,5 +1,5 @@
 /** Pending transfer_call tools waiting for the telephony side's transferResult (bounded wait). */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { TransferOutcome } from './tools/tool-types.js';
 
 export class TransferWaiters {

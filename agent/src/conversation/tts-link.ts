@@ -1,5 +1,5 @@
 /** The call's warm TTS connection; reconnected once per failure, never in a loop (retry lives here only). */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
 import type { TtsConnectOptions, TtsConnection, TtsProvider } from '../providers/types.js';

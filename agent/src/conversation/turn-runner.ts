@@ -5,7 +5,7 @@
  * draining and each turn's record. Tools run under the call's signal: an interruption never cancels
  * a tool in flight, and the next user message waits for its result (history stays well-formed).
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';

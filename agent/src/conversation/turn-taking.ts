@@ -3,7 +3,7 @@
  * scorer), preemptive replies, and what caller sound means while the agent talks or thinks (pause
  * or hold, then the interruption gate). It decides; the TurnRunner acts on the agent's turn.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';

@@ -99,7 +99,7 @@ describe('fork server', () => {
     expect(calls[0]!.events).toEqual([{ type: 'dtmf', digit: '5' }]);
     ws.close(1000);
     await until(() => calls[0]!.closed.length === 1);
-    expect(calls[0]!.closed).toEqual(['hangup']);
+    expect(calls[0]!.closed).toEqual(['caller_hangup']);
   });
 
   it('accepts a token in the URL and the jambonz subprotocol', async () => {
@@ -148,7 +148,7 @@ describe('fork server', () => {
     expect(calls[0]!.closed).toEqual(['agent_hangup']);
   });
 
-  it('closes itself after a zero-length frame (graceful shutdown)', async () => {
+  it('closes itself after a zero-length frame (graceful shutdown: the call ended there)', async () => {
     const ws = connect();
     await opened(ws);
     ws.send(META);
@@ -156,7 +156,7 @@ describe('fork server', () => {
     const done = closed(ws);
     ws.send(Buffer.alloc(0));
     expect((await done).code).toBe(CloseCode.normal);
-    expect(calls[0]!.closed).toEqual(['shutdown']);
+    expect(calls[0]!.closed).toEqual(['caller_hangup']);
   });
 
   it.each([

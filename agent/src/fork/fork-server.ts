@@ -7,6 +7,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { isAuthorized, type ForkCredentials } from './auth.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
+import {
+  LocalForkSession,
+  type AgentSideOfFork,
+  type LocalForkEndpoint,
+  type MediaSideOfFork,
+} from './local-fork.js';
 import { ForkSession, type CallFactory } from './fork-session.js';
 import { FORK_SUBPROTOCOLS, MAX_FRAME_BYTES } from './protocol.js';
 
@@ -18,9 +25,9 @@ export interface ForkServerOptions {
   createCall: CallFactory;
 }
 
-export class ForkServer {
+export class ForkServer implements LocalForkEndpoint {
   private readonly wss: WebSocketServer;
-  private readonly sessions = new Set<ForkSession>();
+  private readonly sessions = new Set<ForkSession | LocalForkSession>();
 
   constructor(private readonly options: ForkServerOptions) {
     this.wss = new WebSocketServer({
@@ -65,6 +72,19 @@ export class ForkServer {
       this.sessions.add(session);
     });
     return true;
+  }
+
+  /** An in-process fork (the embedded gateway in this process): the same calls, no socket. */
+  openLocal(metadata: CallMetadata, media: MediaSideOfFork): AgentSideOfFork {
+    const session = new LocalForkSession(
+      metadata,
+      media,
+      this.options.log.child({ remote: 'in-process' }),
+      this.options.createCall,
+      (s) => this.sessions.delete(s),
+    );
+    if (!session.ended) this.sessions.add(session); // a call may end while it starts
+    return session;
   }
 
   /** Close every call with 1001 and stop accepting. */

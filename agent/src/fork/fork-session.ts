@@ -2,6 +2,7 @@
 import type { WebSocket } from 'ws';
 import { pcmFromBytes, type Pcm16 } from '../audio/pcm.js';
 import type { CallChannel, CallHandler } from '../conversation/call-channel.js';
+import { endReasonOf, type CallEndReason } from '../conversation/call-record.js';
 import type { Logger } from '../log.js';
 import {
   checkAudioFrame,
@@ -11,9 +12,9 @@ import {
   encodeAudioOut,
   encodeCommand,
   ForkProtocolError,
-  type CallMetadata,
   type OutboundCommand,
 } from './protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 
 export type CallFactory = (channel: CallChannel, log: Logger) => CallHandler;
 
@@ -23,7 +24,7 @@ class SocketChannel implements CallChannel {
   constructor(
     readonly metadata: CallMetadata,
     private readonly ws: WebSocket,
-    private readonly onHangup: (reason: string) => void,
+    private readonly onHangup: (reason: CallEndReason) => void,
   ) {}
 
   private command(cmd: OutboundCommand): void {
@@ -49,7 +50,7 @@ class SocketChannel implements CallChannel {
   sendDtmf(digits: string): void {
     this.command({ type: 'json', data: { action: 'sendDtmf', digits } });
   }
-  hangup(reason: string): void {
+  hangup(reason: CallEndReason): void {
     this.command({ type: 'disconnect', reason });
     this.onHangup(reason);
   }
@@ -70,7 +71,8 @@ export class ForkSession {
     this.log = log;
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', (code, reason) =>
-      this.finish(code === CloseCode.normal ? 'hangup' : `socket_closed_${code}`, reason),
+      // The media side closed: normally when the call ended there; otherwise it vanished.
+      this.finish(code === CloseCode.normal ? 'caller_hangup' : 'media_lost', reason),
     );
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'fork socket error'));
   }
@@ -93,7 +95,7 @@ export class ForkSession {
           // Graceful shutdown: mod_audio_fork sends nothing more and never closes by itself (§8).
           this.log.info('fork graceful shutdown');
           this.closeSocket(CloseCode.normal, 'shutdown');
-          this.finish('shutdown');
+          this.finish('caller_hangup');
           return;
         }
         this.handler!.onAudio(pcmFromBytes(bytes));
@@ -101,7 +103,7 @@ export class ForkSession {
       }
       const msg = decodeInbound(bytes.toString('utf8'));
       if (msg.type === 'hangup')
-        this.handler!.onEvent({ type: 'hangup', reason: msg.reason ?? 'caller_hangup' });
+        this.handler!.onEvent({ type: 'hangup', reason: endReasonOf(msg.reason, 'caller_hangup') });
       else this.handler!.onEvent(msg);
     } catch (err) {
       if (err instanceof ForkProtocolError) {
@@ -112,7 +114,7 @@ export class ForkSession {
       }
       this.log.error({ err }, 'fork session failed');
       this.closeSocket(CloseCode.internalError, 'internal error');
-      this.finish('internal_error');
+      this.finish('error');
     }
   }
 
@@ -140,7 +142,7 @@ export class ForkSession {
     }
   }
 
-  private finish(reason: string, detail?: Buffer): void {
+  private finish(reason: CallEndReason, detail?: Buffer): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     const handler = this.handler;
@@ -155,6 +157,6 @@ export class ForkSession {
   /** Server shutdown: tell the telephony side and stop. */
   shutdown(): void {
     this.closeSocket(CloseCode.goingAway, 'agent shutting down');
-    this.finish('agent_shutdown');
+    this.finish('shutdown');
   }
 }

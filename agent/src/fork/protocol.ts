@@ -9,6 +9,8 @@
  * transfer, disconnect, json).
  */
 
+import type { CallMetadata } from '../conversation/call-channel.js';
+
 export const FORK_SUBPROTOCOLS = ['audio.drachtio.org', 'audio.jambonz.org'] as const;
 
 /** Largest frame we accept: one second of 16 kHz mono audio, far above the 640 B a 20 ms frame needs. */
@@ -27,24 +29,6 @@ export const CloseCode = {
   tooBig: 1009,
   internalError: 1011,
 } as const;
-
-export interface CallMetadata {
-  callId: string;
-  from: string;
-  to: string;
-  /** Agent profile chosen by routing; absent means "route by `to`". */
-  profile?: string;
-  /** Rate of the caller audio in binary frames. */
-  sampleRate: 8000 | 16000;
-  /** Rate the media side expects agent audio at (bidirectionalAudio sampleRate). */
-  playbackSampleRate: number;
-  /** Codec of the call leg, informational (PCMU, PCMA, OPUS, …). */
-  codec?: string;
-  /** Which back-end produced the fork (embedded, drachtio). */
-  source?: string;
-  /** Any other fields the sender put in, kept for the call record. */
-  extra: Record<string, unknown>;
-}
 
 export type InboundMessage =
   | { type: 'mark'; name: string; event: 'playout' | 'cleared' }
@@ -93,28 +77,33 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** What every CallMetadata must hold, sent as JSON or handed over in-process. Throws ForkProtocolError. */
+export function checkMetadata(m: Pick<CallMetadata, 'callId' | 'sampleRate' | 'playbackSampleRate'>): void {
+  if (!m.callId) throw new ForkProtocolError(CloseCode.policyViolation, 'metadata: callId is required');
+  if (m.sampleRate !== 8000 && m.sampleRate !== 16000) {
+    throw new ForkProtocolError(
+      CloseCode.policyViolation,
+      `metadata: sampleRate ${String(m.sampleRate)} is not 8000 or 16000`,
+    );
+  }
+  if (!(SUPPORTED_PLAYBACK_RATES as readonly number[]).includes(m.playbackSampleRate)) {
+    throw new ForkProtocolError(
+      CloseCode.policyViolation,
+      `metadata: playbackSampleRate ${m.playbackSampleRate} is not one of ${SUPPORTED_PLAYBACK_RATES.join(', ')}`,
+    );
+  }
+}
+
 /**
  * Decode the first text frame. Accepts our own field names and the ones jambonz and
  * FreeSWITCH apps commonly send (callSid, uuid, sample_rate).
  */
 export function decodeMetadata(text: string): CallMetadata {
   const obj = parseJsonObject(text);
-  const callId = str(obj.callId) ?? str(obj.callSid) ?? str(obj.call_id) ?? str(obj.uuid);
-  if (!callId) throw new ForkProtocolError(CloseCode.policyViolation, 'metadata: callId is required');
-  const rate = num(obj.sampleRate) ?? num(obj.sample_rate) ?? 8000;
-  if (rate !== 8000 && rate !== 16000) {
-    throw new ForkProtocolError(
-      CloseCode.policyViolation,
-      `metadata: sampleRate ${rate} is not 8000 or 16000`,
-    );
-  }
+  const callId = str(obj.callId) ?? str(obj.callSid) ?? str(obj.call_id) ?? str(obj.uuid) ?? '';
+  const rate = (num(obj.sampleRate) ?? num(obj.sample_rate) ?? 8000) as CallMetadata['sampleRate'];
   const playback = num(obj.playbackSampleRate) ?? rate;
-  if (!(SUPPORTED_PLAYBACK_RATES as readonly number[]).includes(playback)) {
-    throw new ForkProtocolError(
-      CloseCode.policyViolation,
-      `metadata: playbackSampleRate ${playback} is not one of ${SUPPORTED_PLAYBACK_RATES.join(', ')}`,
-    );
-  }
+  checkMetadata({ callId, sampleRate: rate, playbackSampleRate: playback });
   const known = new Set([
     'callId',
     'callSid',

@@ -1,7 +1,7 @@
 /** The live events stream over a real socket: SSE framing, heartbeats, end of call, resume, shutdown. */
 import { request, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
+import { ManualClock } from '../time/clock.js';
 import type { CallEventMessage } from './call-events-route.js';
 import { makeServer, sampleTurn, startCall } from '../testing/http-test-kit.js';
 

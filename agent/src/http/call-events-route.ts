@@ -6,7 +6,7 @@
  * and `end` at once. Unknown call: 404. Clients should close their EventSource on `end`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { CallStartInfo, LiveEvent } from '../conversation/call-record.js';
 import type { CallDetail, CallQueries } from '../store/store-types.js';
 import type { LiveEvents, LiveSubscription } from './live-events.js';

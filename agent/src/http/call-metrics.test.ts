@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
-import type { TurnRecord } from '../conversation/call-record.js';
+import type { CallEndReason, TurnRecord } from '../conversation/call-record.js';
 import { CallMetrics } from './call-metrics.js';
 
 const turn = (interrupted: boolean, timings: TurnRecord['timings']): TurnRecord => ({
@@ -49,7 +49,7 @@ describe('CallMetrics', () => {
     m.live('c1', { type: 'error', stage: 'tts', code: 'timeout' });
     m.live('c1', { type: 'state', state: 'speaking' });
     m.callEnded({ callId: 'c1', endedAt: new Date(), reason: 'caller_hangup' });
-    m.callEnded({ callId: 'c9', endedAt: new Date(), reason: 'weird reason!' });
+    m.callEnded({ callId: 'c9', endedAt: new Date(), reason: 'weird reason!' as CallEndReason });
     const text = await m.registry.metrics();
     expect(text).toContain('switchboard_active_calls 1');
     expect(text).toContain('switchboard_calls_total{profile="sales",end_reason="caller_hangup"} 1');

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { systemClock, type Clock } from '../audio/clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import type { CallQueries } from '../store/store-types.js';
 import { apiGuard } from './api-guard.js';

@@ -1,6 +1,6 @@
 /** A Server-Sent Events response on a raw Node response: messages, comment heartbeats, close. */
 import type { ServerResponse } from 'node:http';
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 
 export const SSE_HEARTBEAT_MS = 15_000;
 

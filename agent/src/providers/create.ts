@@ -3,7 +3,7 @@
  * key surfaces as ProviderError auth_failed when a call first uses that provider, so the agent
  * starts (and /healthz answers) without keys. Keys are never logged; base URLs are logged as origins.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Env } from '../config/env-schema.js';
 import type { Logger } from '../log.js';
 import { CartesiaTts } from './cartesia/cartesia-tts.js';

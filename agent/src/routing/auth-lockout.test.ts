@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
+import { ManualClock } from '../time/clock.js';
 import { AuthLockout } from './auth-lockout.js';
 
 function setup() {

@@ -6,7 +6,7 @@
  * that user recently logged in from (a stranger guessing alice's password must not lock alice out of
  * her own desk phone). Memory is bounded: at most `maxKeys` keys, least recently touched dropped first.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 
 export interface AuthLockoutOptions {
   clock: Clock;

@@ -8,7 +8,7 @@
  * come from a lookup and are never logged.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import {
   computeDigestResponse,
   formatChallenge,

@@ -1,24 +1,20 @@
 /**
- * Call routing shared by both telephony back-ends: which profile answers a Request-URI user,
- * and whether a source may call at all. Pure decisions; the back-ends do the SIP plumbing.
+ * Call routing shared by both telephony back-ends: which profile answers a call, which sources are
+ * trunks, whose credentials exist. Pure look-ups; admission (telephony/calls) decides with them.
  */
 import { BlockList, isIP } from 'node:net';
-import type { AgentProfile, ProfilesFile, Trunk } from '../config/profile-schema.js';
+import type { AgentProfile, ProfilesFile, Registration, Trunk } from '../config/profile-schema.js';
 
-export type RouteDecision =
-  | { kind: 'accept'; profile: AgentProfile; trunk?: Trunk }
-  /** The caller must authenticate (digest) as one of these trunks/users before we route. */
-  | { kind: 'challenge' }
-  | { kind: 'reject'; status: 403 | 404; reason: string };
-
-export interface RouteRequest {
-  /** User part of the Request-URI (DID or extension). */
-  requestUser: string;
-  sourceAddress: string;
-  /** Set once the request carried valid digest credentials: the username that authenticated. */
-  authenticatedUser?: string;
-  /** The call came in over a registration we hold to a PBX (the PBX sends it to our Contact). */
-  viaRegistration?: boolean;
+/** What is known about a call when its profile is chosen. */
+export interface ProfileQuery {
+  /** A profile named outright (the fork's metadata, set by the back-end that admitted the call). */
+  named?: string;
+  /** The PBX registration the call came through. */
+  registration?: Registration;
+  /** The number or extension dialled (Request-URI user; the fork's `to`). */
+  dialled?: string;
+  /** Fall back to the default profile when nothing above matched (else: no profile → 404). */
+  fallback: boolean;
 }
 
 function normalize(user: string): string {
@@ -34,15 +30,14 @@ export class Router {
   private readonly trustLoopback: boolean;
 
   /**
-   * @param opts.trustLoopback loopback callers skip the source/auth check. Defaults to true only for
-   *   callers that predate the setting (the drachtio back-end builds its own Router); the agent passes
-   *   SWITCHBOARD_SIP_TRUST_LOOPBACK explicitly (config/sip-trust.ts), which is off unless asked for.
+   * @param opts.trustLoopback loopback callers skip the source/auth check (SWITCHBOARD_SIP_TRUST_LOOPBACK,
+   *   config/sip-trust.ts); off unless asked for.
    */
   constructor(
     private readonly file: ProfilesFile,
     opts: { trustLoopback?: boolean } = {},
   ) {
-    this.trustLoopback = opts.trustLoopback ?? true;
+    this.trustLoopback = opts.trustLoopback ?? false;
     for (const p of file.profiles) {
       this.byName.set(p.name, p);
       for (const r of p.routes) this.byRoute.set(normalize(r), p);
@@ -79,30 +74,29 @@ export class Router {
     return undefined;
   }
 
+  /** Are there any credentials to ask for (trunks with a username, softphone users)? Else: 403, no challenge. */
+  hasCredentials(): boolean {
+    return this.file.trunks.some((t) => t.username && t.password) || this.file.users.length > 0;
+  }
+
   /** A source that may call without authenticating: a trunk's range, or loopback when trusted. */
   isTrustedSource(address: string): boolean {
     return (this.trustLoopback && isLoopback(address)) || this.trunkForSource(address) !== undefined;
   }
 
   /**
-   * Decide an inbound INVITE. The caller must come from a trusted source (a trunk's range; loopback
-   * only when trusted), authenticate, or arrive via a PBX registration we hold.
+   * The profile for a call, the one fallback chain both back-ends and the fork server use: a profile
+   * named outright, the registration's own profile, the registration's extension as a route, the
+   * number dialled, then (when allowed) the default.
    */
-  route(req: RouteRequest): RouteDecision {
-    const trusted =
-      req.viaRegistration === true ||
-      req.authenticatedUser !== undefined ||
-      this.isTrustedSource(req.sourceAddress);
-    if (!trusted) {
-      const canChallenge = this.file.trunks.some((t) => t.username) || this.file.users.length > 0;
-      return canChallenge
-        ? { kind: 'challenge' }
-        : { kind: 'reject', status: 403, reason: 'source not allowed' };
-    }
-    const profile = this.profileFor(req.requestUser);
-    if (!profile) return { kind: 'reject', status: 404, reason: 'no agent at this number' };
-    const trunk = this.trunkForSource(req.sourceAddress);
-    return trunk ? { kind: 'accept', profile, trunk } : { kind: 'accept', profile };
+  profileForCall(q: ProfileQuery): AgentProfile | undefined {
+    return (
+      (q.named ? this.byName.get(q.named) : undefined) ??
+      (q.registration?.profile ? this.byName.get(q.registration.profile) : undefined) ??
+      (q.registration ? this.profileFor(q.registration.user) : undefined) ??
+      (q.dialled ? this.profileFor(q.dialled) : undefined) ??
+      (q.fallback ? this.defaultProfile : undefined)
+    );
   }
 
   /** Transfer targets are only ever looked up here, by name or exact URI, from the profile. */

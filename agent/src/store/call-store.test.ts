@@ -210,7 +210,7 @@ describe('CallStore', () => {
     start(store, 'c1', t0, 'default');
     start(store, 'c1', t0 + 10, 'sales');
     store.callEnded({ callId: 'c1', endedAt: new Date(t0 + 100), reason: 'transferred' });
-    store.callEnded({ callId: 'c1', endedAt: new Date(t0 + 200), reason: 'agent_shutdown' });
+    store.callEnded({ callId: 'c1', endedAt: new Date(t0 + 200), reason: 'shutdown' });
     expect(store.getCall('c1')).toMatchObject({
       profile: 'default',
       startedAt: new Date(t0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
+import { ManualClock } from '../time/clock.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 
 function watch(timeoutMs = 1000) {

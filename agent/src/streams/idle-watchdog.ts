@@ -5,7 +5,7 @@
  * `pause()` suspends it while silence is expected (a held call), `resume()` starts a fresh wait.
  * One timer at a time, on the injected Clock.
  */
-import type { Clock, TimerHandle } from '../audio/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 
 export interface IdleWatchdogOptions {
   clock: Clock;

@@ -1,216 +1,9 @@
 /** Starts the configured telephony back-end; each one opens forks to the agent's fork server. */
-import type { Clock } from '../audio/clock.js';
-import { readFileSync } from 'node:fs';
-import type { Registry } from 'prom-client';
-import { ConfigError, type Config } from '../config/load.js';
-import { isLoopbackHost } from '../config/sip-trust.js';
-import type { Logger } from '../log.js';
-import type { Router } from '../routing/router.js';
 import { startDrachtioTelephony } from './drachtio/start.js';
-import { SipGateway } from './embedded/gateway.js';
-import { GatewayMetrics } from './embedded/gateway-metrics.js';
-import { createCallMedia } from './embedded/media/call-media.js';
-import { createPortAllocator, type PortAllocator } from './embedded/media/port-allocator.js';
-import type { CallMedia, MediaEvents } from './embedded/media-types.js';
-import type { CallerSource, CreateCallMedia } from './embedded/gateway-options.js';
-import type { ForkTarget } from './embedded/media/fork-link.js';
-import { WebRtcCallMedia } from './embedded/webrtc/webrtc-call-media.js';
-import { mediaKindForOffer } from './embedded/webrtc/webrtc-offer.js';
+import { startEmbeddedTelephony } from './embedded/start.js';
+import type { Telephony, TelephonyOptions } from './telephony.js';
 
-export interface Telephony {
-  /** Where the embedded gateway listens (undefined for drachtio, which owns SIP). */
-  sip: { host: string; port: number; wsPort?: number; wssPort?: number } | undefined;
-  /** Softphone contacts registered with the embedded registrar (absent for drachtio). */
-  registeredUsers?(): Array<{ user: string; contact: string; transport: string; expiresInS: number }>;
-  readiness(): { ok: boolean; detail: string };
-  stop(): Promise<void>;
-}
-
-export interface TelephonyOptions {
-  config: Config;
-  router: Router;
-  /** The agent's own fork endpoint, e.g. ws://127.0.0.1:8080/fork. */
-  forkUrl: string;
-  /** The agent's HTTP base URL (serves the web softphone: its origin may open SIP over WebSocket). */
-  httpUrl?: string;
-  /** Where the gateway's defence metrics go (the agent's /metrics registry). */
-  metrics?: Registry;
-  clock: Clock;
-  log: Logger;
-}
-
-/** The wss certificate and key (PEM files), or a ConfigError when wss is enabled without them. */
-export function loadSipTls(env: Config['env']): { cert: Buffer; key: Buffer } | undefined {
-  const wss = env.SWITCHBOARD_SIP_TRANSPORTS.includes('wss');
-  if (!wss) return undefined;
-  if (!env.SWITCHBOARD_TLS_CERT || !env.SWITCHBOARD_TLS_KEY)
-    throw new ConfigError(
-      'SWITCHBOARD_SIP_TRANSPORTS has wss: set SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY (PEM files)',
-    );
-  const read = (name: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new ConfigError(
-        `${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-  };
-  return {
-    cert: read('SWITCHBOARD_TLS_CERT', env.SWITCHBOARD_TLS_CERT),
-    key: read('SWITCHBOARD_TLS_KEY', env.SWITCHBOARD_TLS_KEY),
-  };
-}
-
-export interface EmbeddedMediaOptions {
-  host: string;
-  externalHost?: string;
-  rtpPorts: { min: number; max: number };
-  /** RTP ports one INVITE source may hold (default: no budget). */
-  rtpPortsPerSource?: number;
-  /** Hang up after this long without caller RTP, hold excepted (ms; 0/absent: never). */
-  rtpTimeoutMs?: number;
-  onRtpDropped?(reason: string): void;
-  fork: ForkTarget;
-  log: Logger;
-  clock: Clock;
-}
-
-/**
- * Browser origins that may open SIP over WebSocket by default: the agent's own (it serves the web
- * softphone at /phone; on a loopback bind also as localhost) and the Electron softphone's app://phone.
- */
-export function defaultWsOrigins(httpUrl: string | undefined): string[] {
-  const origins = ['app://phone'];
-  if (!httpUrl) return origins;
-  const u = new URL(httpUrl);
-  origins.push(u.origin);
-  if (isLoopbackHost(u.hostname)) {
-    for (const host of ['127.0.0.1', 'localhost', '[::1]']) origins.push(`${u.protocol}//${host}:${u.port}`);
-  }
-  return [...new Set(origins)];
-}
-
-/**
- * The embedded gateway's media builder: WebRTC media (ICE, DTLS-SRTP, werift) when the INVITE's offer
- * is UDP/TLS/RTP/SAVPF (softphones), plain RTP otherwise (SIP phones, PBXs, trunks). Both share the
- * RTP port range (werift probes for a free port; the plain-RTP allocator binds what it hands out).
- */
-export function embeddedMediaFactory(o: EmbeddedMediaOptions): CreateCallMedia & { ports: PortAllocator } {
-  const ports = createPortAllocator(o.rtpPorts, Date.now, 60_000, o.rtpPortsPerSource ?? Infinity);
-  const create = (
-    callId: string,
-    events: MediaEvents,
-    offerSdp?: string,
-    caller?: CallerSource,
-  ): CallMedia =>
-    mediaKindForOffer(offerSdp ?? '') === 'webrtc'
-      ? new WebRtcCallMedia({
-          callId,
-          host: o.externalHost ?? o.host,
-          portRange: [o.rtpPorts.min, o.rtpPorts.max],
-          fork: o.fork,
-          events,
-          log: o.log,
-          clock: o.clock,
-          ...(o.rtpTimeoutMs ? { rtpTimeoutMs: o.rtpTimeoutMs } : {}),
-        })
-      : createCallMedia({
-          callId,
-          localAddress: o.host,
-          ...(o.externalHost ? { externalAddress: o.externalHost } : {}),
-          ports,
-          fork: o.fork,
-          events,
-          log: o.log,
-          clock: o.clock,
-          ...(caller ? { signalAddress: caller.address } : {}),
-          ...(caller && !caller.trusted ? { portOwner: caller.address } : {}),
-          ...(o.rtpTimeoutMs ? { rtpTimeoutMs: o.rtpTimeoutMs } : {}),
-          ...(o.onRtpDropped ? { onRtpDropped: o.onRtpDropped } : {}),
-        });
-  return Object.assign(create, { ports });
-}
-
-async function startEmbedded(o: TelephonyOptions): Promise<Telephony> {
-  const { env } = o.config;
-  const log = o.log;
-  const transports = env.SWITCHBOARD_SIP_TRANSPORTS;
-  const tls = loadSipTls(env);
-  const fork = { url: o.forkUrl, username: o.config.fork.username, password: o.config.fork.password };
-  const metrics = o.metrics ? new GatewayMetrics(o.metrics) : undefined;
-  const createMedia = embeddedMediaFactory({
-    host: env.SWITCHBOARD_SIP_HOST,
-    ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
-    rtpPorts: env.SWITCHBOARD_RTP_PORTS,
-    rtpPortsPerSource: env.SWITCHBOARD_RTP_PORTS_PER_SOURCE,
-    rtpTimeoutMs: env.SWITCHBOARD_RTP_TIMEOUT_S * 1000,
-    ...(metrics ? { onRtpDropped: (reason: string) => metrics.rtpDropped(reason) } : {}),
-    fork,
-    log,
-    clock: o.clock,
-  });
-  const gateway = new SipGateway({
-    host: env.SWITCHBOARD_SIP_HOST,
-    port: env.SWITCHBOARD_SIP_PORT,
-    transports,
-    wsPort: env.SWITCHBOARD_SIP_WS_PORT,
-    wssPort: env.SWITCHBOARD_SIP_WSS_PORT,
-    ...(tls ? { tls } : {}),
-    users: o.config.profiles.users,
-    ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
-    router: o.router,
-    registrations: o.config.profiles.registrations,
-    clock: o.clock,
-    log,
-    ringMs: env.SWITCHBOARD_SIP_RING_MS,
-    ...(env.SWITCHBOARD_SIP_RATE_LIMIT > 0
-      ? {
-          rateLimit: {
-            perSecond: env.SWITCHBOARD_SIP_RATE_LIMIT,
-            burst: 2 * env.SWITCHBOARD_SIP_RATE_LIMIT,
-            action: 'reject' as const,
-          },
-        }
-      : {}),
-    limits: {
-      maxCalls: env.SWITCHBOARD_SIP_MAX_CALLS,
-      maxCallsPerSource: env.SWITCHBOARD_SIP_MAX_CALLS_PER_SOURCE,
-      connections: {
-        maxConnections: env.SWITCHBOARD_SIP_MAX_CONNECTIONS,
-        maxPerSource: env.SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE,
-      },
-    },
-    wsAllowedOrigins: env.SWITCHBOARD_SIP_WS_ORIGINS ?? defaultWsOrigins(o.httpUrl),
-    ...(metrics ? { onRefused: (reason: string) => metrics.refused(reason) } : {}),
-    createMedia,
-  });
-  metrics?.watch(
-    () => gateway.load(),
-    () => createMedia.ports.inUse,
-  );
-  await gateway.start();
-  return {
-    sip: {
-      host: env.SWITCHBOARD_SIP_HOST,
-      port: gateway.localPort(transports.includes('udp') ? 'udp' : (transports[0] ?? 'tcp')),
-      ...(transports.includes('ws') ? { wsPort: gateway.localPort('ws') } : {}),
-      ...(transports.includes('wss') ? { wssPort: gateway.localPort('wss') } : {}),
-    },
-    registeredUsers: () => gateway.registeredUsers(),
-    readiness: () => {
-      const regs = gateway.registrationStates();
-      const down = regs.filter((r) => r.state !== 'registered');
-      return {
-        ok: down.length === 0,
-        detail: regs.length
-          ? regs.map((r) => `${r.user}@${r.registrar}: ${r.state}`).join('; ')
-          : `listening, ${gateway.activeCalls} calls`,
-      };
-    },
-    stop: () => gateway.stop(),
-  };
-}
+export type { Telephony, TelephonyOptions } from './telephony.js';
 
 async function startDrachtio(o: TelephonyOptions): Promise<Telephony> {
   const t = await startDrachtioTelephony({
@@ -219,6 +12,7 @@ async function startDrachtio(o: TelephonyOptions): Promise<Telephony> {
     clock: o.clock,
     forkUrl: o.forkUrl,
     router: o.router,
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
   });
   return {
     sip: undefined,
@@ -243,7 +37,7 @@ async function startDrachtio(o: TelephonyOptions): Promise<Telephony> {
 export async function startTelephony(o: TelephonyOptions): Promise<Telephony | undefined> {
   switch (o.config.env.SWITCHBOARD_TELEPHONY) {
     case 'embedded':
-      return startEmbedded(o);
+      return startEmbeddedTelephony(o);
     case 'drachtio':
       return startDrachtio(o);
     case 'none':

@@ -1,10 +1,10 @@
 /** One Conversation wired to in-memory providers and a manual clock, with helpers to drive a call. */
 import { pino } from 'pino';
-import { ManualClock } from '../audio/clock.js';
+import { ManualClock } from '../time/clock.js';
 import { profileSchema, type AgentProfile } from '../config/profile-schema.js';
 import type { ConversationOptionsInput } from '../conversation/conversation-options.js';
 import { Conversation } from '../conversation/conversation.js';
-import type { CallMetadata } from '../fork/protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 import { MemoryCallChannel, MemoryObserver } from './memory-call.js';
 import {
   MemoryTts,

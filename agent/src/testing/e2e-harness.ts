@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../config/load.js';
 import { DEFAULT_PROFILES } from '../config/profile-schema.js';
 import type { ConversationOptionsInput } from '../conversation/conversation-options.js';
 import { createLogger, type Logger } from '../log.js';
-import { startAgent, type RunningAgent } from '../main.js';
+import { startAgent, type RunningAgent, type StartOptions } from '../main.js';
 import { startFakeProviders, type FakeProviders, type FakeProvidersScript } from './fakes/fake-providers.js';
 import { ForkClient, type ForkClientOptions } from './fork-client.js';
 import type { CallRow, TurnRow } from '../store/rows.js';
@@ -31,6 +31,9 @@ export interface E2eOptions {
   conversation?: ConversationOptionsInput;
   /** Extra environment for loadConfig. */
   env?: Record<string, string>;
+  /** A scripted agent instead of the conversation (call-control tests). */
+  createCall?: StartOptions['createCall'];
+  callTimeouts?: StartOptions['callTimeouts'];
   log?: Logger;
 }
 
@@ -99,6 +102,8 @@ export async function startE2e(o: E2eOptions = {}): Promise<E2e> {
     const agent = await startAgent(config, {
       log,
       ...(o.conversation ? { conversation: o.conversation } : {}),
+      ...(o.createCall ? { createCall: o.createCall } : {}),
+      ...(o.callTimeouts ? { callTimeouts: o.callTimeouts } : {}),
     });
     let db: Database.Database | undefined;
     const read = (): Database.Database =>

@@ -170,7 +170,7 @@ describe('ForkClient (mod_audio_fork stand-in) against the real fork server', ()
     const closed = await client.hangup('caller');
     expect(closed.code).toBe(1000);
     await until(() => server.calls[0]!.closedWith !== undefined);
-    expect(server.calls[0]!.closedWith).toBe('hangup');
+    expect(server.calls[0]!.closedWith).toBe('caller_hangup');
   });
 
   it('agent hangup after a goodbye: the goodbye plays out, then the client closes', async () => {
@@ -180,12 +180,12 @@ describe('ForkClient (mod_audio_fork stand-in) against the real fork server', ()
     const call = server.calls[0]!;
     call.channel.sendAudio(new Int16Array(2400).fill(2000));
     call.channel.transfer('sip:desk@example.com');
-    call.channel.hangup('end_call');
+    call.channel.hangup('agent_hangup');
     expect((await client.closed).code).toBe(1000);
     expect(client.hangupRequests).toEqual([]);
     await until(() => client.hangupRequests.length === 1, 2000);
     expect(client.transfers.map((t) => t.value)).toEqual(['sip:desk@example.com']);
-    expect(client.hangupRequests.map((h) => h.value)).toEqual(['end_call']);
+    expect(client.hangupRequests.map((h) => h.value)).toEqual(['agent_hangup']);
     expect(client.heardMs()).toBe(300);
   });
 

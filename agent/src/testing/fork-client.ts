@@ -5,8 +5,8 @@
  * time into a "heard by the caller" recording with timestamps, killAudio and marks honoured by the
  * same code the embedded gateway uses (ForkLink + PlayoutBuffer), DTMF/hangup notices, close 1000.
  */
-import type { Clock } from '../audio/clock.js';
-import { systemClock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
+import { systemClock } from '../time/clock.js';
 import { concatPcm, samplesFor, type Pcm16 } from '../audio/pcm.js';
 import { resample } from '../audio/resample.js';
 import { readWavFile } from '../audio/wav.js';

@@ -6,7 +6,8 @@
  * a temp dir, run in the foreground (-DD -E), logs captured; stop() kills it.
  *
  * Log lines tests can match: `PBX challenge for <user> (auth: …)`, `PBX saved <user> expires=<Expires>
- * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`.
+ * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`,
+ * `PBX OPTIONS from <ip>:<port>` (an OPTIONS to the server itself, answered 200).
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -22,11 +23,17 @@ export interface KamailioOptions {
   algorithm?: 'MD5' | 'SHA-256';
   /** Registrar min/max expiry granted, seconds; Kamailio's defaults (60/3600) when absent. */
   expires?: { minS: number; maxS: number };
+  /** An Expires below minS is refused with 423 and Min-Expires (registrar min_expires_mode 1), not raised. */
+  refuseBriefExpires?: boolean;
+  /** Every REGISTER, even a correctly authenticated one, is refused with 403 (logged `PBX refused <user>`). */
+  forbidRegister?: boolean;
 }
 
 export interface Kamailio {
   log(): string;
   stop(): Promise<void>;
+  /** The main process (benchmarks sample its CPU). */
+  pid: number;
 }
 
 function modparams(o: KamailioOptions): string {
@@ -35,27 +42,14 @@ function modparams(o: KamailioOptions): string {
     lines.push(`modparam("registrar", "max_expires", ${o.expires.maxS})`);
     lines.push(`modparam("registrar", "min_expires", ${o.expires.minS})`);
   }
+  if (o.refuseBriefExpires) lines.push('modparam("registrar", "min_expires_mode", 1)');
   if (o.algorithm) lines.push(`modparam("auth", "algorithm", "${o.algorithm}")`);
   return lines.join('\n');
 }
 
 function config(o: KamailioOptions): string {
-  const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog']
-    .concat(['usrloc', 'registrar', 'auth'])
-    .map((m) => `loadmodule "${m}.so"`)
-    .join('\n');
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-fork=yes
-children=1
-tcp_children=1
-listen=udp:127.0.0.1:${o.port}
-listen=tcp:127.0.0.1:${o.port}
-auto_aliases=no
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-${modules}
-${modparams(o)}
+  const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog'];
+  return `${kamailioPreamble(o.port, [...modules, 'usrloc', 'registrar', 'auth'])}${modparams(o)}
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("REGISTER")) {
@@ -66,8 +60,20 @@ request_route {
       www_challenge("$td", "0");
       exit;
     }
-    if (!save("location")) { sl_reply_error(); exit; }
+${
+  o.forbidRegister
+    ? `    xlog("L_INFO", "PBX refused $tU\\n");
+    sl_send_reply("403", "Forbidden");
+    exit;
+`
+    : ''
+}    if (!save("location")) { xlog("L_INFO", "PBX did not save $tU expires=$hdr(Expires)\\n"); sl_reply_error(); exit; }
     xlog("L_INFO", "PBX saved $tU expires=$hdr(Expires) contact=$ct ua=$ua callid=$ci cseq=$cs\\n");
+    exit;
+  }
+  if (is_method("OPTIONS") && $rU == $null) {
+    xlog("L_INFO", "PBX OPTIONS from $si:$sp\\n");
+    sl_send_reply("200", "OK");
     exit;
   }
   if (has_totag()) {
@@ -90,9 +96,30 @@ failure_route[FAILED] {
 }
 
 export async function startKamailio(o: KamailioOptions, readyTimeoutMs = 8000): Promise<Kamailio> {
+  return runKamailio(config(o), o.port, readyTimeoutMs);
+}
+
+/** The modules path and the listen lines every config here starts from. */
+export function kamailioPreamble(port: number, modules: string[], processes = 1): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=${processes}
+tcp_children=1
+listen=udp:127.0.0.1:${port}
+listen=tcp:127.0.0.1:${port}
+auto_aliases=no
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+${modules.map((m) => `loadmodule "${m}.so"`).join('\n')}
+`;
+}
+
+/** Run Kamailio in the foreground with this config on 127.0.0.1:port (UDP and TCP) until stop(). */
+export async function runKamailio(cfgText: string, port: number, readyTimeoutMs = 8000): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(o));
+  writeFileSync(cfg, cfgText);
   const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '32', '-M', '8', '-Y', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,12 +134,12 @@ export async function startKamailio(o: KamailioOptions, readyTimeoutMs = 8000): 
     clearTimeout(t);
   };
   try {
-    await waitForOptionsReply(o.port, readyTimeoutMs, () => child.exitCode !== null);
+    await waitForOptionsReply(port, readyTimeoutMs, () => child.exitCode !== null);
   } catch (err) {
     await stop();
     throw new Error(`kamailio did not start: ${(err as Error).message}\n${out}`);
   }
-  return { log: () => out, stop };
+  return { log: () => out, stop, pid: child.pid ?? 0 };
 }
 
 /** Ready when an OPTIONS to the port gets any reply. */

@@ -1,5 +1,5 @@
 /** An in-memory CallChannel recording everything the engine sends, and an observer recording reports. */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import type { CallChannel } from '../conversation/call-channel.js';
 import type {
@@ -9,7 +9,7 @@ import type {
   LiveEvent,
   TurnRecord,
 } from '../conversation/call-record.js';
-import type { CallMetadata } from '../fork/protocol.js';
+import type { CallMetadata } from '../conversation/call-channel.js';
 
 export type ChannelCommand =
   | { type: 'audio'; samples: number; at: number }

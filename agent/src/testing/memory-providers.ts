@@ -2,7 +2,7 @@
  * In-memory STT, LLM and TTS for engine tests: scripted, timed by an injected clock, recording what
  * the engine asked of them. Test-only; production code never imports this folder.
  */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { AsyncQueue } from '../streams/async-queue.js';
 import { ProviderError } from '../providers/errors.js';

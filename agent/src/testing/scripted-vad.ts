@@ -1,5 +1,5 @@
 /** A Vad the test drives by hand: speech starts and ends when the test says so. */
-import type { Clock } from '../audio/clock.js';
+import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
 import { AsyncQueue } from '../streams/async-queue.js';
 import type { Vad, VadEvent, VadFactory } from '../conversation/vad/vad.js';

@@ -64,8 +64,8 @@ export class RtpPeer {
     return concatPcm(this.received.map((r) => r.pcm));
   }
 
-  /** Play 8 kHz PCM as PCMU (PT 0) in real-time paced 20 ms packets to the agent's media address. */
-  async play(pcm: Int16Array): Promise<void> {
+  /** Play 8 kHz PCM as PCMU (PT 0, or PCMA PT 8) in real-time paced 20 ms packets to the agent's media address. */
+  async play(pcm: Int16Array, codec: 'PCMU' | 'PCMA' = 'PCMU'): Promise<void> {
     const remote = this.remote;
     if (!remote) throw new Error('rtp peer: no packet from the agent yet, so no address to send to');
     const start = performance.now();
@@ -74,13 +74,13 @@ export class RtpPeer {
       frame.set(pcm.subarray(i, i + FRAME));
       const packet = serializeRtp(
         {
-          payloadType: 0,
+          payloadType: codec === 'PCMU' ? 0 : 8,
           sequence: this.seq++ & 0xffff,
           timestamp: (this.ts += FRAME),
           ssrc: this.ssrc,
           marker: n === 0,
         },
-        encodeG711('PCMU', frame),
+        encodeG711(codec, frame),
       );
       this.socket.send(packet, remote.port, remote.address);
       const wait = start + (n + 1) * 20 - performance.now();

@@ -111,6 +111,38 @@ describe.each(['udp', 'tcp'] as const)(
   },
 );
 
+describe('delayed offer: an INVITE without SDP, RTP both ways', () => {
+  it('the agent offers in its 200 OK; the ACK answers PCMA, and PCMA flows both ways', async () => {
+    const SAID = 'Is anyone there?';
+    h = await start({
+      deepgram: { utterances: [SAID] },
+      openai: { firstTokenMs: 50, fallback: { text: 'Yes, I am here.' }, replies: [] },
+    });
+    peer = await RtpPeer.open();
+    const call = sipp({
+      transport: 'udp',
+      spec: {
+        rtpPort: peer.port,
+        payloads: '8 101',
+        delayedOffer: true,
+        ending: { kind: 'caller-bye', afterMs: 9000 },
+      },
+    });
+    await until(() => peer!.remote !== undefined, 10_000, 'agent RTP');
+    await until(() => h!.fakes.cartesia.contexts[0]?.done === true, 10_000, 'greeting synthesised');
+    await until(() => loudFrames(peer!.received).length > 20, 10_000, 'greeting heard');
+    await peer.play(makeSpeech(SAID, 8000, 300).pcm, 'PCMA');
+    const run = await call;
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(run.messages).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101/m); // our offer in the 200 OK
+    expect(peer.received.length).toBeGreaterThan(0);
+    expect(peer.received.every((r) => r.payloadType === 8)).toBe(true);
+    expect(h.fakes.deepgram.connections[0]!.speechMs).toBeGreaterThan(500);
+    expect(llmMessages(h.fakes.openai.requests[0]!.body).at(-1)).toEqual({ role: 'user', content: SAID });
+    expect((await endedCall(h)).end_reason).toBe('caller_hangup');
+  }, 60_000);
+});
+
 describe('sipp with its own media (pcap)', () => {
   it('PCMA speech from g711a.pcap reaches the fake STT; caller BYE ends the record', async () => {
     h = await start({

@@ -9,6 +9,35 @@ const HDRS = `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];r
       From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
 const CONTACT = 'Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>';
 
+function sdp(rtpPort: string, payloads: string): string {
+  return `v=0
+      o=user1 53655765 2353687637 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [media_ip]
+      t=0 0
+      m=audio ${rtpPort} RTP/AVP ${payloads}
+      ${rtpmaps(payloads)}
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+      a=sendrecv`;
+}
+
+/** INVITE without SDP (delayed offer): the 200 OK must carry the agent's offer, answered in the ACK. */
+function delayedInvite(): string {
+  return `<send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      ${HDRS}
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      ${CONTACT}
+      Max-Forwards: 70
+      User-Agent: sipp-e2e
+      Content-Length: 0
+
+    ]]></send>`;
+}
+
 function invite(rtpPort: string, payloads: string): string {
   return `<send retrans="500"><![CDATA[
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -22,16 +51,7 @@ function invite(rtpPort: string, payloads: string): string {
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=user1 53655765 2353687637 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [media_ip]
-      t=0 0
-      m=audio ${rtpPort} RTP/AVP ${payloads}
-      ${rtpmaps(payloads)}
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-      a=sendrecv
+      ${sdp(rtpPort, payloads)}
     ]]></send>`;
 }
 
@@ -66,6 +86,15 @@ function inDialog(method: string, cseq: number, extra = '', body = ''): string {
 const answerAndAck = `<recv response="200" rrs="true"/>
   ${inDialog('ACK', 1)}`;
 
+/** The 200 OK holds an offer with telephone-event; the ACK answers it with `payloads` at `rtpPort`. */
+const offerAndAnswer = (rtpPort: string, payloads: string) => `<recv response="200" rrs="true">
+    <action>
+      <ereg regexp="m=audio [0-9]+ RTP/AVP [0-9 ]+ 101" search_in="body" check_it="true" assign_to="offer"/>
+    </action>
+  </recv>
+  <Reference variables="offer"/>
+  ${inDialog('ACK', 1, 'Content-Type: application/sdp\n      ', sdp(rtpPort, payloads))}`;
+
 const ok200 = `<send><![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
@@ -99,8 +128,10 @@ export type Ending =
 export interface ScenarioSpec {
   /** SDP audio port: a number (an RTP peer the test owns) or '[media_port]' (sipp's own media). */
   rtpPort: number | '[media_port]';
-  /** Payload types offered, in order of preference (default '0 8 101'). */
+  /** Payload types offered (or, with delayedOffer, answered), in order of preference (default '0 8 101'). */
   payloads?: string;
+  /** INVITE without SDP: the agent offers in its 200 OK and the ACK carries the answer. */
+  delayedOffer?: boolean;
   /** pcap files sipp plays after the ACK, in order (pauses between them, ms). */
   pcaps?: { file: string; pauseAfterMs: number }[];
   ending: Ending;
@@ -197,9 +228,9 @@ export function buildScenario(s: ScenarioSpec): string {
   return scenario(
     `e2e-${s.ending.kind}`,
     [
-      invite(String(s.rtpPort), s.payloads ?? '0 8 101'),
+      s.delayedOffer ? delayedInvite() : invite(String(s.rtpPort), s.payloads ?? '0 8 101'),
       provisional,
-      answerAndAck,
+      s.delayedOffer ? offerAndAnswer(String(s.rtpPort), s.payloads ?? '0 8 101') : answerAndAck,
       media,
       ending(s.ending),
     ].join('\n  '),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import { DEFAULT_BACKCHANNELS } from '../../config/profile-schema.js';
 import { BackchannelMatcher } from './backchannel.js';
 import { InterruptionGate } from './interruption-gate.js';

@@ -7,7 +7,7 @@
  * backchannel resumes the reply. LiveKit Agents does the same with min_duration, min_words and
  * resume_false_interruption (research voice-agents §1a).
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { BackchannelMatcher } from './backchannel.js';
 
 export interface InterruptionGateOptions {

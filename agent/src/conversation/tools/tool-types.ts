@@ -1,5 +1,5 @@
 /** What a tool needs from the call, and what it returns to the LLM. */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { ToolSpec } from '../../providers/types.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../audio/clock.js';
+import { systemClock } from '../../time/clock.js';
 import { profileSchema, webhookToolSchema } from '../../config/profile-schema.js';
 import { MemoryCallChannel } from '../../testing/memory-call.js';
 import { startHarness } from '../../testing/conversation-harness.js';

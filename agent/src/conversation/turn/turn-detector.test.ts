@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import type { SttEvent } from '../../providers/types.js';
 import { transcriptScorer } from './turn-setup.js';
 import {

@@ -13,7 +13,7 @@
  * - flux: Deepgram Flux decides; EndOfTurn ends the turn, EagerEndOfTurn / TurnResumed are the likely
  *   end and its withdrawal. The VAD still drives barge-in, not the turn end.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { SttEvent } from '../../providers/types.js';
 import type { VadEvent } from '../vad/vad.js';
 

@@ -3,7 +3,7 @@
  * the model runs at another rate), runs the classifier in order, and applies the onset and hangover
  * windows. Model loading is asynchronous; audio that arrives before it is ready is kept (bounded).
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Pcm16 } from '../../audio/pcm.js';
 import { resample } from '../../audio/resample.js';
 import { AsyncQueue } from '../../streams/async-queue.js';

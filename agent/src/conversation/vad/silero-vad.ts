@@ -5,7 +5,7 @@
  * and costlier per frame.
  */
 import path from 'node:path';
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import { loadOrt, SINGLE_THREAD, vadNodeDir, type Ort, type OrtSession } from '../onnx-runtime.js';
 import { FrameVad } from './frame-vad.js';
 import type { ClassifierSpec, SpeechClassifier } from './speech-classifier.js';

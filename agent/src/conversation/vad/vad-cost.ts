@@ -3,7 +3,7 @@
  * run with `npx tsx -e "import('./agent/src/conversation/vad/vad-cost.ts').then(m => m.printVadCost())"`).
  */
 import { cpuUsage } from 'node:process';
-import { systemClock } from '../../audio/clock.js';
+import { systemClock } from '../../time/clock.js';
 import type { Pcm16 } from '../../audio/pcm.js';
 import { vadFactory, type VadKind } from './create-vad.js';
 

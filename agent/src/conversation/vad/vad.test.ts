@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import type { Pcm16 } from '../../audio/pcm.js';
 import { makeSpeech, whiteNoise, type SpeechFixture } from '../../testing/speech-fixtures.js';
 import { createSileroVad } from './silero-vad.js';

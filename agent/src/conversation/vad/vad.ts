@@ -4,7 +4,7 @@
  * this long before we believe it) and a hangover window (silence must last this long before speech
  * is over). Times are clock milliseconds of the audio itself, not of the decision.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Pcm16 } from '../../audio/pcm.js';
 
 export type VadEvent =

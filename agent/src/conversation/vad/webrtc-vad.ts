@@ -2,7 +2,7 @@
  * WebRTC VAD (libfvad compiled to WASM, @echogarden/fvad-wasm). Cheap (a GMM on band energies,
  * no model file), so it is the default for call density. 20 ms frames, natively at 8/16/32/48 kHz.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import { FrameVad } from './frame-vad.js';
 import type { ClassifierSpec, SpeechClassifier } from './speech-classifier.js';
 import type { Vad, VadTiming } from './vad.js';

@@ -3,7 +3,7 @@
  * SDK socket, forwards caller audio, maps server messages to SttEvents, sends KeepAlive when audio
  * stops (v1), and turns every socket failure into exactly one error event.
  */
-import { systemClock, type Clock, type TimerHandle } from '../../audio/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../time/clock.js';
 import { bytesFromPcm, type Pcm16 } from '../../audio/pcm.js';
 import { ProviderError } from '../errors.js';
 import { AsyncQueue } from '../../streams/async-queue.js';

@@ -7,7 +7,7 @@
  * belong to one layer above us.
  */
 import { DeepgramClient } from '@deepgram/sdk';
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import { ProviderError } from '../errors.js';
 import type { SttOptions, SttProvider, SttStream } from '../types.js';

@@ -1,11 +1,17 @@
 /**
- * One answered call on FreeSWITCH, forked to the agent: starts the fork with credentials, relays DTMF,
- * acts on the agent's transfer / sendDtmf / disconnect, and tears down on either side's hangup.
+ * One answered call on FreeSWITCH, forked to the agent: the drachtio plumbing around the shared
+ * CallController. Starts the fork with credentials, turns FreeSWITCH's events (fork connect, the
+ * agent's transfer / sendDtmf / disconnect, DTMF, channel gone) and the caller's dialog (BYE, NOTIFY)
+ * into controller events, and is its CallLeg: REFER on the caller's dialog, uuid_send_dtmf, teardown.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
+import type { CallEndReason } from '../../conversation/call-record.js';
+import type { InboundMessage } from '../../fork/protocol.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
+import { CallController, type CallLeg, type Teardown } from '../calls/call-controller.js';
+import { callTimeouts, type CallTimeouts } from '../calls/call-timeouts.js';
 import {
   APOLOGY_TONE,
   basicAuthVarArgs,
@@ -16,21 +22,7 @@ import {
   negotiatedCodec,
   sendDtmfArgs,
 } from './fork-commands.js';
-import { isValidDtmf } from './sip-utils.js';
-import { referTransfer } from './transfer.js';
-import type { DialogLike, EndpointLike } from './types.js';
-
-export type AgentCallState = 'starting' | 'active' | 'transferring' | 'ending' | 'ended';
-export type EndReason =
-  'caller_hangup' | 'agent_hangup' | 'fork_failed' | 'media_lost' | 'transferred' | 'shutdown';
-
-const TRANSITIONS: Record<AgentCallState, AgentCallState[]> = {
-  starting: ['active', 'ending'],
-  active: ['transferring', 'ending'],
-  transferring: ['active', 'ending'],
-  ending: ['ended'],
-  ended: [],
-};
+import type { DialogLike, EndpointLike, SipRequestLike, SipResponseLike } from './types.js';
 
 export interface AgentCallOptions {
   callId: string;
@@ -46,20 +38,39 @@ export interface AgentCallOptions {
   forkCredentials: { username: string; password: string };
   clock: Clock;
   log: Logger;
-  forkConnectTimeoutMs?: number;
-  transferTimeoutMs?: number;
-  onEnded?: (reason: EndReason) => void;
+  timeouts?: Partial<CallTimeouts>;
+  onEnded?: (reason: CallEndReason) => void;
 }
 
-export class AgentCall {
-  state: AgentCallState = 'starting';
-  endReason: EndReason | undefined;
+function objectOf(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+}
+
+export class AgentCall implements CallLeg {
+  readonly control: CallController;
   private connectTimer: TimerHandle | undefined;
+  private forkStarted = false;
+  private notifyListener: ((req: SipRequestLike, res: SipResponseLike) => void) | undefined;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
 
   constructor(private readonly o: AgentCallOptions) {
     this.done = new Promise((r) => (this.resolveDone = r));
+    this.control = new CallController({
+      callId: o.callId,
+      profile: o.profile,
+      router: o.router,
+      leg: this,
+      agent: { notify: (m) => this.notifyAgent(m) },
+      clock: o.clock,
+      log: o.log,
+      ...(o.timeouts ? { timeouts: o.timeouts } : {}),
+      onEnded: (reason) => {
+        o.onEnded?.(reason);
+        this.resolveDone();
+      },
+    });
+    this.control.answered(); // FreeSWITCH answered the caller in connectCaller
   }
 
   /** Resolves when the call has been torn down. */
@@ -67,23 +78,27 @@ export class AgentCall {
     return this.done;
   }
 
-  private transition(to: AgentCallState): boolean {
-    if (!TRANSITIONS[this.state].includes(to)) return false;
-    this.o.log.debug({ from: this.state, to }, 'call state');
-    this.state = to;
-    return true;
+  get endReason(): CallEndReason | undefined {
+    return this.control.endReason;
   }
 
   async start(): Promise<void> {
     const { endpoint: ep, dialog, log } = this.o;
-    dialog.on('destroy', () => void this.end('caller_hangup'));
-    ep.on('destroy', () => void this.end('media_lost'));
-    ep.on('dtmf', (evt) => this.onDtmf(evt.dtmf, evt.duration));
+    const c = this.control;
+    dialog.on('destroy', () => void c.callerHungUp());
+    ep.on('destroy', () => void c.end('media_lost'));
+    ep.on('dtmf', (evt) => c.callerDtmf(evt.dtmf, dtmfDurationMs(evt.duration)));
     ep.addCustomEventListener(FORK_EVENTS.connect, () => this.onForkConnected());
-    ep.addCustomEventListener(FORK_EVENTS.connectFailed, (body) => void this.onForkFailed(body));
-    ep.addCustomEventListener(FORK_EVENTS.disconnect, () => void this.end('agent_hangup'));
-    ep.addCustomEventListener(FORK_EVENTS.transfer, (body) => void this.onTransfer(body));
-    ep.addCustomEventListener(FORK_EVENTS.json, (body) => void this.onJson(body));
+    ep.addCustomEventListener(FORK_EVENTS.connectFailed, (body) => this.onForkFailed(body));
+    ep.addCustomEventListener(FORK_EVENTS.disconnect, () => void c.agentHangup());
+    ep.addCustomEventListener(FORK_EVENTS.transfer, (body) => {
+      const target = objectOf(body).target;
+      c.agentTransfer(typeof target === 'string' ? target : '');
+    });
+    ep.addCustomEventListener(FORK_EVENTS.json, (body) => {
+      const data = objectOf(objectOf(body).data);
+      if (data.action === 'sendDtmf') c.agentDtmf(typeof data.digits === 'string' ? data.digits : '');
+    });
     try {
       const codec = negotiatedCodec(ep.local.sdp);
       const start = buildForkStart(this.o.forkUrl, {
@@ -94,107 +109,90 @@ export class AgentCall {
         codec,
       });
       // Basic auth for the fork handshake: channel variables set before start (research §8).
-      for (const args of basicAuthVarArgs(
-        ep.uuid,
-        this.o.forkCredentials.username,
-        this.o.forkCredentials.password,
-      )) {
+      const creds = this.o.forkCredentials;
+      for (const args of basicAuthVarArgs(ep.uuid, creds.username, creds.password)) {
         const reply = await ep.api('uuid_setvar', args);
         if (!reply.startsWith('+OK')) throw new Error(`uuid_setvar failed: ${reply.slice(0, 80)}`);
       }
-      if (this.state !== 'starting') return;
+      if (c.state !== 'answered') return;
       await ep.forkAudioStart(start);
+      this.forkStarted = true;
       log.info(
         { codec: codec.codec, sampleRate: start.sampling, profile: this.o.profile.name },
         'fork started',
       );
       this.connectTimer = this.o.clock.setTimeout(
-        () => void this.onForkFailed({ reason: 'no connect event' }),
-        this.o.forkConnectTimeoutMs ?? 5000,
+        () => this.onForkFailed({ reason: 'no connect event' }),
+        callTimeouts(this.o.timeouts).forkConnectMs,
       );
     } catch (err) {
       log.error({ err: (err as Error).message }, 'fork start failed');
-      await this.end('fork_failed');
+      await c.end('fork_failed');
     }
+  }
+
+  /** End the call (drain, tests). */
+  end(reason: CallEndReason): Promise<void> {
+    return this.control.end(reason);
   }
 
   private onForkConnected(): void {
     if (this.connectTimer) this.o.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
-    this.transition('active');
+    this.control.agentConnected();
   }
 
-  private async onForkFailed(body: unknown): Promise<void> {
-    if (this.state !== 'starting') return;
-    const reason = typeof body === 'object' && body && 'reason' in body ? String(body.reason) : 'unknown';
-    this.o.log.error({ reason }, 'agent unreachable: fork connect failed');
-    await this.end('fork_failed');
+  private onForkFailed(body: unknown): void {
+    if (this.control.state !== 'answered') return;
+    const reason = objectOf(body).reason;
+    this.o.log.error({ reason: String(reason ?? 'unknown') }, 'agent unreachable: fork connect failed');
+    void this.control.end('fork_failed');
   }
 
-  private onDtmf(digit: string, duration: string | undefined): void {
-    if (this.state !== 'active' && this.state !== 'transferring') return;
-    const data: Record<string, unknown> = { digit };
-    const ms = dtmfDurationMs(duration);
-    if (ms !== undefined) data.duration = ms;
-    this.sendText({ type: 'dtmf', data });
-  }
-
-  private sendText(msg: Record<string, unknown>): void {
-    this.o.endpoint.forkAudioSendText(BUGNAME, msg).catch((err: Error) => {
-      this.o.log.warn({ err: err.message, type: msg.type }, 'fork send_text failed');
+  /** A notice to the agent: mod_audio_fork's send_text, {type, data}. */
+  private notifyAgent(msg: InboundMessage): void {
+    const { type, ...data } = msg;
+    this.o.endpoint.forkAudioSendText(BUGNAME, { type, data }).catch((err: Error) => {
+      this.o.log.warn({ err: err.message, type }, 'fork send_text failed');
     });
   }
 
-  private async onTransfer(body: unknown): Promise<void> {
-    const data = (typeof body === 'object' && body ? body : {}) as { target?: unknown };
-    const target = typeof data.target === 'string' ? data.target : '';
-    const allowed = target ? this.o.router.transferTarget(this.o.profile, target) : undefined;
-    if (!allowed) {
-      this.o.log.warn({ target }, 'transfer to a target outside the profile refused');
-      this.sendText({ type: 'transferResult', data: { status: 403, reason: 'target not allowed' } });
-      return;
+  // CallLeg: what the controller decided.
+
+  refer(target: string): void {
+    const { dialog, log } = this.o;
+    if (!this.notifyListener) {
+      this.notifyListener = (req, res) => {
+        res.send(200);
+        const event = (req.get('Event') ?? '').toLowerCase();
+        if (event && !event.startsWith('refer')) return;
+        this.control.referNotify(req.body ?? '', req.get('Subscription-State'));
+      };
+      dialog.on('notify', this.notifyListener);
     }
-    if (!this.transition('transferring')) return;
-    this.o.log.info({ target: allowed }, 'transferring caller (REFER)');
-    const outcome = await referTransfer(
-      this.o.dialog,
-      allowed,
-      this.o.localUri,
-      this.o.clock,
-      this.o.transferTimeoutMs,
+    log.info({ target }, 'sending REFER');
+    // The callback form: a transferee's BYE that srf read in the same chunk as the 202 must not overtake it.
+    dialog.request(
+      { method: 'REFER', headers: { 'Refer-To': `<${target}>`, 'Referred-By': `<${this.o.localUri}>` } },
+      (err, res) => {
+        if (err || !res) this.control.referAnswered(500, err?.message ?? 'no response');
+        else this.control.referAnswered(res.status, res.reason);
+      },
     );
-    if (this.state !== 'transferring') return;
-    this.sendText({ type: 'transferResult', data: { status: outcome.status, reason: outcome.reason } });
-    this.o.log.info({ status: outcome.status }, 'transfer outcome');
-    if (outcome.status >= 200 && outcome.status < 300) await this.end('transferred');
-    else this.transition('active');
   }
 
-  private async onJson(body: unknown): Promise<void> {
-    const msg = (typeof body === 'object' && body ? body : {}) as {
-      data?: { action?: unknown; digits?: unknown };
-    };
-    const action = msg.data?.action;
-    if (action !== 'sendDtmf') return;
-    const digits = typeof msg.data?.digits === 'string' ? msg.data.digits : '';
-    if (!isValidDtmf(digits)) {
-      this.o.log.warn({ length: digits.length }, 'sendDtmf with invalid digits ignored');
-      return;
-    }
-    const reply = await this.o.endpoint
-      .api('uuid_send_dtmf', sendDtmfArgs(this.o.endpoint.uuid, digits))
-      .catch((e: Error) => e.message);
-    if (!reply.startsWith('+OK')) this.o.log.warn({ reply: reply.slice(0, 80) }, 'uuid_send_dtmf failed');
+  sendDtmf(digits: string): void {
+    const ep = this.o.endpoint;
+    ep.api('uuid_send_dtmf', sendDtmfArgs(ep.uuid, digits))
+      .catch((e: Error) => e.message)
+      .then((reply) => {
+        if (!reply.startsWith('+OK')) this.o.log.warn({ reply: reply.slice(0, 80) }, 'uuid_send_dtmf failed');
+      });
   }
 
-  /** Tear the call down once; which side is told depends on who ended it. */
-  async end(reason: EndReason): Promise<void> {
-    if (this.state === 'ending' || this.state === 'ended') return;
-    this.state = 'ending';
-    this.endReason = reason;
+  async release(t: Teardown): Promise<void> {
     if (this.connectTimer) this.o.clock.clearTimeout(this.connectTimer);
     const { endpoint: ep, dialog, log } = this.o;
-    log.info({ reason }, 'call ending');
     const quietly = async (what: string, p: () => Promise<unknown> | unknown): Promise<void> => {
       try {
         await p();
@@ -202,19 +200,19 @@ export class AgentCall {
         log.debug({ err: (err as Error).message, what }, 'teardown step failed');
       }
     };
-    const forkOpen = reason === 'caller_hangup' || reason === 'transferred' || reason === 'shutdown';
-    if (forkOpen) {
-      await quietly('send_text', () => ep.forkAudioSendText(BUGNAME, { type: 'hangup', data: { reason } }));
+    const channelUp = t.reason !== 'media_lost';
+    if (t.tellAgent && this.forkStarted && channelUp) {
+      await quietly('send_text', () =>
+        ep.forkAudioSendText(BUGNAME, { type: 'hangup', data: { reason: t.reason } }),
+      );
       // Stop with the bug name; never graceful-shutdown first (research §8: the socket leaks).
       await quietly('stop', () => ep.forkAudioStop(BUGNAME));
     }
-    if (reason === 'fork_failed') await quietly('apology', () => ep.play(APOLOGY_TONE));
-    if (reason !== 'caller_hangup') await quietly('bye', () => dialog.destroy());
-    if (reason !== 'media_lost') await quietly('destroy', () => ep.destroy());
+    if (t.apologise && channelUp) await quietly('apology', () => ep.play(APOLOGY_TONE));
+    if (t.byeCaller) await quietly('bye', () => dialog.destroy());
+    if (channelUp) await quietly('destroy', () => ep.destroy());
     for (const name of Object.values(FORK_EVENTS))
       await quietly('unlisten', () => ep.removeCustomEventListener(name));
-    this.state = 'ended';
-    this.o.onEnded?.(reason);
-    this.resolveDone();
+    if (this.notifyListener) dialog.removeListener('notify', this.notifyListener);
   }
 }

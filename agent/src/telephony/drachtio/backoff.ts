@@ -1,5 +1,5 @@
 /** Exponential back-off with a cap, and a restartable retry timer driven by an injected Clock. */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 
 export interface BackoffOptions {
   initialMs: number;

@@ -13,7 +13,7 @@ import { killRunningSipp, runSipp } from '../../testing/sipp.js';
 import { RtpPeer } from '../../../test/e2e/rtp-peer.js';
 import { runSippCall } from '../../../test/e2e/sipp-e2e.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
-import { testConfig } from './testing/config.js';
+import { routerFor, testConfig } from './testing/config.js';
 import { startFakeDrachtio, type FakeDrachtio } from './testing/fake-drachtio/index.js';
 import { startFakeFreeswitch, type FakeFreeswitchHandle } from './testing/fake-freeswitch/index.js';
 import {
@@ -68,7 +68,13 @@ async function boot(o: { forkUrl?: string; freeswitch?: string } = {}): Promise<
     },
   );
   const ended: Array<[string, string]> = [];
-  const tel = await startDrachtioTelephony({ config, log, onCallEnded: (id, r) => ended.push([id, r]) });
+  const tel = await startDrachtioTelephony({
+    config,
+    log,
+    router: routerFor(config),
+    forkUrl: config.env.SWITCHBOARD_FORK_URL!,
+    onCallEnded: (id, r) => ended.push([id, r]),
+  });
   flow = { drachtio, fs, agent, tel, ended };
   if (!o.freeswitch) await until(() => tel.readiness().ready, 10_000, 'ready');
   else await until(() => tel.readiness().drachtio === 'connected', 10_000, 'drachtio connected');

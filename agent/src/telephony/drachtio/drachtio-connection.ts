@@ -7,7 +7,7 @@
  * drachtio-server it re-sent the wrong secret every ~255 ms forever. On a refusal we stop srf and try again
  * ourselves on a slow back-off (5 s doubling to 5 min), in case drachtio is restarted with the right secret.
  */
-import { systemClock, type Clock } from '../../audio/clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import { RetryTimer, type BackoffOptions } from './backoff.js';
 import type { SrfConnectOptions, SrfLike } from './types.js';
@@ -16,19 +16,20 @@ export const AUTH_RETRY_BACKOFF: BackoffOptions = { initialMs: 5_000, maxMs: 300
 
 export type DrachtioState = 'connecting' | 'connected' | 'reconnecting' | 'auth_failed' | 'stopped';
 
-/** First SIP host from drachtio's hostport list, e.g. "udp/10.0.0.5:5060,tcp/10.0.0.5:5060" → 10.0.0.5:5060. */
-export function sipAddressFromHostport(hostport: string | undefined): string | undefined {
-  if (!hostport) return undefined;
-  for (const entry of hostport.split(',')) {
+/** drachtio's SIP host:port per transport from its hostport list ("udp/10.0.0.5:5060,tcp/10.0.0.5:5060"). */
+export function sipAddressesFromHostport(hostport: string | undefined): { udp?: string; tcp?: string } {
+  const out: { udp?: string; tcp?: string } = {};
+  for (const entry of (hostport ?? '').split(',')) {
     const m = /^(udp|tcp)\/(.+)$/.exec(entry.trim());
-    if (m) return m[2];
+    if (m && !out[m[1] as 'udp' | 'tcp']) out[m[1] as 'udp' | 'tcp'] = m[2];
   }
-  return undefined;
+  return out;
 }
 
 export class DrachtioConnection {
   state: DrachtioState = 'connecting';
-  sipAddress: string | undefined;
+  /** drachtio-server's SIP addresses, learnt on connect. */
+  sipAddresses: { udp?: string; tcp?: string } = {};
   connects = 0;
   authFailures = 0;
   private readonly listeners: Array<(connected: boolean) => void> = [];
@@ -48,7 +49,7 @@ export class DrachtioConnection {
       this.authRetry.reset();
       this.state = 'connected';
       this.connects++;
-      this.sipAddress = sipAddressFromHostport(hostport);
+      this.sipAddresses = sipAddressesFromHostport(hostport);
       this.log.info({ hostport }, 'connected to drachtio-server');
       for (const l of this.listeners) l(true);
     });

@@ -1,16 +1,22 @@
 /**
- * Decides every inbound INVITE: authenticate (digest), route with the shared Router, then either
- * connect the caller to FreeSWITCH and fork to the agent, or bridge to a registered softphone.
+ * Every inbound INVITE through drachtio: the shared admission decides (calls/admission.ts), and this
+ * does the plumbing — answer on FreeSWITCH and fork to the agent, or bridge to a registered softphone
+ * (a B2BUA through drachtio), or send the refusal or challenge.
  */
-import type { Clock } from '../../audio/clock.js';
-import type { AgentProfile, Registration } from '../../config/profile-schema.js';
+import type { Clock } from '../../time/clock.js';
+import type { AgentProfile } from '../../config/profile-schema.js';
+import type { CallEndReason } from '../../conversation/call-record.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
-import { AgentCall, type EndReason } from './agent-call.js';
-import type { DigestAuthenticator } from './digest-auth.js';
-import type { Binding } from './registrar.js';
+import { admitCall, type AdmissionDeps } from '../calls/admission.js';
+import type { CallTimeouts } from '../calls/call-timeouts.js';
+import { headerUri, uriUser } from '../calls/sip-text.js';
+import type { Binding } from '../calls/softphone-registrar.js';
+import type { IncomingCall } from '../calls/sip-view.js';
+import { AgentCall } from './agent-call.js';
 import type { MediaServerPool } from './media-pool.js';
-import { headerUri, uriUser } from './sip-utils.js';
+import { sourceOf } from './register-handler.js';
+import { headerValues, sendReply } from './srf-reply.js';
 import {
   callIdOf,
   type DialogLike,
@@ -25,19 +31,17 @@ export interface InviteHandlerOptions {
   router: Router;
   srf: SrfLike;
   pool: Pick<MediaServerPool, 'candidates' | 'acquire' | 'refused' | 'tookCall'>;
-  digest: DigestAuthenticator;
-  lookupSoftphone: (user: string) => Binding | undefined;
-  registrations: Registration[];
+  /** What admission decides with (the same deps the embedded gateway gives it). */
+  admission: () => AdmissionDeps;
+  /** A softphone user's live bindings, newest first. */
+  contactsFor: (user: string) => Binding[];
   forkUrl: string;
   forkCredentials: { username: string; password: string };
   clock: Clock;
   log: Logger;
-  forkConnectTimeoutMs?: number;
-  transferTimeoutMs?: number;
-  onCallEnded?: (callId: string, reason: EndReason) => void;
+  timeouts?: Partial<CallTimeouts>;
+  onCallEnded?: (callId: string, reason: CallEndReason) => void;
 }
-
-type Auth = { user?: string } | { respond: [number, Record<string, string>?] };
 
 /** A final status FreeSWITCH gives about the caller's request itself (not about its own health). */
 function callerFault(status: number): boolean {
@@ -59,62 +63,32 @@ export class InviteHandler {
 
   constructor(private readonly o: InviteHandlerOptions) {}
 
-  private authenticate(req: SipRequestLike): Auth {
-    const header = req.get('Authorization') ?? req.get('Proxy-Authorization');
-    if (!header) return {};
-    const r = this.o.digest.verify('INVITE', header, (u) => this.o.router.credentialFor(u));
-    if (r.ok) return { user: r.username };
-    if (r.reason === 'stale' || r.reason === 'realm') {
-      return { respond: [401, { 'WWW-Authenticate': this.o.digest.challenge(r.reason === 'stale') }] };
-    }
-    return { respond: [403] };
-  }
-
-  /** PBX registrations we hold whose extension is being called from that PBX's address. */
-  private registrationFor(requestUser: string, source: string): Registration | undefined {
-    return this.o.registrations.find((r) => {
-      const host = r.registrar.replace(/^sips?:/i, '').split(/[:;]/)[0];
-      return r.user === requestUser && host === source;
-    });
-  }
-
   async handle(req: SipRequestLike, res: SipResponseLike): Promise<void> {
-    const requestUser = uriUser(req.uri);
-    const source = req.source_address;
     const log = this.o.log.child({ callId: callIdOf(req) });
-    const auth = this.authenticate(req);
-    if ('respond' in auth) {
-      log.info({ status: auth.respond[0], source }, 'INVITE authentication refused');
-      return auth.respond[1]
-        ? res.send(auth.respond[0], { headers: auth.respond[1] })
-        : res.send(auth.respond[0]);
+    const view: IncomingCall = {
+      source: sourceOf(req),
+      requestUser: uriUser(req.uri) || undefined,
+      credentials: [
+        ...headerValues(req.get('Authorization'), 'Authorization'),
+        ...headerValues(req.get('Proxy-Authorization'), 'Proxy-Authorization'),
+      ],
+    };
+    const a = admitCall(this.o.admission(), view);
+    switch (a.kind) {
+      case 'reject':
+        log.info({ status: a.status, reason: a.reason, source: view.source.address }, 'INVITE refused');
+        return sendReply(res, { status: a.status, headers: [] });
+      case 'challenge':
+        return sendReply(res, a);
+      case 'softphone': {
+        const binding = this.o.contactsFor(a.user)[0];
+        if (!binding) return sendReply(res, { status: 480, headers: [] });
+        return this.bridgeToSoftphone(req, res, binding, log);
+      }
+      case 'agent':
+        log.info({ profile: a.profile.name, via: a.via, source: view.source.address }, 'INVITE admitted');
+        return this.connectToAgent(req, res, a.profile, log);
     }
-    const viaReg = this.registrationFor(requestUser, source);
-    const decision = this.o.router.route({
-      requestUser,
-      sourceAddress: source,
-      ...(auth.user !== undefined ? { authenticatedUser: auth.user } : {}),
-      ...(viaReg ? { viaRegistration: true } : {}),
-    });
-    if (decision.kind === 'challenge') {
-      return res.send(401, { headers: { 'WWW-Authenticate': this.o.digest.challenge() } });
-    }
-    if (decision.kind === 'reject' && decision.status === 403) {
-      log.info({ source, reason: decision.reason }, 'INVITE rejected');
-      return res.send(403);
-    }
-    let profile: AgentProfile | undefined = decision.kind === 'accept' ? decision.profile : undefined;
-    if (!profile) {
-      const binding = this.o.lookupSoftphone(requestUser);
-      if (binding) return this.bridgeToSoftphone(req, res, binding, log);
-      if (viaReg)
-        profile = (viaReg.profile && this.o.router.profile(viaReg.profile)) || this.o.router.defaultProfile;
-    }
-    if (!profile) {
-      log.info({ requestUser }, 'no agent or softphone at this number');
-      return res.send(404);
-    }
-    await this.connectToAgent(req, res, profile, log);
   }
 
   /**
@@ -184,10 +158,7 @@ export class InviteHandler {
       forkCredentials: this.o.forkCredentials,
       clock: this.o.clock,
       log,
-      ...(this.o.forkConnectTimeoutMs !== undefined
-        ? { forkConnectTimeoutMs: this.o.forkConnectTimeoutMs }
-        : {}),
-      ...(this.o.transferTimeoutMs !== undefined ? { transferTimeoutMs: this.o.transferTimeoutMs } : {}),
+      ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
       onEnded: (reason) => {
         release();
         this.calls.delete(callId);
@@ -204,10 +175,17 @@ export class InviteHandler {
     b: Binding,
     log: Logger,
   ): Promise<void> {
-    log.info({ user: b.user, protocol: b.protocol }, 'calling registered softphone');
+    log.info({ user: b.user, transport: b.flow.transport }, 'calling registered softphone');
+    // drachtio keeps WebSocket flows itself and reaches them by Contact; anything else goes back to
+    // the address the REGISTER came from (the contact may be a private address behind NAT).
+    const ws = /;\s*transport=wss?\b/i.test(b.contact) || /^wss?$/.test(b.flow.transport);
+    const f = b.flow;
+    const proxy = ws
+      ? undefined
+      : `sip:${f.address.includes(':') ? `[${f.address}]` : f.address}:${f.port};transport=${f.transport}`;
     try {
       const { uas, uac } = await this.o.srf.createB2BUA(req, res, b.contact, {
-        ...(b.proxy ? { proxy: b.proxy } : {}),
+        ...(proxy ? { proxy } : {}),
         localSdpB: req.body,
         passFailure: true,
       });

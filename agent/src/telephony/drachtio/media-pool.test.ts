@@ -6,7 +6,7 @@
 import Srf from 'drachtio-srf';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
+import { ManualClock } from '../../time/clock.js';
 import { backoffDelay } from './backoff.js';
 import { MediaServerPool, serverLoad } from './media-pool.js';
 import { createRealMrf } from './real-adapters.js';

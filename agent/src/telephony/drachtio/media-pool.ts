@@ -7,7 +7,7 @@
  * A refused server is reconnected on the usual back-off, and the back-off is only reset once it has
  * taken a call again, so a draining server is not offered to every caller between retries.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import { RetryTimer, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import type { MediaServerLike, MediaServerSpec, MrfLike } from './types.js';

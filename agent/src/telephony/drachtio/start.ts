@@ -2,20 +2,24 @@
  * Entry point of the production telephony path: drachtio-server (SIP) + FreeSWITCH (media) in front of
  * the agent's fork server. main.ts calls startDrachtioTelephony when SWITCHBOARD_TELEPHONY=drachtio.
  */
-import { systemClock, type Clock } from '../../audio/clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Config } from '../../config/load.js';
+import type { CallEndReason } from '../../conversation/call-record.js';
 import type { Logger } from '../../log.js';
-import { trustsLoopback } from '../../config/sip-trust.js';
-import { Router } from '../../routing/router.js';
-import type { EndReason } from './agent-call.js';
-import { Md5DigestAuthenticator, type DigestAuthenticator } from './digest-auth.js';
+import type { Router } from '../../routing/router.js';
+import type { AdmissionDeps } from '../calls/admission.js';
+import { createCallAuth } from '../calls/call-auth.js';
+import { callTimeouts, type CallTimeouts } from '../calls/call-timeouts.js';
+import { PbxRegistrations } from '../calls/pbx-registrations.js';
+import type { RegistrationStatus } from '../calls/registration-client.js';
+import { Registrar } from '../calls/softphone-registrar.js';
 import { DrachtioConnection, type DrachtioState } from './drachtio-connection.js';
 import { checkForkUrl } from './fork-commands.js';
 import { InviteHandler } from './invite-handler.js';
+import { DrachtioConfigError, parseMediaServers } from './media-server-specs.js';
 import { MediaServerPool, type MediaServerStatus } from './media-pool.js';
-import { PbxRegistration, type RegistrationStatus } from './pbx-registration.js';
-import { Registrar } from './registrar.js';
-import { DrachtioConfigError, parseMediaServers } from './sip-utils.js';
+import { handleRegister } from './register-handler.js';
+import { SrfRegisterTransport } from './register-transport.js';
 import { callIdOf, type MrfLike, type SrfLike } from './types.js';
 
 export interface DrachtioTelephonyOptions {
@@ -25,13 +29,13 @@ export interface DrachtioTelephonyOptions {
   /** Injected for tests; by default the real drachtio-srf / drachtio-fsmrf are created. */
   srf?: SrfLike;
   mrf?: MrfLike;
-  digest?: DigestAuthenticator;
-  /** The agent's own fork endpoint (main.ts knows the bound port); SWITCHBOARD_FORK_URL overrides it. */
-  forkUrl?: string;
-  /** The agent's router (one per process); built from the config when absent. */
-  router?: Router;
+  /** Where FreeSWITCH forks calls to (main.ts: SWITCHBOARD_FORK_URL, else the agent's own /fork). */
+  forkUrl: string;
+  /** The agent's router (one per process). */
+  router: Router;
+  timeouts?: Partial<CallTimeouts>;
   /** Called when a forked call has been torn down. */
-  onCallEnded?: (callId: string, reason: EndReason) => void;
+  onCallEnded?: (callId: string, reason: CallEndReason) => void;
 }
 
 export interface DrachtioReadiness {
@@ -66,10 +70,6 @@ export function eslListener(env: Config['env']): { listenAddress: string; advert
   return { listenAddress, advertisedAddress: env.SWITCHBOARD_ESL_ADVERTISED_ADDRESS ?? listenAddress };
 }
 
-export function defaultForkUrl(config: Config): string {
-  return config.env.SWITCHBOARD_FORK_URL ?? `ws://127.0.0.1:${config.env.SWITCHBOARD_HTTP_PORT}/fork`;
-}
-
 export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promise<DrachtioTelephony> {
   const { config } = o;
   const env = config.env;
@@ -79,7 +79,7 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     throw new DrachtioConfigError('DRACHTIO_SECRET is required for SWITCHBOARD_TELEPHONY=drachtio');
   const specs = parseMediaServers(env.FREESWITCH);
   if (specs.length === 0) throw new DrachtioConfigError('FREESWITCH must list at least one host:port:secret');
-  const forkUrl = checkForkUrl(config.env.SWITCHBOARD_FORK_URL ?? o.forkUrl ?? defaultForkUrl(config));
+  const forkUrl = checkForkUrl(o.forkUrl);
 
   const esl = eslListener(env);
 
@@ -91,14 +91,14 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     srf = srf ?? s;
     mrf = mrf ?? real.createRealMrf(s.raw, esl);
   }
-  const router = o.router ?? new Router(config.profiles, { trustLoopback: trustsLoopback(env) });
-  const digest =
-    o.digest ?? new Md5DigestAuthenticator(env.SWITCHBOARD_SIP_EXTERNAL_HOST ?? 'switchboard', clock);
+  const { router } = o;
+  const users = config.profiles.users;
+  const auth = createCallAuth({ clock, log, router, users });
   const registrar = new Registrar({
-    users: config.profiles.users,
-    digest,
     clock,
     log: log.child({ part: 'registrar' }),
+    gate: auth.registrar,
+    isUser: (u) => users.some((x) => x.username === u),
   });
   const pool = new MediaServerPool(mrf, specs, clock, log.child({ part: 'media' }));
   const connection = new DrachtioConnection(
@@ -107,23 +107,40 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
     log,
     clock,
   );
+  const sipAddress = (transport: 'udp' | 'tcp'): string | undefined => {
+    const hostport = connection.sipAddresses[transport];
+    const external = env.SWITCHBOARD_SIP_EXTERNAL_HOST;
+    if (!external) return hostport;
+    const port = hostport ? /:(\d+)$/.exec(hostport)?.[1] : undefined;
+    return port ? `${external}:${port}` : external;
+  };
+  const registrations = new PbxRegistrations({
+    registrations: config.profiles.registrations,
+    transport: new SrfRegisterTransport(srf, sipAddress, 'Switchboard'),
+    clock,
+    log: log.child({ part: 'pbx-registration' }),
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
+  });
+  const admission = (): AdmissionDeps => ({
+    router,
+    gate: auth.calls,
+    realm: auth.realm,
+    registrations: registrations.routes,
+    softphones: registrar,
+  });
   const invites = new InviteHandler({
     router,
     srf,
     pool,
-    digest,
-    lookupSoftphone: (u) => registrar.lookup(u),
-    registrations: config.profiles.registrations,
+    admission,
+    contactsFor: (u) => registrar.contactsFor(u),
     forkUrl,
     forkCredentials: { username: config.fork.username, password: config.fork.password },
     clock,
     log,
+    ...(o.timeouts ? { timeouts: o.timeouts } : {}),
     ...(o.onCallEnded ? { onCallEnded: o.onCallEnded } : {}),
   });
-  const contactHost = (): string | undefined => env.SWITCHBOARD_SIP_EXTERNAL_HOST ?? connection.sipAddress;
-  const registrations = config.profiles.registrations.map(
-    (r) => new PbxRegistration(srf, r, contactHost, clock, log.child({ part: 'pbx-registration' })),
-  );
 
   srf.invite((req, res) => {
     invites
@@ -132,9 +149,11 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
         log.error({ err: err.message, callId: callIdOf(req) }, 'INVITE handling failed'),
       );
   });
-  srf.register((req, res) => registrar.handleRegister(req, res));
+  srf.register((req, res) => handleRegister(registrar, req, res));
+  // (Re-)register whenever drachtio is (re)connected: a restarted drachtio-server lost nothing of ours,
+  // but one that was down may have let the bindings lapse.
   connection.onChange((connected) => {
-    if (connected) for (const r of registrations) r.start();
+    if (connected) registrations.start();
   });
   pool.start();
   connection.start();
@@ -145,14 +164,18 @@ export async function startDrachtioTelephony(o: DrachtioTelephonyOptions): Promi
       ready: connection.state === 'connected' && pool.upCount > 0,
       drachtio: connection.state,
       mediaServers: pool.status(),
-      registrations: registrations.map((r) => r.status()),
+      registrations: registrations.statuses(),
       softphones: registrar.count,
       activeCalls: invites.activeCalls,
     }),
     stop: () =>
       (stopped ??= (async () => {
-        for (const r of registrations) r.stop();
-        await invites.stop();
+        // Un-REGISTER and BYE every call, each bounded: a peer that never answers must not hold the stop.
+        const bound = callTimeouts(o.timeouts).stopMs;
+        let timer: ReturnType<Clock['setTimeout']> | undefined;
+        const deadline = new Promise<void>((r) => (timer = clock.setTimeout(r, bound)));
+        await Promise.race([Promise.all([registrations.stop(bound), invites.stop()]), deadline]);
+        if (timer) clock.clearTimeout(timer);
         pool.stop();
         connection.stop();
       })()),

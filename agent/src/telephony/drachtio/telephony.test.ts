@@ -1,15 +1,18 @@
-/** Connection state, PBX registration and softphone routing through startDrachtioTelephony (fakes). */
+/**
+ * Connection state, readiness and start-up checks of startDrachtioTelephony, on the real drachtio-srf
+ * against the fake drachtio-server. (Admission, PBX registration, the softphone registrar and transfer
+ * are in the suite both back-ends share: test/call-control.)
+ */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../audio/clock.js';
-import { digestResponse } from './digest-auth.js';
-import { sipAddressFromHostport } from './drachtio-connection.js';
-import { parseAuthParams, parseMediaServers } from './sip-utils.js';
+import { ManualClock } from '../../time/clock.js';
+import type { Config } from '../../config/load.js';
+import { sipAddressesFromHostport } from './drachtio-connection.js';
+import { parseMediaServers } from './media-server-specs.js';
 import { startDrachtioTelephony, type DrachtioTelephony } from './start.js';
-import { testConfig } from './testing/config.js';
+import { routerFor, testConfig } from './testing/config.js';
 import { startFakeDrachtio, type FakeDrachtio } from './testing/fake-drachtio/index.js';
 import { startFakeFreeswitch, type FakeFreeswitchHandle } from './testing/fake-freeswitch/index.js';
-import { FakeMrf, FakeRequest, FakeResponse, FakeSrf, response, settle } from './testing/fakes.js';
 
 const log = pino({ level: 'silent' });
 let running: DrachtioTelephony | undefined;
@@ -18,14 +21,14 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function boot() {
-  const srf = new FakeSrf();
-  const mrf = new FakeMrf();
-  const clock = new ManualClock();
-  running = await startDrachtioTelephony({ config: testConfig(), log, clock, srf, mrf });
-  await settle();
-  return { srf, mrf, clock, tel: running };
-}
+const start = (config: Config, clock?: ManualClock) =>
+  startDrachtioTelephony({
+    config,
+    log,
+    router: routerFor(config),
+    forkUrl: config.env.SWITCHBOARD_FORK_URL!,
+    ...(clock ? { clock } : {}),
+  });
 
 describe('drachtio connection and readiness (the real drachtio-srf, a fake drachtio-server)', () => {
   let drachtio: FakeDrachtio | undefined;
@@ -41,13 +44,17 @@ describe('drachtio connection and readiness (the real drachtio-srf, a fake drach
   async function bootReal(appSecret: string, clock = new ManualClock()) {
     drachtio = await startFakeDrachtio({ secret: 'right-secret' });
     fs = await startFakeFreeswitch({ secret: 'esl-secret-1' });
-    const config = testConfig({
-      DRACHTIO_HOST: drachtio.host,
-      DRACHTIO_PORT: String(drachtio.adminPort),
-      DRACHTIO_SECRET: appSecret,
-      FREESWITCH: `${fs.address}:${fs.eslPort}:esl-secret-1`,
-    });
-    running = await startDrachtioTelephony({ config, log, clock });
+    // No PBX registration: its timers would run on the hand-driven clock.
+    const config = testConfig(
+      {
+        DRACHTIO_HOST: drachtio.host,
+        DRACHTIO_PORT: String(drachtio.adminPort),
+        DRACHTIO_SECRET: appSecret,
+        FREESWITCH: `${fs.address}:${fs.eslPort}:esl-secret-1`,
+      },
+      { registrations: [] },
+    );
+    running = await start(config, clock);
     return { tel: running, clock, drachtio };
   }
 
@@ -99,7 +106,10 @@ describe('drachtio connection and readiness (the real drachtio-srf, a fake drach
   });
 
   it('parses drachtio hostports and FREESWITCH lists', () => {
-    expect(sipAddressFromHostport('tls/1.2.3.4:5061,udp/1.2.3.4:5060')).toBe('1.2.3.4:5060');
+    expect(sipAddressesFromHostport('tls/1.2.3.4:5061,udp/1.2.3.4:5060,tcp/1.2.3.4:5062')).toEqual({
+      udp: '1.2.3.4:5060',
+      tcp: '1.2.3.4:5062',
+    });
     expect(parseMediaServers('10.0.0.1:8021:pa:ss, fs2:8022:x')).toEqual([
       { host: '10.0.0.1', port: 8021, secret: 'pa:ss' },
       { host: 'fs2', port: 8022, secret: 'x' },
@@ -109,138 +119,15 @@ describe('drachtio connection and readiness (the real drachtio-srf, a fake drach
   });
 
   it('refuses to start without DRACHTIO_SECRET or FREESWITCH', async () => {
-    const srf = new FakeSrf();
-    const mrf = new FakeMrf();
+    // Each is refused before drachtio-srf is even created.
     const noFs = testConfig({ FREESWITCH: '' });
     delete noFs.env.FREESWITCH;
-    await expect(startDrachtioTelephony({ config: noFs, log, srf, mrf })).rejects.toThrow(/FREESWITCH/);
+    await expect(start(noFs)).rejects.toThrow(/FREESWITCH/);
     const noSecret = testConfig();
     delete noSecret.env.DRACHTIO_SECRET;
-    await expect(startDrachtioTelephony({ config: noSecret, log, srf, mrf })).rejects.toThrow(
-      /DRACHTIO_SECRET/,
-    );
+    await expect(start(noSecret)).rejects.toThrow(/DRACHTIO_SECRET/);
     const wildcard = testConfig({ SWITCHBOARD_ESL_LISTEN_ADDRESS: '0.0.0.0' });
-    await expect(startDrachtioTelephony({ config: wildcard, log, srf, mrf })).rejects.toThrow(
-      /SWITCHBOARD_ESL_ADVERTISED_ADDRESS is required/,
-    );
-  });
-});
-
-describe('registering to a PBX as an extension', () => {
-  it('sends REGISTER with auth once connected, refreshes at half the granted expiry, backs off on failure', async () => {
-    const { srf, clock, tel } = await boot();
-    expect(srf.requests).toHaveLength(0);
-    srf.emit('connect', null, 'udp/192.0.2.1:5060');
-    await settle();
-    expect(srf.requests).toHaveLength(1);
-    const first = srf.requests[0]!;
-    expect(first.uri).toBe('sip:192.0.2.10');
-    expect(first.opts).toMatchObject({
-      method: 'REGISTER',
-      proxy: 'sip:192.0.2.10:5060;transport=udp',
-      auth: { username: '7001', password: 'ext-pass' },
-      headers: {
-        From: '<sip:7001@192.0.2.10>',
-        To: '<sip:7001@192.0.2.10>',
-        Contact: '<sip:7001@192.0.2.1:5060;transport=udp>;expires=300',
-        Expires: '300',
-      },
-    });
-    first.sent.emit('response', response(200, { Contact: '<sip:7001@192.0.2.1:5060>;expires=120' }));
-    expect(tel.readiness().registrations).toEqual([
-      { registrar: 'sip:192.0.2.10:5060', user: '7001', state: 'registered', lastStatus: 200, expiresS: 120 },
-    ]);
-    clock.advance(59_999);
-    await settle();
-    expect(srf.requests).toHaveLength(1);
-    clock.advance(1);
-    await settle();
-    expect(srf.requests).toHaveLength(2);
-    expect(srf.requests[1]!.opts.headers!['Call-ID']).toBe(first.opts.headers!['Call-ID']);
-    srf.requests[1]!.sent.emit('response', response(403));
-    expect(tel.readiness().registrations[0]).toMatchObject({ state: 'failed', lastStatus: 403 });
-    clock.advance(5_000);
-    await settle();
-    expect(srf.requests).toHaveLength(3);
-    srf.requests[2]!.sent.emit('response', response(503));
-    clock.advance(9_999);
-    await settle();
-    expect(srf.requests).toHaveLength(3);
-    clock.advance(1);
-    await settle();
-    expect(srf.requests).toHaveLength(4);
-  });
-});
-
-describe('softphones over WSS', () => {
-  it('a registered softphone is reached from another authenticated softphone (B2BUA to its contact)', async () => {
-    const { srf } = await boot();
-    srf.emit('connect', null, 'udp/192.0.2.1:5060');
-    const reg = (headers: Record<string, string>) => {
-      const res = new FakeResponse();
-      srf.registerHandler!(
-        new FakeRequest('REGISTER', 'sip:switchboard', headers, '198.51.100.30', '', 'r1', 'wss', 443),
-        res,
-      );
-      return res.last!;
-    };
-    const bobHeaders = {
-      To: '<sip:bob@switchboard>',
-      Contact: '<sip:b0b@xyz.invalid;transport=ws>',
-      Expires: '300',
-    };
-    const { nonce } = parseAuthParams(reg(bobHeaders).headers['WWW-Authenticate']!);
-    const bobAuth = digestResponse({
-      username: 'bob',
-      password: 'bob-pass',
-      realm: 'switchboard',
-      method: 'REGISTER',
-      uri: 'sip:switchboard',
-      nonce: nonce!,
-    });
-    expect(reg({ ...bobHeaders, Authorization: bobAuth }).status).toBe(200);
-
-    const aliceAuth = digestResponse({
-      username: 'alice',
-      password: 'alice-pass',
-      realm: 'switchboard',
-      method: 'INVITE',
-      uri: 'sip:bob@switchboard',
-      nonce: nonce!,
-    });
-    const inv = new FakeRequest(
-      'INVITE',
-      'sip:bob@switchboard',
-      { From: '<sip:alice@switchboard>;tag=1', To: '<sip:bob@switchboard>', Authorization: aliceAuth },
-      '198.51.100.31',
-      'v=0 webrtc',
-    );
-    const res = new FakeResponse();
-    srf.inviteHandler!(inv, res);
-    await settle();
-    expect(srf.b2bua).toHaveLength(1);
-    expect(srf.b2bua[0]).toMatchObject({
-      uri: 'sip:b0b@xyz.invalid;transport=ws',
-      opts: { localSdpB: 'v=0 webrtc', passFailure: true },
-    });
-    expect(res.sent.map((s) => s.status)).toEqual([200]);
-    expect(running!.readiness().activeCalls).toBe(1);
-    srf.b2bua[0]!.uas.emit('destroy');
-    await settle();
-    expect(srf.b2bua[0]!.uac.destroyed).toBe(1);
-    expect(running!.readiness().activeCalls).toBe(0);
-
-    const unregistered = new FakeRequest(
-      'INVITE',
-      'sip:carol@switchboard',
-      { From: '<sip:alice@switchboard>' },
-      '127.0.0.1',
-    );
-    const res2 = new FakeResponse();
-    srf.inviteHandler!(unregistered, res2);
-    await settle();
-    // Loopback is not trusted with drachtio: an unauthenticated caller is challenged, not told who exists.
-    expect(res2.sent.map((s) => s.status)).toEqual([401]);
+    await expect(start(wildcard)).rejects.toThrow(/SWITCHBOARD_ESL_ADVERTISED_ADDRESS is required/);
   });
 });
 

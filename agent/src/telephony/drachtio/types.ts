@@ -50,6 +50,11 @@ export interface SipResponseMessage {
 export interface DialogLike {
   readonly sip: { callId: string };
   request(opts: { method: string; headers?: Headers; body?: string }): Promise<SipResponseMessage>;
+  /** The callback runs inside srf's response handler, before srf handles the next message it read. */
+  request(
+    opts: { method: string; headers?: Headers; body?: string },
+    callback: (err: Error | null | undefined, res?: SipResponseMessage) => void,
+  ): unknown;
   destroy(opts?: { headers?: Headers }): Promise<unknown> | void;
   on(event: 'destroy', listener: () => void): unknown;
   on(event: 'notify', listener: (req: SipRequestLike, res: SipResponseLike) => void): unknown;

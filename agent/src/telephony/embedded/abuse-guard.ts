@@ -3,7 +3,7 @@
  * token bucket for every request from sources we do not trust (OPTIONS and ACK floods included), and
  * caps on calls in all and per source.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { RateLimitOptions } from './gateway-options.js';
 import type { SipRequest } from './sip/message.js';
 

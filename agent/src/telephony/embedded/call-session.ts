@@ -1,38 +1,33 @@
 /**
- * One inbound call as a UAS: answers the INVITE with the media's SDP answer, owns the dialog, and
- * handles what arrives in it (ACK, BYE, CANCEL, re-INVITE, INFO DTMF, NOTIFY for transfers).
- * State changes go through transition() and its table.
+ * One inbound agent call as a UAS: the SIP plumbing around the shared CallController. Answers the
+ * INVITE with the media's SDP answer (or, for an INVITE without SDP, offers and takes the answer from
+ * the ACK), honours the caller's session timer (session-timer.ts), owns the dialog, and turns what
+ * arrives in it (ACK, BYE, CANCEL, re-INVITE, UPDATE, INFO DTMF, NOTIFY for transfers) and what the
+ * media raises (the agent's transfer, DTMF, hangup; RTP gone) into controller events. The controller decides; this class is its CallLeg:
+ * it sends the REFER, the DTMF and the BYE (or the final response while unanswered).
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AgentProfile } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { Router } from '../../routing/router.js';
-import { ALLOW, ACCEPT, type CreateCallMedia } from './gateway-options.js';
-import type { CallMedia, SdpResult } from './media-types.js';
+import { CallController, type CallLeg, type CallState, type Teardown } from '../calls/call-controller.js';
+import type { CallTimeouts } from '../calls/call-timeouts.js';
+import { ACCEPT, type CreateCallMedia } from './gateway-options.js';
+import { DialogResponses } from './dialog-responses.js';
+import type { AnswerApplied, CallMedia, SdpResult } from './media-types.js';
+import { ForkConnectError } from './media/fork-link.js';
+import {
+  decideSessionTimer,
+  SessionTimerWatch,
+  sessionTimerHeaders,
+  type SessionTimerDecision,
+} from './session-timer.js';
 import { Dialog } from './sip/dialog.js';
 import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
 import { newTag } from './sip/ids.js';
-import {
-  buildResponse,
-  fromHeader,
-  parseCSeq,
-  toHeader,
-  type SipRequest,
-  type SipResponse,
-} from './sip/message.js';
+import { fromHeader, parseCSeq, toHeader, type SipRequest, type SipResponse } from './sip/message.js';
 import type { InviteServerTransaction } from './sip/server-transaction.js';
-import { TransferOperation } from './transfer-operation.js';
-
-export type CallState = 'ringing' | 'answered' | 'confirmed' | 'ending' | 'ended';
-
-const TRANSITIONS: Record<CallState, CallState[]> = {
-  ringing: ['answered', 'ended'],
-  answered: ['confirmed', 'ending', 'ended'],
-  confirmed: ['ending', 'ended'],
-  ending: ['ended'],
-  ended: [],
-};
 
 export interface CallSessionDeps {
   endpoint: SipEndpoint;
@@ -41,24 +36,35 @@ export interface CallSessionDeps {
   router: Router;
   createMedia: CreateCallMedia;
   ringMs: number;
-  transferTimeoutMs: number;
+  timeouts?: Partial<CallTimeouts>;
   userAgent: string;
   /** The INVITE's source is trusted (no per-source RTP budget for it). */
   trustedSource: boolean;
   onEnded(session: CallSession): void;
 }
 
-export class CallSession {
-  state: CallState = 'ringing';
+export class CallSession implements CallLeg {
   readonly callId: string;
   readonly dialog: Dialog;
   readonly media: CallMedia;
+  readonly control: CallController;
   private readonly inviteTx: InviteServerTransaction;
   private readonly pendingAcks = new Map<number, InviteServerTransaction>();
   private ringTimer: TimerHandle | undefined;
+  /** The SDP we last sent: our answer, or our offer when the peer's request had none. */
   private answerSdp = '';
-  private transfer: TransferOperation | undefined;
+  /** The 200 OK carried our offer (delayed offer): the answer is due in the ACK. */
+  private awaitingAnswer = false;
+  /** CSeq numbers of re-INVITEs without SDP whose ACK must carry the answer to our offer. */
+  private readonly answerInAck = new Set<number>();
+  /** A final response to the INVITE went out (200, or a refusal). */
+  private finalSent = false;
+  private referSent = false;
+  /** RFC 4028: the INVITE's session-timer terms, and the watch that ends an unrefreshed session. */
+  private readonly timerTerms: SessionTimerDecision;
+  private readonly sessionWatch: SessionTimerWatch;
   private readonly log: Logger;
+  private readonly replies: DialogResponses;
 
   constructor(
     private readonly d: CallSessionDeps,
@@ -70,11 +76,31 @@ export class CallSession {
     this.log = d.log.child({ callId: this.callId });
     this.inviteTx = invite.tx;
     this.dialog = Dialog.fromInvite(invite.req, newTag(), invite.source, localContact)!;
+    this.replies = new DialogResponses(this.dialog.localTag, d.userAgent);
+    this.timerTerms = decideSessionTimer(invite.req.headers);
+    this.sessionWatch = new SessionTimerWatch(d.clock, () => {
+      this.log.warn('sip session timer expired: the caller stopped refreshing; hanging up');
+      void this.control.end('signalling_lost');
+    });
+    this.control = new CallController({
+      callId: this.callId,
+      profile,
+      router: d.router,
+      leg: this,
+      agent: { notify: (m) => this.media.notify(m) },
+      clock: d.clock,
+      log: this.log,
+      ...(d.timeouts ? { timeouts: d.timeouts } : {}),
+      onEnded: () => d.onEnded(this),
+    });
     this.media = d.createMedia(
       this.callId,
       {
-        onTransfer: (target) => this.startTransfer(target),
-        onHangupRequested: (reason) => this.hangup(reason),
+        onTransfer: (target) => this.control.agentTransfer(target),
+        onSendDtmf: (digits) => this.control.agentDtmf(digits),
+        onDtmf: (digit, ms) => this.control.callerDtmf(digit, ms),
+        onHangupRequested: (reason) => void this.control.agentHangup(reason),
+        onMediaEnded: (reason) => void this.control.end(reason),
       },
       invite.req.body,
       { address: invite.source.address, trusted: d.trustedSource },
@@ -85,9 +111,32 @@ export class CallSession {
     return this.dialog.id;
   }
 
-  /** Negotiate the offer (negotiateAsync when the media has it), then ring or answer. */
+  get state(): CallState {
+    return this.control.state;
+  }
+
+  /**
+   * Negotiate the offer (negotiateAsync when the media has it), then ring or answer. An INVITE without
+   * SDP (delayed offer, RFC 3261 §13.2.1) gets our offer in the 200 OK and must answer in its ACK.
+   */
   begin(): void {
-    this.negotiate(this.invite.req.body, (result) => this.onOffer(result));
+    if (this.timerTerms.kind === 'too-small') {
+      this.respondInvite(this.replies.tooSmall(this.invite.req, this.timerTerms.minSe));
+      void this.control.end('protocol_error', { callerGone: true });
+      return;
+    }
+    if (this.invite.req.body.trim() !== '')
+      return this.negotiate(this.invite.req.body, (result) => this.onOffer(result));
+    const offer = this.media.createOffer?.();
+    if (!offer) {
+      const res = this.replies.response(this.invite.req, 488, { reason: 'Offer Required' });
+      res.headers.append('Accept', ACCEPT);
+      this.respondInvite(res);
+      void this.control.end('media_lost', { callerGone: true });
+      return;
+    }
+    if (offer.ok) this.awaitingAnswer = true;
+    this.onOffer(offer.ok ? { ok: true, answer: offer.offer } : offer);
   }
 
   private negotiate(sdp: string, then: (r: SdpResult) => void): void {
@@ -100,16 +149,16 @@ export class CallSession {
   }
 
   private onOffer(result: SdpResult): void {
-    if (this.state !== 'ringing') return; // cancelled while the media was negotiating
+    if (this.control.state !== 'offered') return; // cancelled while the media was negotiating
     if (!result.ok) {
       this.log.info({ status: result.status, reason: result.reason }, 'sip offer refused');
-      this.inviteTx.respond(this.response(this.invite.req, result.status, { reason: result.reason }));
-      this.finish('offer refused', false);
+      this.respondInvite(this.replies.response(this.invite.req, result.status, { reason: result.reason }));
+      void this.control.end('media_lost', { callerGone: true });
       return;
     }
     this.answerSdp = result.answer;
     if (this.d.ringMs > 0) {
-      const ringing = this.response(this.invite.req, 180);
+      const ringing = this.replies.response(this.invite.req, 180);
       ringing.headers.append('Contact', this.dialog.localContact); // early dialog: Contact required (§12.1.1)
       this.inviteTx.respond(ringing);
       this.ringTimer = this.d.clock.setTimeout(() => this.answer(), this.d.ringMs);
@@ -121,39 +170,40 @@ export class CallSession {
     if (req.method === 'ACK') return this.onAck(req);
     if (!tx) return;
     if (!this.dialog.acceptRemoteCSeq(req)) {
-      tx.respond(this.response(req, 500, { reason: 'CSeq out of order' }));
+      tx.respond(this.replies.response(req, 500, { reason: 'CSeq out of order' }));
       return;
     }
     switch (req.method) {
       case 'BYE':
-        tx.respond(this.response(req, 200));
+        tx.respond(this.replies.response(req, 200));
         this.log.info('sip caller hung up');
-        this.finish('caller_hangup', true);
+        void this.control.callerHungUp();
         return;
       case 'INVITE':
         return this.onReInvite(req, tx as InviteServerTransaction);
+      case 'UPDATE':
+        return this.onUpdate(req, tx);
       case 'INFO':
         return this.onInfo(req, tx);
       case 'NOTIFY':
         return this.onNotify(req, tx);
       case 'OPTIONS':
-        tx.respond(this.withAllow(this.response(req, 200)));
+        tx.respond(this.replies.withAllow(this.replies.response(req, 200)));
         return;
       default:
-        tx.respond(this.withAllow(this.response(req, 405)));
+        tx.respond(this.replies.withAllow(this.replies.response(req, 405)));
     }
   }
 
   /** CANCEL for our INVITE (same branch). Before the 200: 487; after it (the race): the call stays. */
   cancel(cancel: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
-    tx.respond(this.response(cancel, 200));
-    if (this.state !== 'ringing') {
-      this.log.info({ state: this.state }, 'sip CANCEL after answer ignored');
+    tx.respond(this.replies.response(cancel, 200));
+    if (this.control.state !== 'offered') {
+      this.log.info({ state: this.control.state }, 'sip CANCEL after answer ignored');
       return;
     }
-    this.inviteTx.respond(this.response(this.invite.req, 487));
     this.log.info('sip call cancelled before answer');
-    this.finish('cancelled', false);
+    void this.control.end('cancelled', { callerGone: true });
   }
 
   /**
@@ -162,51 +212,83 @@ export class CallSession {
    * with nobody at the other end.
    */
   flowClosed(): void {
-    if (this.state === 'ended') return;
-    this.log.info({ state: this.state }, 'sip caller flow closed; ending the call');
-    if (this.state === 'ringing') {
-      this.inviteTx.respond(this.response(this.invite.req, 487)); // completes the transaction
-      return this.finish('caller_flow_closed', false);
-    }
-    this.finish('caller_flow_closed', true);
+    if (this.control.state === 'ended') return;
+    this.log.info({ state: this.control.state }, 'sip caller flow closed; ending the call');
+    void this.control.end('signalling_lost', { callerGone: true });
   }
 
   /** Agent- or shutdown-initiated hangup: BYE when answered, 480 while still ringing. */
-  hangup(reason: string): Promise<void> {
-    if (this.state === 'ringing') {
-      this.inviteTx.respond(this.response(this.invite.req, 480));
-      this.finish(reason, false);
-      return Promise.resolve();
-    }
-    if (this.state !== 'answered' && this.state !== 'confirmed') return Promise.resolve();
-    this.transition('ending');
-    this.media.stop(reason);
+  hangup(reason: Teardown['reason']): Promise<void> {
+    return this.control.end(reason);
+  }
+
+  // CallLeg: what the controller decided.
+
+  refer(target: string): void {
+    const referredBy = this.dialog.local.replace(/;\s*tag=[^;\s]+/i, '');
+    const { req, dest } = this.dialog.createRequest('REFER', [
+      ['Refer-To', `<${target}>`],
+      ['Referred-By', referredBy],
+      ['Event', 'refer'],
+    ]);
+    this.referSent = true;
+    this.log.info({ target }, 'sip sending REFER');
+    this.d.endpoint.request(req, dest, (res, timedOut) => {
+      if (res.status < 200) return;
+      this.control.referAnswered(timedOut ? 408 : res.status, timedOut ? 'REFER timed out' : res.reason);
+    });
+  }
+
+  sendDtmf(digits: string): void {
+    this.media.sendDtmf(digits);
+  }
+
+  async release(t: Teardown): Promise<void> {
+    if (this.ringTimer) this.d.clock.clearTimeout(this.ringTimer);
+    this.sessionWatch.stop();
+    if (t.tellAgent) this.media.notify({ type: 'hangup', reason: t.reason });
+    this.media.stop(t.reason);
+    if (!this.finalSent) {
+      // Not answered yet: the final response ends it — 487 when the caller went away (CANCEL, a BYE
+      // in the early dialog: RFC 3261 §15.1.2, its flow closed), 480 when we end it (shutdown).
+      this.respondInvite(this.replies.response(this.invite.req, t.byeCaller ? 480 : 487));
+    } else if (t.byeCaller) await this.bye(t.reason);
+    if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
+  }
+
+  private bye(reason: string): Promise<void> {
     this.log.info({ reason }, 'sip sending BYE');
     return new Promise((resolve) => {
       const { req, dest } = this.dialog.createRequest('BYE', [['User-Agent', this.d.userAgent]]);
       this.d.endpoint.request(req, dest, (res, timedOut) => {
         if (res.status < 200) return;
         this.log.debug({ status: res.status, timedOut }, 'sip BYE answered');
-        this.finish(reason, false);
         resolve();
       });
     });
   }
 
   private answer(): void {
-    if (this.state !== 'ringing') return;
-    const res = this.response(this.invite.req, 200);
+    if (this.control.state !== 'offered') return;
+    const res = this.replies.response(this.invite.req, 200);
     res.headers.append('Contact', this.dialog.localContact);
     res.headers.append('Content-Type', 'application/sdp');
     res.body = this.answerSdp;
-    this.withAllow(res);
-    this.transition('answered');
+    this.replies.withAllow(res);
+    for (const [n, v] of sessionTimerHeaders(this.timerTerms)) res.headers.append(n, v);
+    this.control.answered();
     this.inviteTx.onAckTimeout = () => {
       this.log.warn('sip no ACK for 200 OK; hanging up');
-      void this.hangup('no ACK');
+      void this.control.end('signalling_lost');
     };
-    this.inviteTx.respond(res);
+    this.respondInvite(res);
+    this.sessionWatch.refreshed(this.timerTerms);
     this.log.info({ profile: this.profile.name }, 'sip call answered');
+  }
+
+  private respondInvite(res: SipResponse): void {
+    this.finalSent = true;
+    this.inviteTx.respond(res);
   }
 
   private onAck(req: SipRequest): void {
@@ -215,14 +297,25 @@ export class CallSession {
     if (reinvite) {
       reinvite.ack();
       this.pendingAcks.delete(seq);
+      if (this.answerInAck.delete(seq)) this.onReInviteAnswer(req.body);
       return;
     }
-    if (this.state !== 'answered') return;
+    if (this.control.state !== 'answered' || this.inviteTx.state !== 'accepted') return;
     this.inviteTx.ack();
-    this.transition('confirmed');
+    let negotiated = this.answerSdp;
+    if (this.awaitingAnswer) {
+      this.awaitingAnswer = false;
+      const applied = this.applyAnswer(req.body);
+      if (!applied.ok) {
+        this.log.warn({ reason: applied.reason }, 'sip no usable answer in the ACK to our offer; hanging up');
+        void this.control.end('media_lost');
+        return;
+      }
+      negotiated = req.body;
+    }
     const from = fromHeader(this.invite.req)?.uri.user ?? '';
     const to = toHeader(this.invite.req)?.uri.user ?? '';
-    const codec = /^a=rtpmap:\d+ (PCMU|PCMA|opus)\//im.exec(this.answerSdp)?.[1];
+    const codec = /^a=rtpmap:\d+ (PCMU|PCMA|opus)\//im.exec(negotiated)?.[1];
     this.media
       .start({
         callId: this.callId,
@@ -232,126 +325,119 @@ export class CallSession {
         source: 'embedded',
         ...(codec ? { codec } : {}),
       })
-      .catch((err: unknown) => {
-        this.log.error({ err }, 'sip media start failed; hanging up');
-        void this.hangup('media failed');
-      });
+      .then(
+        () => this.control.agentConnected(),
+        (err: unknown) => {
+          const forkFailed = err instanceof ForkConnectError;
+          this.log.error(
+            { err },
+            forkFailed ? 'agent unreachable: fork connect failed' : 'sip media start failed',
+          );
+          void this.control.end(forkFailed ? 'fork_failed' : 'media_lost');
+        },
+      );
+  }
+
+  /** UPDATE (RFC 3311): a new offer (hold, codec change) or a bare session refresh; no ACK follows. */
+  private onUpdate(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
+    const screened = this.replies.screenOffer(req, this.pendingAcks.size > 0);
+    if ('refusal' in screened) return tx.respond(screened.refusal);
+    const ok = (answer?: string): void => {
+      const res = this.replies.response(req, 200);
+      res.headers.append('Contact', this.dialog.localContact);
+      if (answer) {
+        res.headers.append('Content-Type', 'application/sdp');
+        res.body = answer;
+      }
+      for (const [n, v] of sessionTimerHeaders(screened.terms)) res.headers.append(n, v);
+      this.sessionWatch.refreshed(screened.terms);
+      tx.respond(res);
+    };
+    if (!req.body) return ok();
+    this.negotiate(req.body, (result) => {
+      if (!result.ok) return tx.respond(this.replies.response(req, result.status, { reason: result.reason }));
+      this.answerSdp = result.answer;
+      if (result.held !== undefined) this.control.callerHold(result.held);
+      ok(result.answer);
+      this.log.info('sip UPDATE offer accepted');
+    });
   }
 
   private onReInvite(req: SipRequest, tx: InviteServerTransaction): void {
-    if (this.pendingAcks.size > 0) {
-      tx.respond(this.response(req, 491));
-      return;
-    }
-    const type = (req.headers.get('content-type') ?? ACCEPT).split(';')[0]!.trim().toLowerCase();
-    if (req.body && type !== ACCEPT) {
-      const res = this.response(req, 415);
-      res.headers.append('Accept', ACCEPT);
-      tx.respond(res);
-      return;
-    }
+    const screened = this.replies.screenOffer(req, this.pendingAcks.size > 0);
+    if ('refusal' in screened) return tx.respond(screened.refusal);
+    const { terms } = screened;
     const seq = parseCSeq(req.headers.get('cseq'))?.seq ?? 0;
     this.pendingAcks.set(seq, tx); // a second re-INVITE meanwhile gets 491
     const done = (result: SdpResult): void => {
       if (!result.ok) {
         this.pendingAcks.delete(seq);
-        tx.respond(this.response(req, result.status, { reason: result.reason }));
+        tx.respond(this.replies.response(req, result.status, { reason: result.reason }));
         return;
       }
       this.answerSdp = result.answer;
-      const res = this.response(req, 200);
+      if (result.held !== undefined) this.control.callerHold(result.held);
+      const res = this.replies.response(req, 200);
       res.headers.append('Contact', this.dialog.localContact);
       res.headers.append('Content-Type', 'application/sdp');
       res.body = result.answer;
-      tx.onAckTimeout = () => this.pendingAcks.delete(seq);
+      for (const [n, v] of sessionTimerHeaders(terms)) res.headers.append(n, v);
+      this.sessionWatch.refreshed(terms);
+      tx.onAckTimeout = () => {
+        this.pendingAcks.delete(seq);
+        this.answerInAck.delete(seq);
+      };
       tx.respond(res);
       this.log.info('sip re-INVITE accepted');
     };
-    if (req.body) this.negotiate(req.body, done);
-    else done({ ok: true, answer: this.answerSdp });
+    if (req.body) return this.negotiate(req.body, done);
+    // No SDP (RFC 3261 §14.2): we offer in the 200 OK — every codec we have, so the caller may change
+    // it — and the answer comes in the ACK. Media that cannot offer repeats its last answer.
+    const offer = this.media.createOffer?.();
+    if (!offer) return done({ ok: true, answer: this.answerSdp });
+    if (offer.ok) this.answerInAck.add(seq);
+    done(offer.ok ? { ok: true, answer: offer.offer } : offer);
+  }
+
+  /** The ACK to a re-INVITE without SDP carries the answer to our offer. Without one, the session stays as it was. */
+  private onReInviteAnswer(body: string): void {
+    const applied = this.applyAnswer(body);
+    if (!applied.ok) {
+      this.log.warn({ reason: applied.reason }, 'sip no usable answer in the re-INVITE ACK; media unchanged');
+      return;
+    }
+    this.control.callerHold(applied.held);
+    this.log.info({ held: applied.held }, 'sip answer to our re-INVITE offer applied');
+  }
+
+  private applyAnswer(body: string): AnswerApplied {
+    if (body.trim() === '' || !this.media.acceptAnswer)
+      return { ok: false, status: 488, reason: 'no answer in the ACK' };
+    return this.media.acceptAnswer(body);
   }
 
   private onInfo(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     const type = req.headers.get('content-type') ?? '';
-    if (!req.body) return tx.respond(this.response(req, 200));
+    if (!req.body) return tx.respond(this.replies.response(req, 200));
     if (!DTMF_INFO_TYPES.includes(type.split(';')[0]!.trim().toLowerCase())) {
-      const res = this.response(req, 415);
+      const res = this.replies.response(req, 415);
       res.headers.append('Accept', DTMF_INFO_TYPES.join(', '));
       return tx.respond(res);
     }
     const dtmf = parseDtmfInfo(type, req.body);
-    if (!dtmf) return tx.respond(this.response(req, 400, { reason: 'Bad DTMF body' }));
-    tx.respond(this.response(req, 200));
+    if (!dtmf) return tx.respond(this.replies.response(req, 400, { reason: 'Bad DTMF body' }));
+    tx.respond(this.replies.response(req, 200));
     this.log.debug({ digit: dtmf.digit }, 'sip INFO DTMF');
-    this.media.notify({ type: 'dtmf', ...dtmf });
+    this.control.callerDtmf(dtmf.digit, dtmf.durationMs);
   }
 
   private onNotify(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
     const event = (req.headers.get('event') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (event !== 'refer' || !this.transfer) {
-      tx.respond(this.response(req, 481, { reason: 'Subscription Does Not Exist' }));
+    if (event !== 'refer' || !this.referSent) {
+      tx.respond(this.replies.response(req, 481, { reason: 'Subscription Does Not Exist' }));
       return;
     }
-    tx.respond(this.response(req, 200));
-    this.transfer.onNotify(req);
-  }
-
-  private startTransfer(target: string): void {
-    const uri = this.d.router.transferTarget(this.profile, target);
-    if (!uri || this.transfer || this.state !== 'confirmed') {
-      const reason = !uri ? 'target not in profile' : 'call not in a state to transfer';
-      this.log.warn({ reason }, 'sip transfer refused');
-      this.media.notify({ type: 'transferResult', ok: false, status: 403, reason });
-      return;
-    }
-    this.transfer = new TransferOperation({
-      dialog: this.dialog,
-      endpoint: this.d.endpoint,
-      clock: this.d.clock,
-      timeoutMs: this.d.transferTimeoutMs,
-      log: this.log,
-      onDone: (result) => {
-        this.transfer = undefined;
-        this.media.notify({ type: 'transferResult', ...result });
-        if (result.ok) void this.hangup('transferred');
-      },
-    });
-    this.transfer.start(uri);
-  }
-
-  private finish(reason: string, notifyAgent: boolean): void {
-    if (this.state === 'ended') return;
-    if (this.ringTimer) this.d.clock.clearTimeout(this.ringTimer);
-    this.transfer?.cancel();
-    if (this.inviteTx.state === 'accepted') this.inviteTx.terminate();
-    this.transition('ended');
-    if (notifyAgent) this.media.notify({ type: 'hangup', reason });
-    this.media.stop(reason);
-    this.d.onEnded(this);
-  }
-
-  private transition(next: CallState): void {
-    if (!TRANSITIONS[this.state].includes(next)) {
-      this.log.warn({ from: this.state, to: next }, 'sip call: illegal state change ignored');
-      return;
-    }
-    this.log.debug({ from: this.state, to: next }, 'sip call state');
-    this.state = next;
-  }
-
-  private response(req: SipRequest, status: number, o: { reason?: string } = {}): SipResponse {
-    const res = buildResponse(req, status, { toTag: this.dialog.localTag, ...o });
-    // Dialog-establishing responses echo Record-Route (RFC 3261 §12.1.1) so the caller's route set matches ours.
-    if (req.method === 'INVITE' && status > 100 && status < 300) {
-      for (const rr of req.headers.getAll('record-route')) res.headers.append('Record-Route', rr);
-    }
-    res.headers.append('Server', this.d.userAgent);
-    return res;
-  }
-
-  private withAllow(res: SipResponse): SipResponse {
-    res.headers.append('Allow', ALLOW.join(', '));
-    res.headers.append('Accept', ACCEPT);
-    return res;
+    tx.respond(this.replies.response(req, 200));
+    this.control.referNotify(req.body, req.headers.get('subscription-state'));
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Trunk admission with real sipp peers (loopback SIP ports 15084–15095): CIDR allowlist (403 from a
- * source outside it, using 127.0.0.2 as the stranger) and a digest-challenged trunk (407, then accepted).
+ * source outside it, using 127.0.0.2 as the stranger) and a digest-challenged trunk (401, then accepted).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
@@ -57,7 +57,7 @@ describe.each(['udp', 'tcp'] as const)('trunk admission over %s', (transport) =>
     expect(acl.media.at(-1)?.started?.to).toBe('+15551230000');
   });
 
-  it('a digest trunk: 407 with a challenge, then the authenticated INVITE is answered', async () => {
+  it('a digest trunk: 401 with a challenge, then the authenticated INVITE is answered', async () => {
     const before = digest.media.length;
     const run = await runSipp({
       scenario: 'uac-digest.xml',
@@ -69,7 +69,7 @@ describe.each(['udp', 'tcp'] as const)('trunk admission over %s', (transport) =>
     });
     expect(run.code, run.stdout + run.errors).toBe(0);
     expect(run.messages).toMatch(
-      /^Proxy-Authenticate: Digest realm="switchboard", nonce="[^"]+", algorithm=MD5, qop="auth"/m,
+      /^WWW-Authenticate: Digest realm="switchboard", nonce="[^"]+", algorithm=MD5, qop="auth"/m,
     );
     expect(digest.media.length).toBe(before + 1);
   });

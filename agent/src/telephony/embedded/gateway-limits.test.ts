@@ -40,7 +40,7 @@ describe('gateway limits', () => {
     const media = h.byCallId('no-ack@raw')!;
     expect(media.stopped).toBeUndefined();
     await until('media stopped', () => media.stopped, 5000);
-    expect(media.stopped).toBe('no ACK');
+    expect(media.stopped).toBe('signalling_lost');
     c.close();
   });
 
@@ -56,8 +56,8 @@ describe('gateway limits', () => {
     await until('call confirmed', () => media.started);
     c.close();
     await until('media stopped', () => media.stopped);
-    expect(media.stopped).toBe('caller_flow_closed');
-    expect(media.notices).toContainEqual({ type: 'hangup', reason: 'caller_flow_closed' });
+    expect(media.stopped).toBe('signalling_lost');
+    expect(media.notices).toContainEqual({ type: 'hangup', reason: 'signalling_lost' });
     expect(h.gateway.activeCalls).toBe(0);
   });
 
@@ -73,7 +73,7 @@ describe('gateway limits', () => {
       const c = await rawUdp(15122);
       const invite = inviteText({ port: 15122, callId: `cap-${i}` });
       c.send(invite);
-      const challenge = (await c.waitReplies(2)).find((x) => statusOf(x) === 407)!;
+      const challenge = (await c.waitReplies(2)).find((x) => statusOf(x) === 401)!;
       const uri = 'sip:7000@127.0.0.1:15122';
       const auth = digestHeader(challenge, { ...carol, method: 'INVITE', uri });
       c.send(

@@ -1,10 +1,11 @@
 /** Options and shared constants of the embedded SIP gateway. */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Registration, SoftphoneUser } from '../../config/profile-schema.js';
 import type { Logger } from '../../log.js';
 import type { AuthLockoutOptions } from '../../routing/auth-lockout.js';
 import type { Router } from '../../routing/router.js';
 import type { DigestAlgorithm } from '../../routing/digest.js';
+import type { CallTimeouts } from '../calls/call-timeouts.js';
 import type { ConnectionCaps } from './sip/connection-limits.js';
 import type { CallMedia, MediaEvents } from './media-types.js';
 import type { SipTimers } from './sip/timers.js';
@@ -56,24 +57,20 @@ export interface SipGatewayOptions {
   /** Digest realm for trunk/user challenges. */
   realm?: string;
   digestAlgorithms?: DigestAlgorithm[];
-  /** How long to wait for the NOTIFY that reports a transfer's outcome. */
-  transferTimeoutMs?: number;
-  /** How long stop() waits for BYEs and un-REGISTERs. */
-  stopTimeoutMs?: number;
+  /** Call-control timeouts (transfer outcome, no answer, stop, REGISTER): defaults CALL_TIMEOUTS. */
+  timeouts?: Partial<CallTimeouts>;
   userAgent?: string;
   /** Registration retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
   registrationBackoff?: { baseMs: number; maxMs: number };
   /** Softphone users who may REGISTER (digest) and be called at sip:<username>@<host>. */
   users?: SoftphoneUser[];
-  /** Registrar Expires bounds, seconds (defaults 60 / 3600 / 600). */
+  /** Registrar Expires bounds, seconds (defaults: REGISTRAR_EXPIRES in calls/softphone-registrar.ts). */
   registrar?: { minExpires?: number; maxExpires?: number; defaultExpires?: number };
   /** SIP over WebSocket ports when `transports` has 'ws' / 'wss' (0: any free port). */
   wsPort?: number;
   wssPort?: number;
   /** PEM certificate chain and key for wss (required when 'wss' is enabled). */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** A user-to-user call that nobody answers ends with 480 after this long (default 60 s). */
-  noAnswerMs?: number;
   /** Caps on calls, transactions and connections (defaults: DEFAULT_GATEWAY_LIMITS). */
   limits?: Partial<GatewayLimits>;
   /** Browser origins that may open SIP over WebSocket; others get 403 (absent: any origin). */
@@ -107,8 +104,9 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   connections: {},
 };
 
-export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER'];
+export const ALLOW = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'INFO', 'NOTIFY', 'REGISTER', 'UPDATE'];
 /** Methods we know of but do not serve: 405 with Allow. Anything else unknown: 501. */
-export const KNOWN_UNSUPPORTED = ['SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK', 'UPDATE'];
-export const SUPPORTED_EXTENSIONS: string[] = [];
+export const KNOWN_UNSUPPORTED = ['SUBSCRIBE', 'MESSAGE', 'PUBLISH', 'REFER', 'PRACK'];
+/** Option tags a Require may name (RFC 4028 session timers; the gateway's agent calls honour them). */
+export const SUPPORTED_EXTENSIONS: string[] = ['timer'];
 export const ACCEPT = 'application/sdp';

@@ -1,6 +1,7 @@
 /** Out-of-dialog responses of the embedded gateway, and the method/extension/hop checks they answer. */
 import { ACCEPT, ALLOW, KNOWN_UNSUPPORTED, SUPPORTED_EXTENSIONS } from './gateway-options.js';
 import { newTag } from './sip/ids.js';
+import type { SipReply } from '../calls/sip-view.js';
 import { buildResponse, type SipRequest, type SipResponse } from './sip/message.js';
 
 export class GatewayResponses {
@@ -50,10 +51,10 @@ export class GatewayResponses {
     return undefined;
   }
 
-  /** A 407 with one Proxy-Authenticate per challenge. */
-  challenge(req: SipRequest, challenges: string[]): SipResponse {
-    const res = this.response(req, 407);
-    for (const c of challenges) res.headers.append('Proxy-Authenticate', c);
+  /** A reply call control decided (a challenge, a registrar answer) as a response to `req`. */
+  fromReply(req: SipRequest, reply: SipReply): SipResponse {
+    const res = this.response(req, reply.status, reply.reason);
+    for (const [name, value] of reply.headers) res.headers.append(name, value);
     return res;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * SIP over WebSocket (RFC 7118) on the embedded gateway, with exact messages from a bare WS client:
  * the handshake, keep-alives, digest REGISTER over ws and wss, bindings dropped with their connection,
- * REGISTER rate limiting, INVITE admission on a WS flow (407 / trusted after REGISTER), plain-RTP media
+ * REGISTER rate limiting, INVITE admission on a WS flow (401 / trusted after REGISTER), plain-RTP media
  * picked for an RTP/AVP offer, and the wss config error.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../audio/clock.js';
+import { systemClock } from '../../time/clock.js';
 import { ConfigError } from '../../config/load.js';
 import { envSchema } from '../../config/env-schema.js';
 import { createLogger } from '../../log.js';
 import { answerChallenge, formatCredentials, pickChallenge } from '../../routing/digest.js';
 import { Router } from '../../routing/router.js';
-import { embeddedMediaFactory, loadSipTls } from '../start-telephony.js';
+import { embeddedMediaFactory, loadSipTls } from './start.js';
 import { SipGateway, type SipGatewayOptions } from './gateway.js';
 import { SipWsConfigError } from './sip/ws-listener.js';
 import { testProfiles } from './testing/gateway-harness.js';
@@ -165,7 +165,7 @@ describe('SIP over WebSocket (ws://)', () => {
     await c.close();
   });
 
-  it('challenges an INVITE to the agent from an unregistered WS flow (407), trusts it once registered there, and picks plain RTP for an RTP/AVP offer', async () => {
+  it('challenges an INVITE to the agent from an unregistered WS flow (401), trusts it once registered there, and picks plain RTP for an RTP/AVP offer', async () => {
     const c = await rawWs(url);
     const offer =
       'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 21100 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
@@ -177,7 +177,7 @@ describe('SIP over WebSocket (ws://)', () => {
         headers: ['Content-Type: application/sdp'],
       });
     c.send(invite('ws-call-1'));
-    await c.waitFor(/^SIP\/2\.0 407[\s\S]*Proxy-Authenticate: Digest/);
+    await c.waitFor(/^SIP\/2\.0 401[\s\S]*WWW-Authenticate: Digest/);
     await registerRaw(c, 'alice', 'alice-secret');
     const at = c.frames.length;
     c.send(invite('ws-call-2'));

@@ -58,7 +58,7 @@ describe.each(['udp', 'tcp'] as const)('sipp over %s', (transport) => {
     m.requestHangup('end_call');
     const run = await running;
     expect(run.code, run.stdout + run.errors).toBe(0);
-    expect(m.stopped).toBe('end_call');
+    expect(m.stopped).toBe('agent_hangup');
     expect(run.messages).toMatch(/^BYE sip:sipp@127\.0\.0\.1/m);
     await waitFor(() => h.gateway.activeCalls === 0);
   });

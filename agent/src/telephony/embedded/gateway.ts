@@ -1,29 +1,35 @@
 /**
- * The embedded SIP gateway: answers INVITEs on UDP/TCP/WS/WSS, routes them to agent profiles, hands
- * each call's media to a CallMedia, keeps PBX registrations, registers softphone users and bridges calls
- * between them (UserCall), and refuses what it does not serve with the proper status. Thin wiring over
- * the SIP endpoint (sip/), the Registrar, the per-call CallSession / UserCall, the abuse guard (rate
- * limit, caps) and the digest gates (gateway-auth.ts).
+ * The embedded SIP gateway: the plumbing of the embedded back-end. Answers INVITEs on UDP/TCP/WS/WSS,
+ * hands each call's media to a CallMedia, registers softphone users and bridges calls between them
+ * (UserCall), and refuses what it does not serve with the proper status. What to do with a request is
+ * decided by the shared call control (../calls: admission, the registrar book, PBX registrations, the
+ * per-call controller inside CallSession); the abuse guard (rate limit, caps) screens first.
  */
 import type { Logger } from '../../log.js';
-import { RegistrationClient, type RegistrationStatus } from '../../routing/registration.js';
+import { admitCall, type AdmissionDeps } from '../calls/admission.js';
+import { createCallAuth, type CallAuth } from '../calls/call-auth.js';
+import { callTimeouts } from '../calls/call-timeouts.js';
+import { PbxRegistrations } from '../calls/pbx-registrations.js';
+import type { RegistrationStatus } from '../calls/registration-client.js';
+import { Registrar } from '../calls/softphone-registrar.js';
+import type { IncomingCall, RegisterRequest } from '../calls/sip-view.js';
 import { GatewayGuard, RefusalLogGate } from './abuse-guard.js';
 import { CallSession } from './call-session.js';
-import { createGatewayAuth, type GatewayAuth } from './gateway-auth.js';
 import { ACCEPT, DEFAULT_GATEWAY_LIMITS, type SipGatewayOptions } from './gateway-options.js';
 import { GatewayResponses } from './gateway-responses.js';
-import { admitInvite, admitUserCall, type AdmissionDeps } from './invite-admission.js';
-import type { Registrar } from './registrar.js';
-import { EndpointRegisterSender } from './registration-sender.js';
+import { EndpointRegisterTransport } from './register-transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sip/codec.js';
 import { ConnectionLimits } from './sip/connection-limits.js';
 import { dialogIdOf } from './sip/dialog.js';
 import { SipEndpoint, type IncomingRequest, type ScreenVerdict } from './sip/endpoint.js';
 import type { SipRequest } from './sip/message.js';
 import type { InviteServerTransaction } from './sip/server-transaction.js';
+
+type ServerTx = NonNullable<IncomingRequest['tx']>;
 import { DEFAULT_TIMERS } from './sip/timers.js';
 import { SipTransport, type SipPeer } from './sip/transport.js';
-import { parseUri } from './sip/uri.js';
+import { parseUri } from '../calls/sip-uri.js';
+import { parseCSeq, toHeader } from './sip/message.js';
 import type { TransportName } from './sip/via.js';
 import { UserCall } from './user-call.js';
 
@@ -53,12 +59,11 @@ export class SipGateway {
   private readonly byInvite = new WeakMap<InviteServerTransaction, Call>();
   /** User-to-user calls by each of their dialog ids (caller leg and answered callee leg). */
   private readonly userCalls = new Map<string, UserCall>();
-  readonly registrar: Registrar;
-  private readonly auth: GatewayAuth;
+  readonly registrar: Registrar<SipPeer>;
+  private readonly auth: CallAuth;
   private readonly guard: GatewayGuard;
   private readonly connections: ConnectionLimits;
-  private readonly registrationClients: RegistrationClient[] = [];
-  private readonly registrationSenders: EndpointRegisterSender[] = [];
+  private readonly registrations: PbxRegistrations;
   private readonly log: Logger;
   private readonly userAgent: string;
   private readonly responses: GatewayResponses;
@@ -112,25 +117,32 @@ export class SipGateway {
       exempt: (address) => o.router.isTrustedSource(address) || this.isRegistrarAddress(address),
       onRefused: refused,
     });
-    this.auth = createGatewayAuth(o, this.log, refused);
-    this.registrar = this.auth.registrar;
+    const users = o.users ?? [];
+    this.auth = createCallAuth({
+      clock: o.clock,
+      log: this.log,
+      router: o.router,
+      users,
+      ...(o.realm ? { realm: o.realm } : {}),
+      ...(o.digestAlgorithms ? { algorithms: o.digestAlgorithms } : {}),
+      ...(o.lockout ? { lockout: o.lockout } : {}),
+      onLock: (key) => refused(`locked_${key.kind}`, key.kind === 'source' ? key.id : ''),
+    });
+    this.registrar = new Registrar<SipPeer>({
+      clock: o.clock,
+      log: this.log,
+      gate: this.auth.registrar,
+      isUser: (u) => users.some((x) => x.username === u),
+      ...o.registrar,
+    });
     this.transport.onConnectionClosed((peer) => this.flowClosed(peer));
-    o.registrations.forEach((registration, i) => {
-      const id = `r${i}`;
-      const sender = new EndpointRegisterSender(this.endpoint, registration);
-      this.registrationSenders.push(sender);
-      this.registrationClients.push(
-        new RegistrationClient({
-          id,
-          registration,
-          sender,
-          clock: o.clock,
-          log: this.log,
-          ...(o.registrationBackoff
-            ? { backoffBaseMs: o.registrationBackoff.baseMs, backoffMaxMs: o.registrationBackoff.maxMs }
-            : {}),
-        }),
-      );
+    this.registrations = new PbxRegistrations({
+      registrations: o.registrations,
+      transport: new EndpointRegisterTransport(this.endpoint, this.userAgent),
+      clock: o.clock,
+      log: this.log,
+      ...(o.timeouts ? { timeouts: o.timeouts } : {}),
+      ...(o.registrationBackoff ? { backoff: o.registrationBackoff } : {}),
     });
   }
 
@@ -148,18 +160,18 @@ export class SipGateway {
       },
       'sip gateway listening',
     );
-    for (const r of this.registrationClients) r.start();
+    this.registrations.start();
   }
 
   /** BYE every call and un-REGISTER, bounded by stopTimeoutMs; then close the sockets. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    const bound = this.o.stopTimeoutMs ?? 3000;
+    const bound = callTimeouts(this.o.timeouts).stopMs;
     const work = Promise.all([
       ...[...this.sessions.values()].map((c) => c.hangup('shutdown')),
       ...[...new Set(this.userCalls.values())].map((c) => c.hangup('shutdown')),
-      ...this.registrationClients.map((r) => r.stop(bound)),
+      this.registrations.stop(bound),
     ]);
     let timer: ReturnType<SipGatewayOptions['clock']['setTimeout']> | undefined;
     await Promise.race([work, new Promise<void>((r) => (timer = this.o.clock.setTimeout(r, bound)))]);
@@ -195,7 +207,7 @@ export class SipGateway {
   }
 
   registrationStates(): RegistrationStatus[] {
-    return this.registrationClients.map((r) => r.status());
+    return this.registrations.statuses();
   }
 
   /** What the defences hold right now. */
@@ -216,7 +228,7 @@ export class SipGateway {
   }
 
   private isRegistrarAddress(address: string): boolean {
-    return this.registrationSenders.some((s) => s.addresses().includes(address));
+    return this.registrations.isRegistrarAddress(address);
   }
 
   private onRequest(incoming: IncomingRequest): void {
@@ -246,26 +258,44 @@ export class SipGateway {
     }
     if (req.method === 'OPTIONS')
       return tx.respond(this.responses.withCapabilities(this.responses.response(req, 200)));
-    if (req.method === 'REGISTER') return tx.respond(this.registrar.register(req, incoming.source).response);
+    if (req.method === 'REGISTER') return this.onRegister(incoming as IncomingRequest & { tx: ServerTx });
     if (req.method === 'INVITE')
       return this.newCall(incoming as IncomingRequest & { tx: InviteServerTransaction });
     tx.respond(this.responses.response(req, 481));
   }
 
+  /** REGISTER from a softphone: the shared registrar book decides, we answer. */
+  private onRegister(incoming: IncomingRequest & { tx: ServerTx }): void {
+    const { req, tx, source } = incoming;
+    const view: RegisterRequest<SipPeer> = {
+      user: toHeader(req)?.uri.user,
+      contacts: req.headers.getAll('contact'),
+      expires: req.headers.get('expires'),
+      authorization: req.headers.get('authorization'),
+      callId: req.headers.get('call-id') ?? '',
+      cseq: parseCSeq(req.headers.get('cseq'))?.seq ?? 0,
+      supported: req.headers.getAll('supported').map((v) => v.toLowerCase()),
+      source,
+    };
+    tx.respond(this.responses.fromReply(req, this.registrar.register(view).reply));
+  }
+
   private newCall(incoming: IncomingRequest & { tx: InviteServerTransaction }): void {
     const { req, tx, source } = incoming;
     tx.respond(this.responses.response(req, 100));
+    // No body is a delayed offer (CallSession offers in its 200 OK); a body must be SDP.
     const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (req.body.trim() === '' || type !== ACCEPT) {
-      const empty = req.body.trim() === '';
-      const res = this.responses.response(req, empty ? 488 : 415, empty ? 'Offer Required' : undefined);
+    if (req.body.trim() !== '' && type !== ACCEPT) {
+      const res = this.responses.response(req, 415);
       res.headers.append('Accept', ACCEPT);
       return tx.respond(res);
     }
-    const requestUser = parseUri(req.uri)?.user;
-    if (requestUser && !this.o.router.profileFor(requestUser) && this.registrar.isUser(requestUser))
-      return this.newUserCall(incoming, requestUser);
-    const admission = admitInvite(this.admissionDeps(), req, source);
+    const view: IncomingCall = {
+      source,
+      requestUser: parseUri(req.uri)?.user,
+      credentials: [...req.headers.getAll('authorization'), ...req.headers.getAll('proxy-authorization')],
+    };
+    const admission = admitCall(this.admissionDeps(), view);
     const callId = req.headers.get('call-id');
     if (admission.kind === 'reject') {
       this.log.info(
@@ -274,11 +304,9 @@ export class SipGateway {
       );
       return tx.respond(this.responses.response(req, admission.status));
     }
-    if (admission.kind === 'challenge')
-      return tx.respond(
-        this.responses.challenge(req, this.auth.calls.challenges(admission.stale, source.address)),
-      );
+    if (admission.kind === 'challenge') return tx.respond(this.responses.fromReply(req, admission));
     if (this.guard.callRefusal(source.address)) return tx.respond(this.responses.unavailable(req, 5));
+    if (admission.kind === 'softphone') return this.newUserCall(incoming, admission.user, admission.caller);
     const call = new CallSession(
       {
         endpoint: this.endpoint,
@@ -287,7 +315,7 @@ export class SipGateway {
         router: this.o.router,
         createMedia: this.o.createMedia,
         ringMs: this.o.ringMs ?? 0,
-        transferTimeoutMs: this.o.transferTimeoutMs ?? 30_000,
+        ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
         userAgent: this.userAgent,
         trustedSource: this.guard.isExempt(source.address),
         onEnded: (c) => {
@@ -315,25 +343,14 @@ export class SipGateway {
     call.begin();
   }
 
-  /** A call to a softphone user's AoR: bridged to their registered contacts (480 when none). */
-  private newUserCall(incoming: IncomingRequest & { tx: InviteServerTransaction }, user: string): void {
+  /** A call to a softphone user's AoR: bridged to their registered contacts. */
+  private newUserCall(
+    incoming: IncomingRequest & { tx: InviteServerTransaction },
+    user: string,
+    caller: string | undefined,
+  ): void {
     const { req, tx, source } = incoming;
     const callId = req.headers.get('call-id');
-    const admission = admitUserCall(this.admissionDeps(), req, source);
-    if (admission.kind === 'challenge')
-      return tx.respond(
-        this.responses.challenge(req, this.auth.calls.challenges(admission.stale, source.address)),
-      );
-    if (admission.kind === 'reject') {
-      this.log.info({ callId, status: 403, reason: admission.reason }, 'sip user call refused');
-      return tx.respond(this.responses.response(req, 403));
-    }
-    const targets = this.registrar.contactsFor(user);
-    if (targets.length === 0) {
-      this.log.info({ callId, callee: user }, 'sip user call: callee not registered');
-      return tx.respond(this.responses.response(req, 480));
-    }
-    if (this.guard.callRefusal(source.address)) return tx.respond(this.responses.unavailable(req, 5));
     const call = new UserCall(
       {
         endpoint: this.endpoint,
@@ -341,7 +358,7 @@ export class SipGateway {
         log: this.log,
         userAgent: this.userAgent,
         contactFor: (t) => this.contactFor(t),
-        noAnswerMs: this.o.noAnswerMs ?? 60_000,
+        noAnswerMs: callTimeouts(this.o.timeouts).noAnswerMs,
         onDialog: (id, c) => this.userCalls.set(id, c),
         onEnded: (c) => {
           for (const id of c.dialogIds()) this.userCalls.delete(id);
@@ -350,12 +367,9 @@ export class SipGateway {
       },
       incoming,
       user,
-      targets,
+      this.registrar.contactsFor(user),
     );
-    this.log.info(
-      { callId, callee: user, caller: admission.caller, transport: source.transport },
-      'sip user call',
-    );
+    this.log.info({ callId, callee: user, caller, transport: source.transport }, 'sip user call');
     this.guard.callStarted(source.address);
     this.byInvite.set(tx, call);
     call.begin();
@@ -381,15 +395,9 @@ export class SipGateway {
     return {
       router: this.o.router,
       gate: this.auth.calls,
-      registrations: this.registrationClients.map((r, i) => {
-        const sender = this.registrationSenders[i]!;
-        return {
-          registration: r.registration,
-          contactUser: sender.contactUser,
-          addresses: () => sender.addresses(),
-        };
-      }),
-      connectionUser: (source) => this.registrar.userOnConnection(source),
+      realm: this.auth.realm,
+      registrations: this.registrations.routes,
+      softphones: this.registrar,
     };
   }
 

@@ -2,7 +2,8 @@
  * Contract between the embedded gateway's signalling (sip/) and media (media/) halves.
  * Signalling parses SIP and owns dialogs; media owns SDP offer/answer, RTP and the fork link.
  */
-import type { CallMetadata, InboundMessage } from '../../fork/protocol.js';
+import type { InboundMessage } from '../../fork/protocol.js';
+import type { CallMetadata } from '../../conversation/call-channel.js';
 
 export type G711 = 'PCMU' | 'PCMA';
 
@@ -19,16 +20,29 @@ export interface MediaStats {
 }
 
 export type SdpResult =
-  | { ok: true; answer: string }
+  /** `held`: the offer puts us on hold (sendonly, inactive, or the old c=0.0.0.0). */
+  | { ok: true; answer: string; held?: boolean }
   /** No common codec → 488; bad SDP → 400; no RTP port free → 503. */
   | { ok: false; status: 400 | 488 | 503; reason: string };
 
-/** Events the media side raises towards signalling. */
+/** Our offer, for a 200 OK to an INVITE or re-INVITE that came without SDP (delayed offer). */
+export type OfferResult = { ok: true; offer: string } | { ok: false; status: 488 | 503; reason: string };
+
+/** The peer's answer to our offer (from its ACK). `held`: it does not want our media. */
+export type AnswerApplied = { ok: true; held: boolean } | { ok: false; status: 400 | 488; reason: string };
+
+/** Events the media side raises towards signalling (its call control decides what follows). */
 export interface MediaEvents {
   /** The agent asked for a blind transfer (fork `transfer`). */
   onTransfer(target: string): void;
-  /** The agent asked to hang up (fork `disconnect`), or the fork closed. */
+  /** The agent asked for DTMF to the caller (fork `json` sendDtmf); call control then calls sendDtmf(). */
+  onSendDtmf(digits: string): void;
+  /** The caller sent a digit (RFC 4733); call control decides whether the agent hears it (notify()). */
+  onDtmf(digit: string, durationMs?: number): void;
+  /** The agent hung up (fork `disconnect`, with its reason), or its link closed. */
   onHangupRequested(reason: string): void;
+  /** The media is gone: no caller RTP for the timeout, or the WebRTC connection failed. */
+  onMediaEnded(reason: 'media_timeout' | 'media_lost'): void;
 }
 
 export interface CallMedia {
@@ -39,6 +53,13 @@ export interface CallMedia {
    * DTLS set-up in werift). When present, signalling awaits this instead of calling negotiate().
    */
   negotiateAsync?(offerSdp: string): Promise<SdpResult>;
+  /**
+   * Delayed offer (RFC 3261 §13.2.1, §14.2): make our offer for a 200 OK; its answer comes in the ACK
+   * through acceptAnswer(). Absent (WebRTC media): an INVITE without SDP is refused with 488.
+   */
+  createOffer?(): OfferResult;
+  /** Apply the answer to our last createOffer(); the call's RTP then follows it. */
+  acceptAnswer?(answerSdp: string): AnswerApplied;
   /** Start RTP and open the fork to the agent once the call is answered. */
   start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void>;
   /** Send a notice (DTMF from SIP INFO, transfer outcome, hangup) to the agent over the fork. */

@@ -3,12 +3,16 @@
  * of the callee, over the flow that contact registered on. Pure construction plus a little state.
  */
 import { ALLOW } from './gateway-options.js';
-import type { Binding } from './registrar.js';
+import type { Binding as AnyBinding } from '../calls/softphone-registrar.js';
 import type { Dialog } from './sip/dialog.js';
 import { SipHeaders } from './sip/headers.js';
 import { initialCSeq, newCallId, newTag } from './sip/ids.js';
 import type { InviteClientTransaction } from './sip/invite-client-transaction.js';
 import type { SipRequest } from './sip/message.js';
+import type { SipPeer } from './sip/transport.js';
+
+/** A softphone binding on the embedded gateway: its flow is one of our connections. */
+export type Binding = AnyBinding<SipPeer>;
 
 export type ForkState = 'pending' | 'early' | 'answered' | 'failed';
 

@@ -5,10 +5,9 @@
  * the two phones. Relays 18x, the first 2xx (other branches are CANCELled), failures, ACK, CANCEL and
  * BYE; in-dialog requests (re-INVITE for hold, INFO) are relayed by UserCallRelay.
  */
-import type { Clock, TimerHandle } from '../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
-import type { Binding } from './registrar.js';
-import { bestFinal, buildForkInvite, type CalleeFork } from './user-call-fork.js';
+import { bestFinal, buildForkInvite, type Binding, type CalleeFork } from './user-call-fork.js';
 import { UserCallRelay } from './user-call-relay.js';
 import { Dialog } from './sip/dialog.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
@@ -92,6 +91,12 @@ export class UserCall {
     const { req, tx } = incoming;
     if (req.method === 'ACK' && fromA && this.state === 'answered' && this.isInitialSeq(req))
       return this.onAckA(req);
+    if (req.method === 'BYE' && fromA && tx && (this.state === 'trying' || this.state === 'early')) {
+      // The caller hung up in the early dialog (RFC 3261 §15.1.2): 200 for the BYE, 487 for its
+      // INVITE, and the ringing branches are cancelled.
+      tx.respond(this.response(req, 200));
+      return this.giveUp(487, 'caller hung up before the answer');
+    }
     if (!this.relay) {
       if (tx) tx.respond(this.response(req, 481));
       return;

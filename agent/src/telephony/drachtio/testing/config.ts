@@ -2,6 +2,13 @@
 import type { Config } from '../../../config/load.js';
 import { envSchema } from '../../../config/env-schema.js';
 import { profilesFileSchema } from '../../../config/profile-schema.js';
+import { trustsLoopback } from '../../../config/sip-trust.js';
+import { Router } from '../../../routing/router.js';
+
+/** The router the agent would build for this config (main.ts builds one and hands it to telephony). */
+export function routerFor(config: Config): Router {
+  return new Router(config.profiles, { trustLoopback: trustsLoopback(config.env) });
+}
 
 export function testConfig(env: Record<string, string> = {}, profiles: Record<string, unknown> = {}): Config {
   return {

@@ -6,11 +6,12 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { systemClock } from '../../../audio/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import { createLogger } from '../../../log.js';
 import { createCallMedia, type EmbeddedCallMediaHandle } from './call-media.js';
 import { FrameTicker } from './frame-ticker.js';
 import { createPortAllocator } from './port-allocator.js';
+import { recordMediaEvents } from '../testing/media-events.js';
 
 const CALLS = 50;
 const SINK_PORT = 22460;
@@ -57,7 +58,7 @@ describe('pacer density', () => {
         ports,
         fork: { url },
         ticker,
-        events: { onTransfer: () => undefined, onHangupRequested: () => undefined },
+        events: recordMediaEvents().events,
         log,
       });
       calls.push(media);

@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ManualClock } from '../../../audio/clock.js';
+import { ManualClock } from '../../../time/clock.js';
 import { decodeG711, encodeG711 } from '../../../audio/g711.js';
 import { createLogger } from '../../../log.js';
 import { createCallMedia, type EmbeddedCallMediaHandle } from './call-media.js';
@@ -13,6 +13,7 @@ import { FrameTicker } from './frame-ticker.js';
 import { createPortAllocator } from './port-allocator.js';
 import { encodeDtmfPayload, parseDtmfPayload } from './rtp-dtmf.js';
 import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
+import { recordMediaEvents } from '../testing/media-events.js';
 
 const log = createLogger('silent');
 const DECOY_PORT = 22450;
@@ -95,13 +96,13 @@ function tone(samples: number, freq: number, amp: number): Int16Array {
 async function setup() {
   const server = await agent();
   const ports = createPortAllocator({ min: 22000, max: 22099 });
-  const events = { transfers: [] as string[], hangups: [] as string[] };
+  const events = recordMediaEvents(() => media);
   const media: EmbeddedCallMediaHandle = createCallMedia({
     callId: 'e2e-1',
     localAddress: '127.0.0.1',
     ports,
     fork: { url: server.url, username: 'u', password: 'p' },
-    events: { onTransfer: (t) => events.transfers.push(t), onHangupRequested: (r) => events.hangups.push(r) },
+    events: events.events,
     log,
   });
   cleanups.push(() => media.stop('test over'));
@@ -292,16 +293,17 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     expect(new Set(caller.got.map((g) => g.pkt.ssrc)).size).toBe(1);
   });
 
-  it('RTP inactivity: a caller silent for rtpTimeoutMs is hung up (rtp_timeout); hold pauses the watchdog', async () => {
+  it('RTP inactivity: a caller silent for rtpTimeoutMs ends the media (media_timeout); hold pauses the watchdog', async () => {
     const server = await agent();
     const clock = new ManualClock();
-    const hangups: string[] = [];
+    const rec = recordMediaEvents();
+    const hangups = rec.ended;
     const media = createCallMedia({
       callId: 'rtp-timeout',
       localAddress: '127.0.0.1',
       ports: createPortAllocator({ min: 22200, max: 22209 }),
       fork: { url: server.url },
-      events: { onTransfer: () => undefined, onHangupRequested: (r) => hangups.push(r) },
+      events: rec.events,
       log,
       clock,
       ticker: new FrameTicker(clock),
@@ -336,7 +338,7 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     clock.advance(59_999);
     expect(hangups).toEqual([]);
     clock.advance(1);
-    expect(hangups).toEqual(['rtp_timeout']);
+    expect(hangups).toEqual(['media_timeout']);
   });
 
   it('refuses a WebRTC offer with 488 and frees the port; start fails if the fork refuses', async () => {
@@ -351,7 +353,7 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
       localAddress: '127.0.0.1',
       ports,
       fork: { url: 'ws://127.0.0.1:1/fork' },
-      events: { onTransfer: () => undefined, onHangupRequested: () => undefined },
+      events: recordMediaEvents().events,
       log,
     });
     cleanups.push(() => bad.stop('over'));
@@ -370,7 +372,7 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
         localAddress: '127.0.0.1',
         ports,
         fork: { url: server.url },
-        events: { onTransfer: () => undefined, onHangupRequested: () => undefined },
+        events: recordMediaEvents().events,
         log,
       });
     const a = mk();

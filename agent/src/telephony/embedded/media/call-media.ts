@@ -4,18 +4,28 @@
  */
 import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { Clock } from '../../../audio/clock.js';
-import { systemClock } from '../../../audio/clock.js';
-import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
+import type { Clock } from '../../../time/clock.js';
+import { systemClock } from '../../../time/clock.js';
+import type { InboundMessage } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';
-import type { CallMedia, G711, MediaEvents, MediaStats, SdpResult } from '../media-types.js';
-import { ForkLink, type ForkTarget } from './fork-link.js';
+import type {
+  AnswerApplied,
+  CallMedia,
+  G711,
+  MediaEvents,
+  MediaStats,
+  OfferResult,
+  SdpResult,
+} from '../media-types.js';
+import { ForkLink, type ForkDestination } from './fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from './frame-ticker.js';
 import { PortsExhaustedError, type PortAllocator } from './port-allocator.js';
 import type { RtpDropReason } from './rtp-filter.js';
 import { FRAME_SAMPLES } from './rtp-sender.js';
 import { RtpSession } from './rtp-session.js';
-import { answerOffer, type NegotiatedAudio } from './sdp-answer.js';
+import { answerOffer, type LocalSdpParams, type NegotiatedAudio } from './sdp-answer.js';
+import { createOffer, readAnswer } from './sdp-offer.js';
 
 export interface CallMediaOptions {
   callId: string;
@@ -24,8 +34,8 @@ export interface CallMediaOptions {
   /** Address written into the SDP (public address behind NAT). Default: localAddress. */
   externalAddress?: string;
   ports: PortAllocator;
-  /** The agent's fork endpoint and credentials. */
-  fork: ForkTarget;
+  /** The agent: its fork endpoint and credentials, or its fork server in this process. */
+  fork: ForkDestination;
   /** Caller audio rate on the fork (default 8000). */
   forkSampleRate?: 8000 | 16000;
   /** Rate the agent sends audio at (default 8000: marks stay exact, research §8). */
@@ -74,6 +84,8 @@ class EmbeddedCallMedia implements CallMedia {
   private readonly sessionId = String(randomInt(1, 2 ** 47));
   private sessionVersion = 1;
   private lastAnswerBody: string | undefined;
+  /** createOffer() was called and its answer has not come yet. */
+  private offered = false;
   private stopped = false;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -86,41 +98,67 @@ class EmbeddedCallMedia implements CallMedia {
   }
 
   negotiate(offerSdp: string): SdpResult {
-    if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
-    if (this.port === undefined) {
-      try {
-        this.port = this.o.ports.allocate(this.o.portOwner);
-      } catch (err) {
-        if (err instanceof PortsExhaustedError) {
-          this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');
-          return { ok: false, status: 503, reason: err.message };
-        }
-        throw err;
-      }
-    }
-    const res = answerOffer(offerSdp, {
-      address: this.sdpAddress,
-      port: this.port,
-      sessionId: this.sessionId,
-      sessionVersion: this.sessionVersion,
-      codecs: this.o.codecs,
-    });
+    const port = this.ensurePort();
+    if (typeof port !== 'number') return port;
+    const res = answerOffer(offerSdp, this.localSdp(port));
     if (!res.ok) {
       if (!this.rtp) this.releasePort();
       return res;
     }
     const answer = this.versioned(res.answer);
-    this.audio = res.audio;
-    if (this.rtp) this.rtp.update(res.audio);
-    else this.createRtp(res.audio);
-    this.log.debug(
-      { codec: res.audio.codec, direction: res.audio.direction, port: this.port },
-      'sdp negotiated',
-    );
-    return { ok: true, answer };
+    this.apply(res.audio);
+    return { ok: true, answer, held: !res.audio.send };
   }
 
-  /** RFC 3264 §8: the o= version goes up only when the answer changed. */
+  createOffer(): OfferResult {
+    const port = this.ensurePort();
+    if (typeof port !== 'number') return port;
+    this.offered = true;
+    return { ok: true, offer: this.versioned(createOffer(this.localSdp(port))) };
+  }
+
+  acceptAnswer(answerSdp: string): AnswerApplied {
+    if (this.port === undefined || !this.offered) return { ok: false, status: 488, reason: 'no offer made' };
+    const res = readAnswer(answerSdp, this.localSdp(this.port));
+    if (!res.ok) return res;
+    this.offered = false;
+    this.apply(res.audio);
+    return { ok: true, held: !res.audio.send };
+  }
+
+  /** Our RTP port, allocated on first use; a refusal when none is free (or the call is over). */
+  private ensurePort(): number | { ok: false; status: 488 | 503; reason: string } {
+    if (this.stopped) return { ok: false, status: 488, reason: 'call media stopped' };
+    if (this.port !== undefined) return this.port;
+    try {
+      this.port = this.o.ports.allocate(this.o.portOwner);
+      return this.port;
+    } catch (err) {
+      if (!(err instanceof PortsExhaustedError)) throw err;
+      this.log.warn({ code: err.code, source: this.o.signalAddress }, 'no RTP port for the call');
+      return { ok: false, status: 503, reason: err.message };
+    }
+  }
+
+  private localSdp(port: number): LocalSdpParams {
+    return {
+      address: this.sdpAddress,
+      port,
+      sessionId: this.sessionId,
+      sessionVersion: this.sessionVersion,
+      codecs: this.o.codecs,
+    };
+  }
+
+  /** What offer/answer settled: RTP follows it (created on the first, updated after). */
+  private apply(audio: NegotiatedAudio): void {
+    this.audio = audio;
+    if (this.rtp) this.rtp.update(audio);
+    else this.createRtp(audio);
+    this.log.debug({ codec: audio.codec, direction: audio.direction, port: this.port }, 'sdp negotiated');
+  }
+
+  /** RFC 3264 §8: the o= version goes up only when what we send (answer or offer) changed. */
   private versioned(answer: string): string {
     const body = answer.replace(/^o=.*$/m, '');
     if (this.lastAnswerBody !== undefined && body !== this.lastAnswerBody) {
@@ -142,11 +180,11 @@ class EmbeddedCallMedia implements CallMedia {
       jitterTargetFrames: this.o.jitterTargetFrames,
       pullOutbound: () => this.fork?.pull(FRAME_SAMPLES),
       onInboundFrame: (pcm) => this.fork?.sendAudio(pcm),
-      onDtmf: (d) => this.notify({ type: 'dtmf', digit: d.digit, durationMs: d.durationMs }),
+      onDtmf: (d) => this.o.events.onDtmf(d.digit, d.durationMs),
       ...(this.o.signalAddress !== undefined ? { signalAddress: this.o.signalAddress } : {}),
       inactivityTimeoutMs: this.o.rtpTimeoutMs ?? 0,
       onInactive: () => {
-        if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+        if (!this.stopped) this.o.events.onMediaEnded('media_timeout');
       },
       ...(this.o.onRtpDropped ? { onDropped: this.o.onRtpDropped } : {}),
     });
@@ -182,7 +220,7 @@ class EmbeddedCallMedia implements CallMedia {
       events: {
         onTransfer: (target) => this.o.events.onTransfer(target),
         onHangupRequested: (reason) => this.o.events.onHangupRequested(reason),
-        onSendDtmf: (digits) => this.sendDtmf(digits),
+        onSendDtmf: (digits) => this.o.events.onSendDtmf(digits),
       },
     });
     this.fork = fork;

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { systemClock } from '../../../audio/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import { encodeCommand, type OutboundCommand } from '../../../fork/protocol.js';
 import { createLogger } from '../../../log.js';
 import { ForkConnectError, ForkLink, type ForkLinkEvents } from './fork-link.js';

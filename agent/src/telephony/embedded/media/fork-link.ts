@@ -1,38 +1,26 @@
 /**
- * The media side of the fork protocol, as FreeSWITCH's mod_audio_fork does it, as a WebSocket client
- * to the agent: metadata first, then the caller's PCM as binary frames; agent PCM is buffered
- * (PlayoutBuffer) and pulled by the 20 ms pacer; killAudio, mark, clearMarks, transfer, disconnect
- * and json sendDtmf are honoured; notices go back as text frames. Nothing here can block the pacer:
- * sends are fire-and-forget and dropped while the socket is backed up.
+ * The media side of the fork protocol, as FreeSWITCH's mod_audio_fork does it: metadata first, then
+ * the caller's PCM; agent PCM is buffered (PlayoutBuffer) and pulled by the 20 ms pacer; killAudio,
+ * mark, clearMarks, transfer, disconnect and json sendDtmf are honoured; notices go back. The wire
+ * (fork-wire.ts) is a WebSocket to an agent elsewhere, or the agent in this process by method calls.
+ * Nothing here can block the pacer: sends are fire-and-forget and dropped while a socket is backed up.
  */
-import WebSocket from 'ws';
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
 import type { Pcm16 } from '../../../audio/pcm.js';
-import { pcmFromBytes } from '../../../audio/pcm.js';
 import { resample } from '../../../audio/resample.js';
 import type { Logger } from '../../../log.js';
-import {
-  CloseCode,
-  decodeCommand,
-  encodeInbound,
-  encodeMetadata,
-  ForkProtocolError,
-  type CallMetadata,
-  type InboundMessage,
-  type OutboundCommand,
-} from '../../../fork/protocol.js';
+import { CloseCode, type InboundMessage, type OutboundCommand } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
+import { createWire, type ForkDestination, type ForkWire } from './fork-wire.js';
 import { PlayoutBuffer, type MarkEvent } from './playout-buffer.js';
 
-export const FORK_CLIENT_SUBPROTOCOL = 'audio.drachtio.org';
-
-export interface ForkTarget {
-  /** ws:// or wss:// URL of the agent's fork endpoint (e.g. ws://127.0.0.1:8080/fork). */
-  url: string;
-  username?: string;
-  password?: string;
-  /** Sent as ?token= when given. */
-  token?: string;
-}
+export {
+  FORK_CLIENT_SUBPROTOCOL,
+  ForkConnectError,
+  type ForkDestination,
+  type ForkTarget,
+  type InProcessForkTarget,
+} from './fork-wire.js';
 
 export interface ForkLinkEvents {
   onTransfer(target: string): void;
@@ -49,7 +37,7 @@ export interface ForkLinkEvents {
   onClosed?(code: number, reason: string): void;
 }
 
-export interface ForkLinkOptions extends ForkTarget {
+interface ForkLinkCommon {
   metadata: Omit<CallMetadata, 'extra'> & { extra?: Record<string, unknown> };
   /** Rate of the audio the call plays and hears (8000 for G.711). */
   callRate: number;
@@ -63,25 +51,12 @@ export interface ForkLinkOptions extends ForkTarget {
   maxSendBacklogBytes?: number;
 }
 
-export class ForkConnectError extends Error {
-  readonly code = 'fork_connect_failed';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ForkConnectError';
-  }
-}
-
-function forkUrl(t: ForkTarget): string {
-  if (!t.token) return t.url;
-  const u = new URL(t.url);
-  u.searchParams.set('token', t.token);
-  return u.toString();
-}
+/** Where the link goes (a WebSocket URL, or the agent in this process) and what it carries. */
+export type ForkLinkOptions = ForkLinkCommon & ForkDestination;
 
 export class ForkLink {
   readonly playout: PlayoutBuffer;
-  private ws: WebSocket | undefined;
-  private carry: number | undefined;
+  private readonly wire: ForkWire;
   private hangupRaised = false;
   private pendingHangup: string | undefined;
   private drainTimer: TimerHandle | undefined;
@@ -92,6 +67,11 @@ export class ForkLink {
   emptyFramesRefused = 0;
 
   constructor(private readonly opts: ForkLinkOptions) {
+    this.wire = createWire(opts, {
+      log: opts.log,
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.maxSendBacklogBytes !== undefined ? { maxSendBacklogBytes: opts.maxSendBacklogBytes } : {}),
+    });
     this.playout = new PlayoutBuffer({
       sampleRate: opts.callRate,
       maxMs: opts.maxBufferedMs,
@@ -103,40 +83,23 @@ export class ForkLink {
   }
 
   get isOpen(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
+    return this.wire.isOpen;
   }
 
-  /** Open the socket and send the metadata; rejects with ForkConnectError (refused, 401, timeout). */
+  /** Open the link and send the metadata; rejects with ForkConnectError (refused, 401, timeout). */
   connect(): Promise<void> {
-    const o = this.opts;
-    const headers: Record<string, string> = {};
-    if (o.username !== undefined && o.password !== undefined) {
-      headers.authorization = `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
-    }
-    const ws = new WebSocket(forkUrl(o), [FORK_CLIENT_SUBPROTOCOL], {
-      headers,
-      perMessageDeflate: false,
-      handshakeTimeout: o.connectTimeoutMs ?? 5000,
-    });
-    this.ws = ws;
-    return new Promise((resolve, reject) => {
-      const fail = (why: string) => {
-        ws.removeAllListeners();
-        ws.on('error', () => undefined);
-        ws.terminate();
-        reject(new ForkConnectError(why));
-      };
-      ws.once('unexpected-response', (_req, res) => fail(`fork server answered HTTP ${res.statusCode}`));
-      ws.once('error', (err) => fail(err.message));
-      ws.once('open', () => {
-        ws.removeAllListeners();
-        ws.send(encodeMetadata(o.metadata));
-        ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-        ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
-        ws.on('error', (err) => o.log.warn({ err: err.message }, 'fork socket error'));
-        resolve();
-      });
-    });
+    const { extra, ...meta } = this.opts.metadata;
+    return this.wire.open(
+      { ...meta, extra: extra ?? {} },
+      {
+        agentAudio: (pcm) => this.onAgentAudio(pcm),
+        command: (cmd) => {
+          this.apply(cmd);
+          this.opts.events.onCommand?.(cmd);
+        },
+        closed: (code, reason) => this.onClose(code, reason),
+      },
+    );
   }
 
   /**
@@ -145,19 +108,14 @@ export class ForkLink {
    * close() may do that, never something a caller (or a stranger's packet) put on the wire.
    */
   sendAudio(pcm: Pcm16): void {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.closing) return;
-    if (ws.bufferedAmount > (this.opts.maxSendBacklogBytes ?? 65_536)) {
-      this.droppedFrames++;
-      return;
-    }
+    if (!this.wire.isOpen || this.closing) return;
     const out = pcm.length === 0 ? pcm : resample(pcm, this.opts.callRate, this.opts.metadata.sampleRate);
     if (out.length === 0) {
       this.emptyFramesRefused++;
       return;
     }
-    ws.send(Buffer.from(out.buffer, out.byteOffset, out.byteLength), { binary: true });
-    this.framesSent++;
+    if (this.wire.sendAudio(out)) this.framesSent++;
+    else this.droppedFrames++;
   }
 
   /** The next `samples` of agent audio for the caller, or undefined when the agent is silent. */
@@ -169,31 +127,12 @@ export class ForkLink {
 
   /** DTMF, transfer outcome, hangup notice → agent. */
   notify(msg: InboundMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeInbound(msg));
-  }
-
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (isBinary) {
-      this.onAgentAudio(data);
-      return;
-    }
-    let cmd: OutboundCommand;
-    try {
-      cmd = decodeCommand(data.toString('utf8'));
-    } catch (err) {
-      // The module logs and ignores messages it does not understand; so do we.
-      if (err instanceof ForkProtocolError)
-        this.opts.log.debug({ reason: err.message }, 'fork: ignored text frame');
-      return;
-    }
-    this.apply(cmd);
-    this.opts.events.onCommand?.(cmd);
+    this.wire.notify(msg);
   }
 
   private apply(cmd: OutboundCommand): void {
     switch (cmd.type) {
       case 'killAudio':
-        this.carry = undefined;
         this.playout.kill();
         return;
       case 'mark':
@@ -216,21 +155,11 @@ export class ForkLink {
     }
   }
 
-  /** Binary PCM at playbackSampleRate, any size; an odd byte carries over to the next frame. */
-  private onAgentAudio(data: Buffer): void {
-    let bytes: Buffer = data;
-    if (this.carry !== undefined) {
-      bytes = Buffer.concat([Buffer.of(this.carry), data]);
-      this.carry = undefined;
-    }
-    if (bytes.length % 2 === 1) {
-      this.carry = bytes[bytes.length - 1];
-      bytes = bytes.subarray(0, bytes.length - 1);
-    }
-    if (bytes.length === 0) return;
-    const pcm = resample(pcmFromBytes(bytes), this.opts.metadata.playbackSampleRate, this.opts.callRate);
-    this.playout.push(pcm.buffer === bytes.buffer ? pcm.slice() : pcm);
-    this.opts.events.onAgentAudio?.(pcm.length);
+  /** Agent PCM at playbackSampleRate, any size, resampled to the call's rate and queued for the pacer. */
+  private onAgentAudio(pcm: Pcm16): void {
+    const out = resample(pcm, this.opts.metadata.playbackSampleRate, this.opts.callRate);
+    this.playout.push(out);
+    this.opts.events.onAgentAudio?.(out.length);
   }
 
   /**
@@ -260,7 +189,8 @@ export class ForkLink {
   private onClose(code: number, reason: string): void {
     this.opts.log.info({ code, reason }, 'fork closed');
     this.opts.events.onClosed?.(code, reason);
-    if (!this.closing) this.raiseHangup('fork_closed');
+    // The agent went away: shutting down (1001), or closed the fork without a disconnect.
+    if (!this.closing) this.raiseHangup(code === CloseCode.goingAway ? 'shutdown' : 'fork_closed');
   }
 
   /** At hangup: close with 1000 (idempotent). Buffered agent audio is dropped. */
@@ -268,9 +198,6 @@ export class ForkLink {
     if (this.closing) return;
     this.closing = true;
     if (this.drainTimer) this.opts.clock.clearTimeout(this.drainTimer);
-    const ws = this.ws;
-    if (!ws) return;
-    if (ws.readyState === WebSocket.OPEN) ws.close(code, reason.slice(0, 120));
-    else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    this.wire.close(code, reason);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../../audio/clock.js';
+import { ManualClock, systemClock } from '../../../time/clock.js';
 import { FrameTicker, LatenessHistogram } from './frame-ticker.js';
 
 describe('FrameTicker (ManualClock)', () => {

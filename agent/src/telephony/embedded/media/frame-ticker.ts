@@ -5,8 +5,8 @@
  * ahead and subscribers see the tick number skip (RTP timestamps then jump like after a loss).
  * It records how late each subscriber ran against the ideal time: the pacer's send-time jitter.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
-import { systemClock } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
+import { systemClock } from '../../../time/clock.js';
 
 export const FRAME_MS = 20;
 

@@ -12,7 +12,7 @@
  * Ticks with no caller packet at all fill silence, so the far side keeps hearing time pass.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import type { Clock } from '../../../audio/clock.js';
+import type { Clock } from '../../../time/clock.js';
 import { decodeG711 } from '../../../audio/g711.js';
 import type { Pcm16 } from '../../../audio/pcm.js';
 import type { Logger } from '../../../log.js';

@@ -3,7 +3,7 @@
  * OPTIONS. Timer E retransmits over UDP (T1 doubling to T2, T2 once a provisional came), timer F
  * gives up after 64·T1 with a synthetic 408, timer K absorbs late retransmitted responses.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { RetransmitTimer, timeoutResponse } from './retransmit-timer.js';
 import { nextInterval, type SipTimers } from './timers.js';

@@ -3,7 +3,7 @@ import { parseMessage, serializeMessage } from './codec.js';
 import { SipHeaders, splitList } from './headers.js';
 import { buildResponse, parseCSeq, topVia, type SipRequest } from './message.js';
 import { SipStreamFramer } from './stream-framer.js';
-import { parseNameAddr, parseUri } from './uri.js';
+import { parseNameAddr, parseUri } from '../../calls/sip-uri.js';
 import { parseVia, responseTarget, stampVia } from './via.js';
 
 const INVITE = [

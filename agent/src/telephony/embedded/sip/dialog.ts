@@ -1,13 +1,13 @@
 /**
  * A dialog, UAS (RFC 3261 §12.1.1) or UAC (§12.1.2, for the B2BUA's outgoing legs): identity, remote target, route set and CSeq spaces, and how to
- * build in-dialog requests (BYE, REFER) and where to send them.
+ * build in-dialog requests (BYE, REFER) and where to send them (over UDP: nat-target.ts).
  */
-import { isIP } from 'node:net';
 import { SipHeaders } from './headers.js';
 import { initialCSeq } from './ids.js';
 import { parseCSeq, type SipRequest, type SipResponse } from './message.js';
+import { udpNextHop } from './nat-target.js';
 import type { SipPeer } from './transport.js';
-import { bareHost, parseNameAddr, parseUri } from './uri.js';
+import { bareHost, parseNameAddr, parseUri } from '../../calls/sip-uri.js';
 
 export class Dialog {
   private localSeq = initialCSeq();
@@ -128,11 +128,8 @@ export class Dialog {
   private nextHop(): SipPeer {
     if (this.flow.transport !== 'udp') return this.flow; // TCP/WS: the connection (RFC 7118 §5)
     const first = this.routeSet[0];
-    const uriText = first ? first.replace(/^[^<]*<([^>]*)>.*$/, '$1') : this.remoteTarget;
-    const uri = parseUri(uriText);
-    const host = uri ? bareHost(uri.host) : '';
-    if (!uri || isIP(host) === 0) return this.flow; // names are not resolved: answer where the caller came from
-    return { transport: 'udp', address: host, port: uri.port ?? 5060 };
+    const uri = parseUri(first ? first.replace(/^[^<]*<([^>]*)>.*$/, '$1') : this.remoteTarget);
+    return udpNextHop(this.flow, uri ? { host: bareHost(uri.host), port: uri.port ?? 5060 } : undefined);
   }
 }
 

@@ -25,9 +25,3 @@ export function parseDtmfInfo(contentType: string, body: string): InfoDtmf | und
 }
 
 export const DTMF_INFO_TYPES = ['application/dtmf-relay', 'application/dtmf'];
-
-/** Status line of a message/sipfrag body (the NOTIFY that reports a REFER's progress). */
-export function parseSipfragStatus(body: string): { status: number; reason: string } | undefined {
-  const m = /^SIP\/2\.0\s+(\d{3})\s*([^\r\n]*)/.exec(body.trim());
-  return m ? { status: Number(m[1]), reason: m[2] ?? '' } : undefined;
-}

@@ -3,7 +3,7 @@
  * (the gateway). Retransmissions are absorbed here; responses go back per Via (rport/received)
  * or over the TCP/WebSocket connection the request came in on.
  */
-import type { Clock } from '../../../audio/clock.js';
+import type { Clock } from '../../../time/clock.js';
 import type { Logger } from '../../../log.js';
 import { parseMessage } from './codec.js';
 import { serializeMessage } from './codec.js';

@@ -2,6 +2,7 @@
  * SIP header list: ordered, case-insensitive, compact forms expanded (RFC 3261 §7.3.3),
  * comma-separated multi-value headers split on demand (quotes and <> respected).
  */
+import { splitList } from '../../calls/sip-text.js';
 
 const COMPACT: Record<string, string> = {
   i: 'call-id',
@@ -27,6 +28,7 @@ const CANONICAL: Record<string, string> = {
   'www-authenticate': 'WWW-Authenticate',
   'content-length': 'Content-Length',
   'mime-version': 'MIME-Version',
+  'min-se': 'Min-SE', // RFC 4028 spells it so, and some peers match header names case-sensitively
 };
 
 /** Headers whose value is never split on commas (dates, auth challenges, free text). */
@@ -58,29 +60,6 @@ export function canonicalHeaderName(lower: string): string {
   return (
     CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())
   );
-}
-
-/** Split a header value on top-level commas (outside quotes and angle brackets). */
-export function splitList(value: string): string[] {
-  const out: string[] = [];
-  let depthAngle = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '<') depthAngle++;
-    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((v) => v.length > 0);
 }
 
 export class SipHeaders {
@@ -151,3 +130,5 @@ export class SipHeaders {
     return new SipHeaders(this.list);
   }
 }
+
+export { splitList };

@@ -3,7 +3,7 @@
  * over UDP, timer B gives up (408) while nothing came back, a non-2xx final is ACKed here (same
  * branch), 2xx responses (retransmissions too) go to the TU, which ACKs them in the dialog.
  */
-import type { TimerHandle } from '../../../audio/clock.js';
+import type { TimerHandle } from '../../../time/clock.js';
 import type { ClientTransactionOptions } from './client-transaction.js';
 import { SipHeaders } from './headers.js';
 import { parseCSeq, type SipRequest, type SipResponse } from './message.js';

@@ -1,6 +1,6 @@
 /** Our SIP message types. The codec (codec.ts) turns bytes into these and back. */
 import { SipHeaders } from './headers.js';
-import { parseNameAddr, type NameAddr } from './uri.js';
+import { parseNameAddr, type NameAddr } from '../../calls/sip-uri.js';
 import { parseVia, type Via } from './via.js';
 
 export interface SipRequest {

@@ -1,6 +1,6 @@
 /** The shared retransmit/give-up schedule (timers A/B and E/F) driven by a ManualClock. */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../audio/clock.js';
+import { ManualClock } from '../../../time/clock.js';
 import { SipHeaders } from './headers.js';
 import { RetransmitTimer, timeoutResponse } from './retransmit-timer.js';
 import { DEFAULT_TIMERS, nextInterval } from './timers.js';

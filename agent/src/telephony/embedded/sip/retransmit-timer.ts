@@ -3,7 +3,7 @@
  * timer (A for INVITE, E otherwise) first firing after T1 and only over unreliable transports, and a
  * give-up timer (B / F) after 64·T1 on every transport. The transaction decides each next interval.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
 import type { SipRequest, SipResponse } from './message.js';
 import type { SipTimers } from './timers.js';
 

@@ -2,7 +2,7 @@
  * Server transactions (RFC 3261 §17.2, with RFC 6026's Accepted state for 2xx). They only decide
  * when to (re)send a response and when to give up; the gateway decides what to answer.
  */
-import type { Clock, TimerHandle } from '../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../time/clock.js';
 import type { SipResponse } from './message.js';
 import { nextInterval, type SipTimers } from './timers.js';
 

@@ -1,6 +1,6 @@
 /** Transaction timers driven by a ManualClock: G doubling to T2, H giving up, I, J, E/F. */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../audio/clock.js';
+import { ManualClock } from '../../../time/clock.js';
 import { NonInviteClientTransaction } from './client-transaction.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { SipHeaders } from './headers.js';

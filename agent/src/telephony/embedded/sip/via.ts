@@ -1,5 +1,5 @@
 /** Via header values and where responses go (RFC 3261 §18.2.2, RFC 3581 rport). */
-import { bareHost, formatParams, parseParams } from './uri.js';
+import { bareHost, formatParams, parseParams } from '../../calls/sip-uri.js';
 
 export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
 

@@ -1,5 +1,5 @@
 /** TEST-ONLY: a SipGateway on loopback with RecordingCallMedia, and a way to find each call's media. */
-import { systemClock, type Clock } from '../../../audio/clock.js';
+import { systemClock, type Clock } from '../../../time/clock.js';
 import {
   DEFAULT_PROFILES,
   profilesFileSchema,

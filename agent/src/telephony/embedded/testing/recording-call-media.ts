@@ -3,12 +3,24 @@
  * asked of it, so gateway tests can assert on negotiate/start/notify/stop. Not used in production;
  * the real media half lives in ../media/.
  */
-import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
-import type { CallMedia, MediaEvents, MediaStats, SdpResult } from '../media-types.js';
+import type { InboundMessage } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
+import type {
+  AnswerApplied,
+  CallMedia,
+  MediaEvents,
+  MediaStats,
+  OfferResult,
+  SdpResult,
+} from '../media-types.js';
+import { createOffer, readAnswer } from '../media/sdp-offer.js';
 
 export class RecordingCallMedia implements CallMedia {
   readonly offers: string[] = [];
   readonly answers: string[] = [];
+  /** Offers we made (delayed offer) and the answers that came back in ACKs. */
+  readonly ourOffers: string[] = [];
+  readonly theirAnswers: string[] = [];
   started: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'> | undefined;
   readonly notices: InboundMessage[] = [];
   readonly dtmfSent: string[] = [];
@@ -42,7 +54,30 @@ export class RecordingCallMedia implements CallMedia {
       '',
     ].join('\r\n');
     this.answers.push(answer);
-    return { ok: true, answer };
+    // Like the real media: an offer that does not want our audio puts the call on hold.
+    return { ok: true, answer, held: dir === 'sendonly' || dir === 'inactive' };
+  }
+
+  createOffer(): OfferResult {
+    const offer = createOffer({
+      address: '127.0.0.1',
+      port: this.rtpPort,
+      sessionId: '1',
+      sessionVersion: 1,
+    });
+    this.ourOffers.push(offer);
+    return { ok: true, offer };
+  }
+
+  acceptAnswer(answerSdp: string): AnswerApplied {
+    this.theirAnswers.push(answerSdp);
+    const res = readAnswer(answerSdp, {
+      address: '127.0.0.1',
+      port: this.rtpPort,
+      sessionId: '1',
+      sessionVersion: 1,
+    });
+    return res.ok ? { ok: true, held: !res.audio.send } : res;
   }
 
   start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void> {

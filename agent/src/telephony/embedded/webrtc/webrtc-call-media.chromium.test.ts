@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../audio/clock.js';
+import { systemClock } from '../../../time/clock.js';
 import { rms } from '../../../audio/pcm.js';
 import { launchChromiumContext } from '../../../testing/chromium.js';
 import { FrameTicker } from '../media/frame-ticker.js';
 import { IN_NETNS, runFileInLoopbackNetns } from '../../../testing/loopback-netns.js';
+import { recordMediaEvents } from '../testing/media-events.js';
 import { ForkRecorder, tone } from './testing/fork-recorder.js';
 import { WebRtcCallMedia } from './webrtc-call-media.js';
 
@@ -116,15 +117,15 @@ describe.runIf(IN_NETNS)('WebRTC media with Chromium (inside the namespace)', ()
   it('answers a Chromium offer and carries audio both ways, with DTMF from the browser', async () => {
     const ticker = new FrameTicker(systemClock);
     const agent = await ForkRecorder.listen(16011);
-    const hangups: string[] = [];
-    const transfers: string[] = [];
-    const media = new WebRtcCallMedia({
+    const rec = recordMediaEvents(() => media);
+    const { hangups, transfers } = rec;
+    const media: WebRtcCallMedia = new WebRtcCallMedia({
       callId: 'chromium-1',
       host: '127.0.0.1',
       portRange: [23000, 23049],
       log: pino({ level: 'silent' }),
       ticker,
-      events: { onTransfer: (t) => transfers.push(t), onHangupRequested: (r) => hangups.push(r) },
+      events: rec.events,
       fork: { url: agent.url },
     });
     try {
@@ -238,7 +239,7 @@ describe.runIf(IN_NETNS)('WebRTC media with Chromium (inside the namespace)', ()
       host: '127.0.0.1',
       portRange: [23050, 23099],
       log: pino({ level: 'silent' }),
-      events: { onTransfer: () => undefined, onHangupRequested: () => undefined },
+      events: recordMediaEvents().events,
       fork: { url: 'ws://127.0.0.1:16012/fork' },
     });
     try {

@@ -8,11 +8,12 @@
  */
 import { RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { decodeG711 } from '../../../audio/g711.js';
-import { systemClock, type Clock } from '../../../audio/clock.js';
-import type { CallMetadata, InboundMessage } from '../../../fork/protocol.js';
+import { systemClock, type Clock } from '../../../time/clock.js';
+import type { InboundMessage } from '../../../fork/protocol.js';
+import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type { Logger } from '../../../log.js';
 import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
-import { ForkLink, type ForkTarget } from '../media/fork-link.js';
+import { ForkLink, type ForkDestination } from '../media/fork-link.js';
 import { sharedFrameTicker, type FrameTicker } from '../media/frame-ticker.js';
 import { DtmfReceiver } from '../media/rtp-dtmf.js';
 import { FRAME_SAMPLES, RtpSender } from '../media/rtp-sender.js';
@@ -24,8 +25,8 @@ import { createWebRtcPeer, gatheringComplete, type WebRtcPeerOptions } from './w
 export interface WebRtcCallMediaOptions extends WebRtcPeerOptions {
   callId: string;
   events: MediaEvents;
-  /** The agent's fork endpoint and credentials. */
-  fork: ForkTarget;
+  /** The agent: its fork endpoint and credentials, or its fork server in this process. */
+  fork: ForkDestination;
   /** Caller audio rate on the fork (default 8000). */
   forkSampleRate?: 8000 | 16000;
   /** Rate the agent sends audio at (default 8000). */
@@ -64,7 +65,7 @@ export class WebRtcCallMedia implements CallMedia {
     });
     this.pc.connectionStateChange.subscribe((s) => {
       this.log.debug({ state: s }, 'webrtc connection state');
-      if (s === 'failed' && !this.stopped) this.o.events.onHangupRequested('webrtc connection failed');
+      if (s === 'failed' && !this.stopped) this.o.events.onMediaEnded('media_lost');
     });
   }
 
@@ -96,7 +97,8 @@ export class WebRtcCallMedia implements CallMedia {
       this.lastOffer = offerSdp;
       this.lastAnswer = answer;
       this.watchHold();
-      return { ok: true, answer };
+      // We answer recvonly/inactive to an offer that holds us (sendonly/inactive).
+      return { ok: true, answer, held: /^a=(recvonly|inactive)\s*$/m.test(answer) };
     } catch (err) {
       this.log.warn({ err }, 'webrtc offer rejected');
       return { ok: false, status: 488, reason: `WebRTC negotiation failed: ${(err as Error).message}` };
@@ -122,7 +124,7 @@ export class WebRtcCallMedia implements CallMedia {
       events: {
         onTransfer: (target) => this.o.events.onTransfer(target),
         onHangupRequested: (reason) => this.o.events.onHangupRequested(reason),
-        onSendDtmf: (digits) => this.sendDtmf(digits),
+        onSendDtmf: (digits) => this.o.events.onSendDtmf(digits),
       },
     });
     this.link = link;
@@ -138,7 +140,7 @@ export class WebRtcCallMedia implements CallMedia {
         timeoutMs: this.o.rtpTimeoutMs,
         onIdle: (idleMs) => {
           this.log.info({ idleMs }, 'webrtc rtp inactivity timeout');
-          if (!this.stopped) this.o.events.onHangupRequested('rtp_timeout');
+          if (!this.stopped) this.o.events.onMediaEnded('media_timeout');
         },
       });
     this.watchHold();
@@ -221,7 +223,7 @@ export class WebRtcCallMedia implements CallMedia {
     if (h.payloadType === audio.dtmfPayloadType) {
       this.received.record(h.sequenceNumber, undefined, performance.now(), rtp.payload.length);
       for (const d of this.dtmf.receive(h.timestamp, rtp.payload)) {
-        this.link?.notify({ type: 'dtmf', digit: d.digit, durationMs: d.durationMs });
+        this.o.events.onDtmf(d.digit, d.durationMs);
       }
       return;
     }

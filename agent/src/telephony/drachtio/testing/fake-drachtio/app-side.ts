@@ -16,7 +16,7 @@ import { initialCSeq, newCallId, newTag } from '../../../embedded/sip/ids.js';
 import type { InviteClientTransaction } from '../../../embedded/sip/invite-client-transaction.js';
 import { parseCSeq, type SipRequest, type SipResponse } from '../../../embedded/sip/message.js';
 import type { SipPeer } from '../../../embedded/sip/transport.js';
-import { bareHost, parseUri } from '../../../embedded/sip/uri.js';
+import { bareHost, parseUri } from '../../../calls/sip-uri.js';
 import type { AdminClient } from './admin.js';
 import { drachtioDialogId, type HeldDialog, type SipContext } from './context.js';
 import { contentTypeFor, copyAppHeaders, tagOf } from './sip-text.js';

@@ -10,7 +10,7 @@
  *   srf.connect({ host: '127.0.0.1', port: fake.adminPort, secret: 'cymru' });
  *   // SIP peers send to 127.0.0.1:fake.sipPort (UDP or TCP)
  */
-import { systemClock } from '../../../../audio/clock.js';
+import { systemClock } from '../../../../time/clock.js';
 import { createLogger, type Logger } from '../../../../log.js';
 import { SipEndpoint } from '../../../embedded/sip/endpoint.js';
 import { DEFAULT_TIMERS } from '../../../embedded/sip/timers.js';

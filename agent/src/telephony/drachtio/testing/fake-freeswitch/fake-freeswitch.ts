@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import type { TimerHandle } from '../../../../audio/clock.js';
+import type { TimerHandle } from '../../../../time/clock.js';
 import { FrameTicker } from '../../../embedded/media/frame-ticker.js';
 import { createPortAllocator, type PortAllocator } from '../../../embedded/media/port-allocator.js';
 import { runApi, type ApiContext } from './api/api-router.js';

@@ -2,8 +2,8 @@
  * Options of the fake FreeSWITCH, their defaults (FreeSWITCH's, or the drachtio-freeswitch-mrf
  * image's) and their validation: a bad value fails startFakeFreeswitch() naming the field.
  */
-import type { Clock } from '../../../../audio/clock.js';
-import { systemClock } from '../../../../audio/clock.js';
+import type { Clock } from '../../../../time/clock.js';
+import { systemClock } from '../../../../time/clock.js';
 import type { Logger } from '../../../../log.js';
 import { createLogger } from '../../../../log.js';
 import type { G711 } from '../../../embedded/media-types.js';

@@ -9,10 +9,10 @@ import {
   decodeMetadata,
   encodeCommand,
   encodeAudioOut,
-  type CallMetadata,
   type InboundMessage,
   type OutboundCommand,
 } from '../../../../fork/protocol.js';
+import type { CallMetadata } from '../../../../conversation/call-channel.js';
 
 export class ForkRecorder {
   metadata: CallMetadata | undefined;

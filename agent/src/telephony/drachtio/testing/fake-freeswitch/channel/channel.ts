@@ -4,7 +4,7 @@
  * (sendmsg execute, like switch_core_session_queue_private_event), and hangup in FreeSWITCH's order.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../../../../audio/clock.js';
+import type { Clock } from '../../../../../time/clock.js';
 import type { Logger } from '../../../../../log.js';
 import type { FsEventName } from '../esl/event-names.js';
 import { newEvent, type FsCore, type FsEvent } from '../esl/fs-event.js';

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { G711 } from '../../../../embedded/media-types.js';
-import { parseNameAddr, parseUri } from '../../../../embedded/sip/uri.js';
+import { parseNameAddr, parseUri } from '../../../../calls/sip-uri.js';
 import type { NegotiatedAudio } from '../../../../embedded/media/sdp-answer.js';
 import type { ChannelMedia } from '../media/channel-media.js';
 import { buildAnswer, buildOffer, negotiate, type LocalMedia } from '../sip/fs-sdp.js';

@@ -5,7 +5,7 @@
  * parks. Resolves false when the connection cannot be made (FreeSWITCH: "Socket Error!").
  */
 import net from 'node:net';
-import type { Clock } from '../../../../../audio/clock.js';
+import type { Clock } from '../../../../../time/clock.js';
 import type { Logger } from '../../../../../log.js';
 import { EslListener, type EslHost } from '../esl/esl-listener.js';
 import type { FsChannel } from './channel.js';

@@ -5,7 +5,7 @@
  * parse_command(): same commands, same order of checks, same reply strings.
  */
 import type { Socket } from 'node:net';
-import type { Clock, TimerHandle } from '../../../../../audio/clock.js';
+import type { Clock, TimerHandle } from '../../../../../time/clock.js';
 import type { Logger } from '../../../../../log.js';
 import {
   AUTH_REQUEST,

@@ -5,7 +5,7 @@
  * frame (what a playback app plays, or silence) with SMBF_WRITE_REPLACE bugs adding streamed audio
  * to it, and every media bug seeing both (fork_frame).
  */
-import type { Clock } from '../../../../../audio/clock.js';
+import type { Clock } from '../../../../../time/clock.js';
 import type { Pcm16 } from '../../../../../audio/pcm.js';
 import type { Logger } from '../../../../../log.js';
 import type { FrameTicker } from '../../../../embedded/media/frame-ticker.js';

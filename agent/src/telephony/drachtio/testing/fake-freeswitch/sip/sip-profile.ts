@@ -5,7 +5,7 @@
  * out of a dialog; and it sends BYE with a Q.850 Reason header when FreeSWITCH hangs up. What to
  * answer an INVITE with is decided by the owner (onInvite).
  */
-import type { Clock } from '../../../../../audio/clock.js';
+import type { Clock } from '../../../../../time/clock.js';
 import type { Logger } from '../../../../../log.js';
 import { Dialog, dialogIdOf } from '../../../../embedded/sip/dialog.js';
 import { parseDtmfInfo } from '../../../../embedded/sip/dtmf-info.js';

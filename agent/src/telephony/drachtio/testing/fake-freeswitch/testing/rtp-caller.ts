@@ -3,8 +3,8 @@
  * SDP offer, takes FreeSWITCH's answer, plays PCM as real-time 20 ms RTP, and records every frame
  * and digit it receives with the time it arrived.
  */
-import type { Clock } from '../../../../../audio/clock.js';
-import { systemClock } from '../../../../../audio/clock.js';
+import type { Clock } from '../../../../../time/clock.js';
+import { systemClock } from '../../../../../time/clock.js';
 import { createLogger } from '../../../../../log.js';
 import type { G711 } from '../../../../embedded/media-types.js';
 import { FrameTicker } from '../../../../embedded/media/frame-ticker.js';

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { systemClock } from '../../../../../audio/clock.js';
+import { systemClock } from '../../../../../time/clock.js';
 import { createLogger } from '../../../../../log.js';
 import { Dialog, dialogIdOf } from '../../../../embedded/sip/dialog.js';
 import { SipEndpoint } from '../../../../embedded/sip/endpoint.js';
@@ -22,7 +22,7 @@ import {
 } from '../../../../embedded/sip/message.js';
 import { DEFAULT_TIMERS } from '../../../../embedded/sip/timers.js';
 import { SipTransport, type SipPeer } from '../../../../embedded/sip/transport.js';
-import { parseUri } from '../../../../embedded/sip/uri.js';
+import { parseUri } from '../../../../calls/sip-uri.js';
 
 export class SipFailure extends Error {
   constructor(

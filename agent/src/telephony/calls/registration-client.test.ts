@@ -1,15 +1,15 @@
 /** RegistrationClient state machine with a ManualClock and a scripted registrar (no sockets). */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../audio/clock.js';
-import { registrationSchema } from '../config/profile-schema.js';
-import { createLogger } from '../log.js';
-import { computeDigestResponse, parseCredentials } from './digest.js';
+import { ManualClock } from '../../time/clock.js';
+import { registrationSchema } from '../../config/profile-schema.js';
+import { createLogger } from '../../log.js';
+import { computeDigestResponse, parseCredentials } from '../../routing/digest.js';
 import {
   RegistrationClient,
   type RegisterMessage,
   type RegisterReply,
   type RegistrationState,
-} from './registration.js';
+} from './registration-client.js';
 
 const reg = registrationSchema.parse({
   registrar: 'sip:pbx.test:5060',
@@ -139,6 +139,121 @@ describe('RegistrationClient', () => {
     await settle();
     expect(c.state).toBe('registered');
     expect(states).toEqual(['registering', 'failed', 'registering', 'registered']);
+  });
+
+  it('403 again and again: retried with the back-off three times in all, then no more REGISTERs', async () => {
+    const clock = new ManualClock();
+    const r = registrar(clock);
+    r.setPassword('other');
+    const { c } = client(clock, r);
+    c.start();
+    for (let i = 0; i < 20; i++) {
+      await settle();
+      clock.advance(8000); // the back-off's ceiling here
+    }
+    await settle();
+    expect(c.state).toBe('failed');
+    expect(c.status().lastStatus).toBe(403);
+    expect(r.seen).toHaveLength(6); // three attempts, each a challenge and one answer
+    const sent = r.seen.length;
+    clock.advance(3_600_000);
+    await settle();
+    expect(r.seen).toHaveLength(sent);
+  });
+
+  it('423 Interval Too Brief: again at once with Min-Expires, which the refreshes keep', async () => {
+    const clock = new ManualClock();
+    const r = registrar(clock);
+    const seen: RegisterMessage[] = [];
+    const expiresOf = (m: RegisterMessage) => m.headers.find(([k]) => k === 'Expires')?.[1];
+    const send = async (m: RegisterMessage): Promise<RegisterReply> => {
+      seen.push(m);
+      if (Number(expiresOf(m)) < 600)
+        return { status: 423, reason: 'Interval Too Brief', headers: [['min-expires', '600']] };
+      return r.send(m);
+    };
+    const c = new RegistrationClient({
+      id: 'r0',
+      registration: reg,
+      sender: { send, contactUri: () => 'sip:7000@127.0.0.1:5060;sbreg=r0' },
+      clock,
+      log: createLogger('silent'),
+    });
+    c.start();
+    await settle();
+    expect(c.state).toBe('registered');
+    expect(seen.map(expiresOf)).toEqual(['300', '600', '600']); // 423, then challenge and answer
+    expect(c.status().failures).toBe(0);
+    clock.advance(600 * 800);
+    await settle();
+    expect(seen.slice(3).map(expiresOf)).toEqual(['600', '600']);
+  });
+
+  it('423 without a usable Min-Expires is a refusal, not a loop', async () => {
+    const clock = new ManualClock();
+    let sent = 0;
+    const c = new RegistrationClient({
+      id: 'r0',
+      registration: reg,
+      sender: {
+        send: () => {
+          sent++;
+          return Promise.resolve({ status: 423, reason: 'Interval Too Brief', headers: [] });
+        },
+        contactUri: () => 'sip:7000@127.0.0.1:5060;sbreg=r0',
+      },
+      clock,
+      log: createLogger('silent'),
+    });
+    c.start();
+    await settle();
+    expect(c.state).toBe('failed');
+    expect(sent).toBe(1);
+  });
+
+  it('over UDP: an OPTIONS every 25 s while registered; two unanswered in a row register again at once', async () => {
+    const clock = new ManualClock();
+    const r = registrar(clock);
+    let answering = true;
+    let pings = 0;
+    const c = new RegistrationClient({
+      id: 'r0',
+      registration: reg,
+      sender: {
+        send: r.send,
+        contactUri: () => 'sip:7000@127.0.0.1:5060;sbreg=r0',
+        ping: () => {
+          pings++;
+          return Promise.resolve(answering ? 200 : 408);
+        },
+      },
+      clock,
+      log: createLogger('silent'),
+    });
+    c.start();
+    await settle();
+    expect(c.state).toBe('registered');
+    const registers = r.seen.length;
+    for (let i = 0; i < 3; i++) {
+      clock.advance(25_000);
+      await settle();
+    }
+    expect(pings).toBe(3);
+    expect(r.seen).toHaveLength(registers); // answered: nothing else sent
+    answering = false;
+    clock.advance(25_000);
+    await settle();
+    expect(r.seen).toHaveLength(registers); // one miss is not enough
+    clock.advance(25_000);
+    await settle();
+    expect(pings).toBe(5);
+    expect(r.seen.length).toBeGreaterThan(registers); // registered again without waiting for the refresh
+    expect(c.state).toBe('registered');
+    await c.stop();
+    const after = pings;
+    clock.advance(100_000);
+    await settle();
+    expect(pings).toBe(after);
   });
 
   it('stop() un-REGISTERs with Expires: 0 and ends unregistered', async () => {

@@ -1,25 +1,26 @@
 /**
- * Registrar (RFC 3261 §10.3) for the configured softphone `users`: digest-authenticated REGISTER
- * (MD5 or SHA-256, via DigestVerifier), several contacts per user, Expires bounds (423 with
- * Min-Expires), un-register (Expires: 0, Contact: *), and RFC 5626-style flows: a binding remembers
- * the connection it was made over, requests to it go over that connection, and the binding is dropped
- * when the connection closes. No sockets here: REGISTER in, response out.
+ * The softphone registrar's book (RFC 3261 §10.3), the same for both back-ends: digest-authenticated
+ * REGISTER for the configured `users` (MD5 or SHA-256, behind the shared lock-out), several contacts
+ * per user, Expires bounds (423 with Min-Expires; one default expiry), un-register (Expires: 0,
+ * Contact: *), and RFC 5626-style flows: a binding remembers the flow it was made over (requests to it
+ * go there) and goes when that connection closes. No sockets: a neutral REGISTER view in, a reply out.
  */
-import type { Clock } from '../../audio/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Logger } from '../../log.js';
 import type { DigestGate } from '../../routing/digest-gate.js';
-import { newTag } from './sip/ids.js';
-import { buildResponse, parseCSeq, toHeader, type SipRequest, type SipResponse } from './sip/message.js';
-import type { SipPeer } from './sip/transport.js';
-import { formatParams, parseNameAddr } from './sip/uri.js';
+import { formatParams, parseNameAddr } from './sip-uri.js';
+import type { CallSource, RegisterRequest, SipReply } from './sip-view.js';
 
-export interface Binding {
+/** Expires bounds and the default, seconds. */
+export const REGISTRAR_EXPIRES = { min: 60, max: 3600, default: 600 } as const;
+
+export interface Binding<F extends CallSource = CallSource> {
   /** The user (AoR user part) this contact belongs to. */
   user: string;
   /** Contact URI as registered (may have an .invalid host: reached over `flow`). */
   contact: string;
   /** The connection or UDP source the REGISTER came from; requests to this contact go here. */
-  flow: SipPeer;
+  flow: F;
   /** Absolute expiry, clock ms. */
   expiresAt: number;
   instanceId?: string;
@@ -34,55 +35,49 @@ export interface RegistrarOptions {
   gate: DigestGate;
   isUser(username: string): boolean;
   log: Logger;
-  userAgent?: string;
-  /** Expires bounds, seconds (defaults 60 / 3600 / 600). */
+  /** Expires bounds, seconds (defaults: REGISTRAR_EXPIRES). */
   minExpires?: number;
   maxExpires?: number;
   defaultExpires?: number;
 }
 
-export type RegisterOutcome = { response: SipResponse; event?: 'registered' | 'unregistered' };
+export type RegisterOutcome = { reply: SipReply; event?: 'registered' | 'unregistered' };
 
-export class Registrar {
-  private readonly bindings = new Map<string, Binding[]>();
+export class Registrar<F extends CallSource = CallSource> {
+  private readonly bindings = new Map<string, Binding<F>[]>();
   private readonly min: number;
   private readonly max: number;
   private readonly dflt: number;
 
   constructor(private readonly o: RegistrarOptions) {
-    this.min = o.minExpires ?? 60;
-    this.max = o.maxExpires ?? 3600;
-    this.dflt = Math.min(Math.max(o.defaultExpires ?? 600, this.min), this.max);
+    this.min = o.minExpires ?? REGISTRAR_EXPIRES.min;
+    this.max = o.maxExpires ?? REGISTRAR_EXPIRES.max;
+    this.dflt = Math.min(Math.max(o.defaultExpires ?? REGISTRAR_EXPIRES.default, this.min), this.max);
   }
 
-  /** Answer one REGISTER that arrived from `source`. */
-  register(req: SipRequest, source: SipPeer): RegisterOutcome {
-    const user = toHeader(req)?.uri.user;
-    if (!user) return { response: this.response(req, 400, 'No user in To') };
+  /** Answer one REGISTER. */
+  register(req: RegisterRequest<F>): RegisterOutcome {
+    const { user, source } = req;
+    if (!user) return { reply: reply(400, 'No user in To') };
     const denied = this.authenticate(req, user, source);
-    if (denied) return { response: denied };
-    const contacts = req.headers.getAll('contact');
-    const headerExpires = parseExpires(req.headers.get('expires'));
+    if (denied) return { reply: denied };
+    const contacts = req.contacts;
+    const headerExpires = parseExpires(req.expires);
     if (contacts.length === 1 && contacts[0] === '*') {
-      if (headerExpires !== 0) return { response: this.response(req, 400, 'Wildcard needs Expires: 0') };
+      if (headerExpires !== 0) return { reply: reply(400, 'Wildcard needs Expires: 0') };
       this.bindings.delete(user);
       this.o.log.info({ user, source: source.address }, 'sip registrar: all contacts removed');
-      return { response: this.ok(req, user), event: 'unregistered' };
+      return { reply: this.ok(req, user), event: 'unregistered' };
     }
     const parsed = contacts.map((c) => ({ text: c, na: parseNameAddr(c) }));
-    if (parsed.some((p) => !p.na || p.text === '*'))
-      return { response: this.response(req, 400, 'Bad Contact') };
+    if (parsed.some((p) => !p.na || p.text === '*')) return { reply: reply(400, 'Bad Contact') };
     const asked = parsed.map((p) => parseExpires(p.na!.params.expires) ?? headerExpires ?? this.dflt);
-    if (asked.some((e) => e > 0 && e < this.min)) {
-      const res = this.response(req, 423);
-      res.headers.append('Min-Expires', String(this.min));
-      return { response: res };
-    }
-    const callId = req.headers.get('call-id') ?? '';
-    const cseq = parseCSeq(req.headers.get('cseq'))?.seq ?? 0;
+    if (asked.some((e) => e > 0 && e < this.min))
+      return { reply: reply(423, 'Interval Too Brief', [['Min-Expires', String(this.min)]]) };
+    const { callId, cseq } = req;
     parsed.forEach((p, i) => {
       const na = p.na!;
-      const b: Binding = {
+      const b: Binding<F> = {
         user,
         contact: p.text.replace(/^[^<]*<([^>]*)>.*$/, '$1'),
         flow: source,
@@ -103,7 +98,7 @@ export class Registrar {
     );
     const event = asked.every((e) => e === 0) ? 'unregistered' : 'registered';
     return {
-      response: this.ok(
+      reply: this.ok(
         req,
         user,
         parsed.some((p) => p.na!.params['reg-id'] !== undefined),
@@ -113,7 +108,7 @@ export class Registrar {
   }
 
   /** Live bindings of a user, newest first. */
-  contactsFor(user: string): Binding[] {
+  contactsFor(user: string): Binding<F>[] {
     const now = this.o.clock.now();
     const list = (this.bindings.get(user) ?? []).filter((b) => b.expiresAt > now);
     if (list.length === 0) this.bindings.delete(user);
@@ -125,8 +120,12 @@ export class Registrar {
     return this.o.isUser(user);
   }
 
+  hasContacts(user: string): boolean {
+    return this.contactsFor(user).length > 0;
+  }
+
   /** The user with a live binding over this connection (a connection-oriented flow), if any. */
-  userOnConnection(peer: SipPeer): string | undefined {
+  userOnConnection(peer: CallSource): string | undefined {
     if (peer.connectionId === undefined) return undefined;
     for (const user of [...this.bindings.keys()]) {
       if (this.contactsFor(user).some((b) => sameConnection(b.flow, peer))) return user;
@@ -135,7 +134,7 @@ export class Registrar {
   }
 
   /** A TCP/WebSocket connection closed: its bindings go with it (RFC 5626 §5.2, RFC 7118 §5). */
-  dropConnection(peer: SipPeer): void {
+  dropConnection(peer: CallSource): void {
     if (peer.connectionId === undefined) return;
     for (const [user, list] of this.bindings) {
       const kept = list.filter((b) => !sameConnection(b.flow, peer));
@@ -162,8 +161,13 @@ export class Registrar {
     );
   }
 
-  private authenticate(req: SipRequest, user: string, source: SipPeer): SipResponse | undefined {
-    const header = req.headers.get('authorization');
+  /** Live bindings in all (readiness). */
+  get count(): number {
+    return [...this.bindings.keys()].reduce((n, u) => n + this.contactsFor(u).length, 0);
+  }
+
+  private authenticate(req: RegisterRequest<F>, user: string, source: F): SipReply | undefined {
+    const header = req.authorization;
     const verdict = header
       ? this.o.gate.check(header, 'REGISTER', source.address)
       : this.o.gate.sourceLocked(source.address)
@@ -172,7 +176,7 @@ export class Registrar {
     if (verdict.ok) {
       if (verdict.username === user && this.o.isUser(user)) return undefined;
       this.o.log.info({ user, authUser: verdict.username }, 'sip registrar: user may not register this AoR');
-      return this.response(req, 403);
+      return reply(403);
     }
     if (['bad-response', 'unknown-user', 'replay', 'locked'].includes(verdict.reason)) {
       // Locked-out attempts are refused unchecked; the lock itself was logged once.
@@ -180,28 +184,30 @@ export class Registrar {
         { user, reason: verdict.reason, source: source.address },
         'sip registrar: authentication failed',
       );
-      return this.response(req, 403);
+      return reply(403);
     }
-    const res = this.response(req, 401);
-    for (const c of this.o.gate.challenges(verdict.reason === 'stale', source.address))
-      res.headers.append('WWW-Authenticate', c);
-    return res;
+    const challenges = this.o.gate.challenges(verdict.reason === 'stale', source.address);
+    return reply(
+      401,
+      undefined,
+      challenges.map((c): [string, string] => ['WWW-Authenticate', c]),
+    );
   }
 
-  private upsert(b: Binding): void {
+  private upsert(b: Binding<F>): void {
     const list = (this.bindings.get(b.user) ?? []).filter((x) => !sameBinding(x, b));
     list.push(b);
     this.bindings.set(b.user, list);
   }
 
-  private remove(user: string, b: Binding): void {
+  private remove(user: string, b: Binding<F>): void {
     const kept = (this.bindings.get(user) ?? []).filter((x) => !sameBinding(x, b));
     if (kept.length === 0) this.bindings.delete(user);
     else this.bindings.set(user, kept);
   }
 
-  private ok(req: SipRequest, user: string, outbound = false): SipResponse {
-    const res = this.response(req, 200);
+  private ok(req: RegisterRequest<F>, user: string, outbound = false): SipReply {
+    const res = reply(200);
     const now = this.o.clock.now();
     for (const b of this.contactsFor(user)) {
       const params: Record<string, string> = {
@@ -209,18 +215,15 @@ export class Registrar {
       };
       if (b.instanceId !== undefined) params['+sip.instance'] = `"${b.instanceId}"`; // quoted <urn:…>
       if (b.regId !== undefined) params['reg-id'] = b.regId;
-      res.headers.append('Contact', `<${b.contact}>${formatParams(params)}`);
+      res.headers.push(['Contact', `<${b.contact}>${formatParams(params)}`]);
     }
-    const supported = req.headers.getAll('supported').map((s) => s.toLowerCase());
-    if (outbound && supported.includes('outbound')) res.headers.append('Require', 'outbound');
+    if (outbound && req.supported.includes('outbound')) res.headers.push(['Require', 'outbound']);
     return res;
   }
+}
 
-  private response(req: SipRequest, status: number, reason?: string): SipResponse {
-    const res = buildResponse(req, status, { toTag: newTag(), ...(reason ? { reason } : {}) });
-    res.headers.append('Server', this.o.userAgent ?? 'Switchboard');
-    return res;
-  }
+function reply(status: number, reason?: string, headers: Array<[string, string]> = []): SipReply {
+  return reason ? { status, reason, headers } : { status, headers };
 }
 
 function parseExpires(v: string | undefined): number | undefined {
@@ -228,7 +231,7 @@ function parseExpires(v: string | undefined): number | undefined {
   return Number(v);
 }
 
-function sameConnection(a: SipPeer, b: SipPeer): boolean {
+function sameConnection(a: CallSource, b: CallSource): boolean {
   return a.transport === b.transport && a.connectionId === b.connectionId;
 }
 

@@ -1,4 +1,4 @@
-/** SIP URIs and name-addr values (From, To, Contact, Refer-To), pure. */
+/** SIP URIs and name-addr values (From, To, Contact, Refer-To), pure: the one grammar both back-ends read. */
 
 export interface SipUri {
   scheme: 'sip' | 'sips' | 'tel';

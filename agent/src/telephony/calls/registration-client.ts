@@ -1,14 +1,18 @@
 /**
  * Registration client: keeps the agent registered to a PBX as an extension (RFC 3261 §10.2).
  * Digest auth (MD5, SHA-256), refresh at 80% of the granted expiry, exponential back-off with
- * jitter while the PBX is down, un-REGISTER on stop. Transport-neutral: a RegisterSender does the SIP
- * plumbing (the embedded gateway's endpoint, or drachtio).
+ * jitter while the PBX is down, un-REGISTER on stop. 423 Interval Too Brief: again at once with the
+ * registrar's Min-Expires (§10.2.8). A refusal that repeating will not fix (403, 404, our credentials
+ * refused) is retried with the back-off at most `maxRefusals` times in a row, then left failed: a
+ * PBX or fail2ban blocks a box that keeps presenting a refused password. Over UDP an OPTIONS every
+ * keepaliveS keeps the NAT mapping the PBX's calls come back through. Transport-neutral: a RegisterSender does the SIP
+ * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../audio/clock.js';
-import type { Registration } from '../config/profile-schema.js';
-import type { Logger } from '../log.js';
-import { answerChallenge, formatCredentials, pickChallenge } from './digest.js';
+import type { Clock, TimerHandle } from '../../time/clock.js';
+import type { Registration } from '../../config/profile-schema.js';
+import type { Logger } from '../../log.js';
+import { answerChallenge, formatCredentials, pickChallenge } from '../../routing/digest.js';
 
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed' | 'backoff';
 
@@ -35,6 +39,8 @@ export interface RegisterReply {
 export interface RegisterSender {
   /** Send one REGISTER in its own transaction; a timeout resolves as 408. Never rejects. */
   send(msg: RegisterMessage): Promise<RegisterReply>;
+  /** An OPTIONS keepalive to the registrar: its final status (408 when unanswered). Absent: no keepalives. */
+  ping?(): Promise<number>;
   /** Our Contact URI for this registration (where the PBX sends calls). */
   contactUri(reg: Registration, id: string): string;
 }
@@ -60,6 +66,8 @@ export interface RegistrationClientOptions {
   refreshRatio?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Refusals in a row (403, 404, credentials refused) after which we stop trying. Default 3. */
+  maxRefusals?: number;
   random?: () => number;
   onStateChange?(status: RegistrationStatus): void;
 }
@@ -71,13 +79,21 @@ export class RegistrationClient {
   private cseq = 1;
   private nc = 0;
   private failures = 0;
+  private refusals = 0;
+  /** 423s answered in a row (a registrar raising its minimum each time must not loop us). */
+  private tooBrief = 0;
+  /** Expires we ask for: the configured one, raised by a 423's Min-Expires. */
+  private expires: number;
   private timer: TimerHandle | undefined;
+  private keepalive: TimerHandle | undefined;
+  private missedPings = 0;
   private expiresAt: number | undefined;
   private lastStatus: number | undefined;
   private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly o: RegistrationClientOptions) {
+    this.expires = o.registration.expires;
     this.log = o.log.child({
       registration: o.id,
       registrar: o.registration.registrar,
@@ -110,8 +126,10 @@ export class RegistrationClient {
     return s;
   }
 
+  /** Register now; again after a stop, or at once when the path to the registrar was re-established. */
   start(): void {
     this.stopped = false;
+    if (this.current === 'registering') return; // one exchange at a time
     this.attempt();
   }
 
@@ -133,7 +151,7 @@ export class RegistrationClient {
   private attempt(): void {
     if (this.stopped) return;
     this.transition('registering');
-    void this.exchange(this.o.registration.expires).then((reply) => this.settle(reply));
+    void this.exchange(this.expires).then((reply) => this.settle(reply));
   }
 
   /** One REGISTER, answering at most one digest challenge (two if the first nonce was stale). */
@@ -164,17 +182,43 @@ export class RegistrationClient {
     if (reply.status >= 200 && reply.status < 300) {
       const granted = this.grantedExpires(reply);
       this.failures = 0;
+      this.refusals = 0;
+      this.tooBrief = 0;
       this.expiresAt = this.o.clock.now() + granted * 1000;
       this.transition('registered');
       const refreshMs = Math.max(1000, granted * 1000 * (this.o.refreshRatio ?? 0.8));
       this.schedule(refreshMs, () => this.attempt());
+      this.startKeepalive();
       return;
     }
     this.expiresAt = undefined;
+    const minExpires = Number(values(reply, 'min-expires')[0]?.trim());
+    if (
+      reply.status === 423 &&
+      Number.isInteger(minExpires) &&
+      minExpires > this.expires &&
+      this.tooBrief++ < 2 &&
+      minExpires <= 86_400
+    ) {
+      this.log.info(
+        { asked: this.expires, minExpires },
+        'sip registration interval too brief; asking for Min-Expires',
+      );
+      this.expires = minExpires;
+      return this.attempt(); // still registering: one more exchange, no failure counted
+    }
     this.failures++;
-    const permanent = [401, 403, 404, 407].includes(reply.status);
+    const permanent = [401, 403, 404, 407, 423].includes(reply.status);
+    this.refusals = permanent ? this.refusals + 1 : 0;
     this.log.warn({ status: reply.status, failures: this.failures }, 'sip registration failed');
     this.transition(permanent ? 'failed' : 'backoff');
+    if (this.refusals >= (this.o.maxRefusals ?? 3)) {
+      this.log.error(
+        { status: reply.status, refusals: this.refusals },
+        'sip registration refused again; no more attempts until restart (check the user and password)',
+      );
+      return;
+    }
     this.schedule(this.backoffDelay(), () => this.attempt());
   }
 
@@ -186,10 +230,14 @@ export class RegistrationClient {
   }
 
   private grantedExpires(reply: RegisterReply): number {
-    const ours = this.o.sender.contactUri(this.o.registration, this.o.id);
+    // Ours is the contact with our user part (the host may be rewritten on the way: NAT, drachtio).
+    const user = this.o.sender
+      .contactUri(this.o.registration, this.o.id)
+      .replace(/^sips?:/, '')
+      .split('@')[0];
     for (const c of values(reply, 'contact')) {
       const e = /;\s*expires\s*=\s*(\d+)/i.exec(c.slice(c.indexOf('>') + 1));
-      if (e && c.includes(ours.replace(/^sips?:/, ''))) return Number(e[1]);
+      if (e && c.includes(`:${user}@`)) return Number(e[1]);
     }
     const header = values(reply, 'expires')[0];
     return header && /^\d+$/.test(header.trim()) ? Number(header.trim()) : this.o.registration.expires;
@@ -230,6 +278,30 @@ export class RegistrationClient {
   private clearTimer(): void {
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.keepalive) this.o.clock.clearTimeout(this.keepalive);
+    this.keepalive = undefined;
+  }
+
+  /** While registered over UDP: OPTIONS every keepaliveS; two missed in a row → REGISTER at once. */
+  private startKeepalive(): void {
+    const reg = this.o.registration;
+    const ping = this.o.sender.ping?.bind(this.o.sender);
+    const everyS = reg.keepaliveS ?? 25;
+    if (!ping || reg.transport !== 'udp' || everyS === 0) return;
+    this.missedPings = 0;
+    const tick = (): void => {
+      this.keepalive = this.o.clock.setTimeout(() => {
+        void ping().then((status) => {
+          if (this.stopped || this.current !== 'registered') return;
+          this.missedPings = status === 408 || status === 503 ? this.missedPings + 1 : 0;
+          if (this.missedPings < 2) return tick();
+          this.log.warn('sip registrar stopped answering keepalives; registering again');
+          this.clearTimer();
+          this.attempt();
+        });
+      }, everyS * 1000);
+    };
+    tick();
   }
 
   private transition(next: RegistrationState): void {

@@ -1,0 +1,213 @@
+/**
+ * The agent's registrations to PBXs, the same on both back-ends: one RegistrationClient per configured
+ * registration (digest, refresh, back-off, un-REGISTER on stop), the registrar found by resolving its
+ * name here, and the random Contact user only that PBX learns. What admission needs to recognise the
+ * calls the PBX sends back (RegistrationRoute) comes from here. A back-end only supplies the
+ * RegisterTransport: how one REGISTER reaches an address, and what our Contact looks like.
+ * (SRV/NAPTR look-ups belong here; 423 handling and keepalives are in the client.)
+ */
+import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Clock, TimerHandle } from '../../time/clock.js';
+import type { Registration } from '../../config/profile-schema.js';
+import type { Logger } from '../../log.js';
+import { callTimeouts, type CallTimeouts } from './call-timeouts.js';
+import {
+  RegistrationClient,
+  type RegisterMessage,
+  type RegisterReply,
+  type RegisterSender,
+  type RegistrationStatus,
+} from './registration-client.js';
+
+/** A PBX registration as admission sees it. */
+export interface RegistrationRoute {
+  registration: Registration;
+  /** The random user part of the Contact we registered: only that PBX knows it. */
+  contactUser: string;
+  /** Addresses the registrar's name resolved to (an IP literal is its own). */
+  addresses(): readonly string[];
+}
+
+/** Where one REGISTER goes. */
+export interface RegistrarDestination {
+  transport: 'udp' | 'tcp';
+  address: string;
+  port: number;
+}
+
+/** The back-end's part of a registration. */
+export interface RegisterTransport {
+  /** Send one REGISTER in its own transaction; resolve with its final response (a timeout: 408). */
+  send(msg: RegisterMessage, dest: RegistrarDestination): Promise<RegisterReply>;
+  /** Our Contact URI for a registration over `transport` (the PBX sends calls there). */
+  contactUri(contactUser: string, transport: 'udp' | 'tcp'): string;
+  /** One OPTIONS to the registrar; its final status. Absent: this back-end sends no keepalives. */
+  options?(dest: RegistrarDestination, aor: string): Promise<number>;
+}
+
+/** Addresses remembered per registrar (a name may resolve differently over time). */
+const MAX_ADDRESSES = 8;
+
+export type ResolveHost = (host: string) => Promise<string>;
+
+const resolveA: ResolveHost = async (host) => (await lookup(host)).address;
+
+function registrarHostPort(registrar: string): { host: string; port: number } | undefined {
+  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?/i.exec(registrar.trim());
+  if (!m) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 5060 };
+}
+
+/** One registration's sender: resolves the registrar, bounds the wait, hands the REGISTER to the back-end. */
+class RegistrarSender implements RegisterSender, RegistrationRoute {
+  readonly contactUser: string;
+  private readonly resolved: string[] = [];
+
+  constructor(
+    readonly registration: Registration,
+    private readonly transport: RegisterTransport,
+    private readonly resolve: ResolveHost,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+  ) {
+    // `<extension>-<128 random bits>`: the PBX sends calls to it; nobody else can guess it.
+    this.contactUser = `${registration.user}-${randomBytes(16).toString('hex')}`;
+    const host = registrarHostPort(registration.registrar)?.host;
+    if (host && isIP(host) !== 0) this.resolved.push(host);
+  }
+
+  addresses(): readonly string[] {
+    return this.resolved;
+  }
+
+  contactUri(): string {
+    return this.transport.contactUri(this.contactUser, this.registration.transport);
+  }
+
+  /** Defined only when the back-end can send OPTIONS (RegistrationClient checks for it). */
+  get ping(): (() => Promise<number>) | undefined {
+    const options = this.transport.options?.bind(this.transport);
+    if (!options) return undefined;
+    return async () => {
+      const dest = await this.destination();
+      if (!dest) return 503;
+      const hp = registrarHostPort(this.registration.registrar)!;
+      const reply = await this.bounded(
+        options(dest, `sip:${this.registration.user}@${hp.host}`).then((status) => ({
+          status,
+          reason: '',
+          headers: [],
+        })),
+      );
+      return reply.status;
+    };
+  }
+
+  async send(msg: RegisterMessage): Promise<RegisterReply> {
+    const dest = await this.destination();
+    if (!dest) return { status: 503, reason: 'registrar address not resolvable', headers: [] };
+    return this.bounded(this.transport.send(msg, dest));
+  }
+
+  /** The back-end's answer, or 408 after timeoutMs; a throw is a 503. */
+  private async bounded(pending: Promise<RegisterReply>): Promise<RegisterReply> {
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<RegisterReply>(
+      (r) =>
+        (timer = this.clock.setTimeout(
+          () => r({ status: 408, reason: 'no answer from the registrar', headers: [] }),
+          this.timeoutMs,
+        )),
+    );
+    const sent = pending.catch((err: Error): RegisterReply => ({
+      status: 503,
+      reason: err.message,
+      headers: [],
+    }));
+    try {
+      return await Promise.race([sent, timeout]);
+    } finally {
+      if (timer) this.clock.clearTimeout(timer);
+    }
+  }
+
+  private async destination(): Promise<RegistrarDestination | undefined> {
+    const hp = registrarHostPort(this.registration.registrar);
+    if (!hp) return undefined;
+    let address = hp.host;
+    if (isIP(address) === 0) {
+      try {
+        address = await this.resolve(address);
+      } catch {
+        return undefined;
+      }
+      if (!this.resolved.includes(address)) {
+        this.resolved.push(address);
+        if (this.resolved.length > MAX_ADDRESSES) this.resolved.shift();
+      }
+    }
+    return { transport: this.registration.transport, address, port: hp.port };
+  }
+}
+
+export interface PbxRegistrationsOptions {
+  registrations: readonly Registration[];
+  transport: RegisterTransport;
+  clock: Clock;
+  log: Logger;
+  timeouts?: Partial<CallTimeouts>;
+  /** Retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
+  backoff?: { baseMs: number; maxMs: number };
+  resolve?: ResolveHost;
+  onStateChange?(status: RegistrationStatus): void;
+}
+
+export class PbxRegistrations {
+  readonly routes: readonly RegistrationRoute[];
+  private readonly clients: RegistrationClient[];
+  private running = false;
+
+  constructor(o: PbxRegistrationsOptions) {
+    const registerMs = callTimeouts(o.timeouts).registerMs;
+    const senders = o.registrations.map(
+      (r) => new RegistrarSender(r, o.transport, o.resolve ?? resolveA, o.clock, registerMs),
+    );
+    this.routes = senders;
+    this.clients = senders.map(
+      (sender, i) =>
+        new RegistrationClient({
+          id: `r${i}`,
+          registration: sender.registration,
+          sender,
+          clock: o.clock,
+          log: o.log,
+          ...(o.backoff ? { backoffBaseMs: o.backoff.baseMs, backoffMaxMs: o.backoff.maxMs } : {}),
+          ...(o.onStateChange ? { onStateChange: o.onStateChange } : {}),
+        }),
+    );
+  }
+
+  /** Register now (again, e.g. after the back-end reconnected: the binding may be gone). */
+  start(): void {
+    this.running = true;
+    for (const c of this.clients) c.start();
+  }
+
+  /** Un-REGISTER every binding, bounded by timeoutMs. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await Promise.all(this.clients.map((c) => c.stop(timeoutMs)));
+  }
+
+  statuses(): RegistrationStatus[] {
+    return this.clients.map((c) => c.status());
+  }
+
+  /** Calls from here come from a PBX we register with (trusted like a trunk, no per-source caps). */
+  isRegistrarAddress(address: string): boolean {
+    return this.routes.some((r) => r.addresses().includes(address));
+  }
+}
