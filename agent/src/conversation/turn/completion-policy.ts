@@ -53,7 +53,7 @@ const MIN_COMPLETE_NUMBER_DIGITS = 7;
 const MIN_PHONE_NUMBER_DIGITS = 10;
 /** Words that announce a phone number ("my number is", "call me back on", "my cell is"). */
 const PHONE_WORDS =
-  /\b(?:phone|mobile|cell|cellphone|telephone|landline|callback|(?:call|reach|text) (?:me|us)|(?:my|the|your|our|a) number)\b/;
+  /\b(?:phone|mobile|cell|cellphone|telephone|landline|callback|(?:call|reach|text) (?:me|us)|(?:my|the|your|our) number)\b/;
 /** How many words before the digits a phone word still describes them ("you can reach me on"). */
 const PHONE_WORDS_REACH = 6;
 
