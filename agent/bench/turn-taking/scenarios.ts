@@ -77,8 +77,13 @@ function digits(): CallScript[] {
   let n = 0;
   for (const groups of numbers) {
     for (let v = 0; v < 2; v++) {
+      // The agent sends Finalize when the caller pauses, and streaming smart_format punctuates the
+      // group it finalises as a sentence ("415." … "555." … "0199."); the first reading of each number
+      // comes back bare, the second with those full stops.
       const turn = groups.map(([said, heard], i) =>
-        i < groups.length - 1 ? seg(said, heard, pauses[(n + i + v) % pauses.length]!) : seg(said, heard),
+        i < groups.length - 1
+          ? seg(said, v === 1 ? `${heard}.` : heard, pauses[(n + i + v) % pauses.length]!)
+          : seg(said, heard),
       );
       out.push({ id: `digits-${++n}`, category: 'digits', turn, reply: SHORT });
     }

@@ -45,6 +45,17 @@ export const COMPLETION = {
 
 /** Digits in a trailing run this short (a group of a phone or order number) mean more is coming. */
 const MIN_COMPLETE_NUMBER_DIGITS = 7;
+/**
+ * Digits of a phone number read out with its area code: 10 in North America (3-3-4), 10 or 11 in most
+ * national plans (UK and DE: a leading 0 and 9–10 more). Fewer, after the caller named a phone number,
+ * is a number still being read out; a 7-digit local number costs the maximum delay, not a cut-off.
+ */
+const MIN_PHONE_NUMBER_DIGITS = 10;
+/** Words that announce a phone number ("my number is", "call me back on", "my cell is"). */
+const PHONE_WORDS =
+  /\b(?:phone|mobile|cell|cellphone|telephone|landline|callback|(?:call|reach|text) (?:me|us)|(?:my|the|your|our) number)\b/;
+/** How many words before the digits a phone word still describes them ("you can reach me on"). */
+const PHONE_WORDS_REACH = 6;
 
 function words(text: string): string[] {
   return text
@@ -54,10 +65,24 @@ function words(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Digits at the end of the text, across groups separated by spaces or dashes ("415 555-01"). */
-function trailingDigits(text: string): number {
-  const m = /([\d][\d\s-]*)[.!?]?$/.exec(text);
-  return m ? m[1]!.replace(/\D/g, '').length : 0;
+/**
+ * Digits read out at the end of the text, counted across groups. Streaming smart_format finalises each
+ * group the caller pauses after on its own and punctuates it as a sentence, so one number arrives as
+ * "415. 555. 0199." as well as "415 555 0199" or "415-555-0199": spaces, dashes, dots, commas and
+ * brackets between groups all join them. A formatted quantity ("$12.50", "7:30") is not digits being
+ * read out. The separator class needs one character at least, so the pattern cannot backtrack badly.
+ */
+function trailingDigitRun(text: string): { digits: number; before: string } | undefined {
+  const m = /\d+(?:[\s.,()\-–—]+\d+)*\)?[.!?]?$/u.exec(text);
+  if (!m) return undefined;
+  const before = text.slice(0, m.index);
+  if (/[$€£¥:]$/u.test(before)) return undefined;
+  return { digits: m[0].replace(/\D/g, '').length, before };
+}
+
+/** The caller named a phone number just before the digits. */
+function namesPhoneNumber(before: string): boolean {
+  return PHONE_WORDS.test(words(before).slice(-PHONE_WORDS_REACH).join(' '));
 }
 
 /** Probability (0..1) that `text` is a whole turn. Empty text scores 0. */
@@ -70,8 +95,11 @@ export function transcriptCompletion(text: string): number {
   if (CONTINUATIONS.has(last)) return COMPLETION.unfinished;
   if (HOLD_PHRASES.some((p) => joined === p || joined.endsWith(` ${p}`))) return COMPLETION.unfinished;
   if (/(?:,|;|:|\.\.\.|…|-|–|—)$/.test(t)) return COMPLETION.openPunctuation;
-  const digits = trailingDigits(t);
-  if (digits > 0 && digits < MIN_COMPLETE_NUMBER_DIGITS) return COMPLETION.digitGroup;
+  const run = trailingDigitRun(t);
+  if (run && run.digits < MIN_COMPLETE_NUMBER_DIGITS) return COMPLETION.digitGroup;
+  if (run && run.digits < MIN_PHONE_NUMBER_DIGITS && namesPhoneNumber(run.before)) {
+    return COMPLETION.digitGroup;
+  }
   if (t.endsWith('?')) return COMPLETION.question;
   if (/[.!]["')\]]?$/.test(t)) return COMPLETION.statement;
   return COMPLETION.noClosingPunctuation;
