@@ -3,6 +3,10 @@
  * (Prometheus) and to live listeners (the softphone's agent panel). Implementations live in
  * store/ and http/; the engine only sees these interfaces.
  */
+import type { TokenUsage } from '../providers/types.js';
+import type { EngineEndReason } from './end-reasons.js';
+
+export type { TokenUsage } from '../providers/types.js';
 
 export interface CallStartInfo {
   callId: string;
@@ -25,6 +29,48 @@ export interface TurnTimings {
   ttsTtfbMs?: number;
   /** Caller's end of speech → first agent audio frame sent to the media side. */
   voiceToVoiceMs?: number;
+  /**
+   * Caller's end of speech → the media side reports the first agent audio played (a playout mark
+   * placed before the reply's first frame): the RTP leg's view, where the media side reports marks.
+   */
+  mediaVoiceToVoiceMs?: number;
+  /**
+   * The stages of voiceToVoiceMs after the end-of-turn decision, back to back: waiting on LLM calls
+   * (every call before the first spoken text), tools run before it, clause chunking (first token →
+   * first text to TTS), ttsTtfbMs, and `engineMs`, the rest — our own share (turn hand-over, history,
+   * connection checks). endOfUtteranceDelayMs + llmMs + toolsMs + chunkingMs + ttsTtfbMs + engineMs
+   * = voiceToVoiceMs.
+   */
+  llmMs?: number;
+  toolsMs?: number;
+  chunkingMs?: number;
+  engineMs?: number;
+}
+
+/** One LLM call of a turn (a tool round-trip makes another). */
+export interface LlmCallRecord {
+  model: string;
+  /** Request → first event (a token, or the first fragment of a tool call). */
+  ttftMs?: number;
+  /** Request → end of the stream. */
+  durationMs?: number;
+  toolCalls: number;
+  outcome: 'done' | 'failed' | 'cancelled';
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/**
+ * A provider fault during the turn and what was done about it: retried / fell_back / reconnected
+ * (recovered, the caller heard a normal answer), apologized (the caller heard the apology),
+ * gave_up (no attempt left), reprompted (backstop).
+ */
+export interface TurnFault {
+  stage: 'stt' | 'llm' | 'tts' | 'fork';
+  code: string;
+  action: 'retried' | 'fell_back' | 'reconnected' | 'gave_up' | 'apologized' | 'watchdog';
+  /** The route that failed (endpoint:model or voice), when the stage has routes. */
+  route?: string;
 }
 
 /** A reply prepared on the likely end of the caller's turn: used as is, or thrown away (the final text differed). */
@@ -41,19 +87,17 @@ export interface TurnRecord {
   timings: TurnTimings;
   /** Set when a preemptive reply was prepared for this turn. */
   preemptive?: PreemptiveOutcome;
+  /** Every LLM call of the turn, in order (absent when the turn made none). */
+  llmCalls?: LlmCallRecord[];
+  /** Tokens of all the turn's LLM calls, as the vendor counted them. */
+  usage?: TokenUsage;
+  /** Provider faults the turn met (absent when none). */
+  faults?: TurnFault[];
   startedAt: Date;
   endedAt: Date;
 }
 
-export type CallEndReason =
-  | 'caller_hangup'
-  | 'agent_hangup'
-  | 'transferred'
-  | 'stt_failed'
-  | 'protocol_error'
-  | 'agent_shutdown'
-  | 'error'
-  | string;
+export type CallEndReason = EngineEndReason | 'caller_hangup' | 'protocol_error' | 'error' | string;
 
 export interface CallEndInfo {
   callId: string;
@@ -70,7 +114,9 @@ export type LiveEvent =
   | { type: 'turn'; turn: TurnRecord }
   | { type: 'dtmf'; digit: string }
   | { type: 'tool'; name: string; arguments: string; result: string }
-  | { type: 'error'; stage: 'stt' | 'llm' | 'tts' | 'tool'; code: string };
+  | { type: 'error'; stage: 'stt' | 'llm' | 'tts' | 'tool'; code: string }
+  /** A provider fault the engine handled (retry, fallback, reconnect, watchdog). */
+  | { type: 'fault'; fault: TurnFault };
 
 export interface CallObserver {
   callStarted(info: CallStartInfo): void;

@@ -16,7 +16,9 @@ export interface LlmWatch {
 export function withTimeouts(clock: Clock, parent: AbortSignal, firstMs: number, idleMs: number): LlmWatch {
   const controller = new AbortController();
   const onParent = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onParent, { once: true });
+  // An already-cancelled turn must not reach the LLM: the listener would never fire.
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener('abort', onParent, { once: true });
   let timer: TimerHandle | undefined;
   let seen = false;
   const arm = (ms: number, what: string) => {

@@ -40,6 +40,8 @@ export interface TurnTakingDeps {
   rootSignal: AbortSignal;
   /** The STT's Finalize. */
   finalize(): void;
+  /** The caller's words so far are settled (a turn, or noise dropped): no STT replay before here. */
+  turnBoundary(): void;
   /** The call is saying goodbye: caller turns no longer start replies. */
   ending(): boolean;
   /** A caller turn to answer, with the early reply prepared for it (if it matched). */
@@ -61,11 +63,17 @@ export class TurnTaking {
       d.clock,
       detectorOptions(turn, d.options.finalizeTimeoutMs),
       {
-        onTurn: (t) => this.onUserTurn(t),
+        onTurn: (t) => {
+          d.turnBoundary();
+          this.onUserTurn(t);
+        },
         finalize: () => d.finalize(),
         onLikelyEnd: (text) => this.onLikelyEnd(text),
         onResumed: () => this.preemption.cancel('caller went on'),
-        onWordlessEnd: () => this.gate.onWordless(),
+        onWordlessEnd: () => {
+          d.turnBoundary();
+          this.gate.onWordless();
+        },
       },
       scorer,
     );
@@ -148,6 +156,7 @@ export class TurnTaking {
         interrupt: () => this.d.runner.interrupt(turn),
         resume: () => {
           this.detector.reset(); // the backchannel or cough is not part of any caller turn
+          this.d.turnBoundary();
           this.d.runner.resume(turn);
         },
       },

@@ -79,6 +79,10 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     greeting: 'Hello there.',
     tools: ['end_call', 'transfer_call', 'send_dtmf'],
     transferTargets: [{ name: 'sales', uri: 'sip:sales@pbx.example.com', description: 'the sales team' }],
+    // Scripted replies "think" for up to 1.5 s; retrying them is not what these tests are about.
+    llm: { attemptTimeoutMs: 5000 },
+    // No caller-silence backstop unless a test asks for it (many leave the caller quiet a while).
+    backstops: { idleRepromptS: 0, idleHangupS: 0 },
     ...o.profile,
   });
   const conv = Conversation.start({
