@@ -98,8 +98,7 @@ async function untilReady(httpUrl: string, timeoutMs = 20_000): Promise<void> {
   while (Date.now() < end) {
     const res = await fetch(new URL('/readyz', httpUrl)).catch(() => undefined);
     const body = (await res?.json().catch(() => undefined)) as
-      | { checks?: { telephony?: { ok: boolean; detail: string } } }
-      | undefined;
+      { checks?: { telephony?: { ok: boolean; detail: string } } } | undefined;
     if (body?.checks?.telephony?.ok) return;
     detail = body?.checks?.telephony?.detail ?? 'no answer';
     await new Promise((r) => setTimeout(r, 100));

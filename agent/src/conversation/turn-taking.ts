@@ -109,7 +109,7 @@ export class TurnTaking {
   }
 
   onStt(ev: SttEvent): void {
-    const words = ev.type === 'transcript' || ev.type === 'turn' ? ev.text.trim() : '';
+    const words = this.newWords(ev);
     if (words) {
       const final = ev.type === 'transcript' ? ev.isFinal : ev.type === 'turn' && ev.event === 'end';
       this.d.observer.live(this.d.callId, { type: 'transcript', role: 'user', text: words, final });
@@ -117,6 +117,13 @@ export class TurnTaking {
       this.gate.onTranscript(words, final);
     }
     this.detector.onStt(ev);
+  }
+
+  /** The event's words not already part of a finished caller turn (a late final repeats them). */
+  private newWords(ev: SttEvent): string {
+    if (ev.type === 'turn') return ev.text.trim();
+    if (ev.type !== 'transcript') return '';
+    return (ev.isFinal ? this.detector.newWords(ev) : ev.text.trim()) ?? '';
   }
 
   /** Something else starts a turn (DTMF, an apology) or the STT restarts: drop what was pending. */

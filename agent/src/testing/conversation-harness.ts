@@ -28,6 +28,8 @@ export interface HarnessOptions {
   vadFactory?: VadFactory;
   /** The audio end-of-turn model (profile turn.detector audio_model). */
   turnModel?: TurnModel;
+  /** Runs before the conversation starts (script the providers' first answers). */
+  beforeStart?: (p: { stt: ScriptedStt; llm: ScriptedLlm; tts: MemoryTts }) => void;
 }
 
 export interface Harness {
@@ -85,6 +87,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     backstops: { idleRepromptS: 0, idleHangupS: 0 },
     ...o.profile,
   });
+  o.beforeStart?.({ stt, llm, tts });
   const conv = Conversation.start({
     channel,
     profile,

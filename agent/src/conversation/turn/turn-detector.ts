@@ -207,7 +207,8 @@ export class TurnDetector {
   }
 
   private onFinal(event: Extract<SttEvent, { type: 'transcript' }>): void {
-    const text = this.afterOwed(event);
+    const text = this.newWords(event);
+    this.owedFinal = undefined;
     if (text === undefined) return;
     this.interim = '';
     if (text) {
@@ -326,14 +327,15 @@ export class TurnDetector {
   }
 
   /**
-   * The final's text, or undefined to drop it. The first final after a finalize_timeout is the late
-   * answer for words the last turn already used: the answer to our Finalize is dropped whole (its
-   * audio all belonged to that turn); another final keeps only the words past the ones used.
+   * The final's new words, or undefined when it only repeats a finished turn. The first final after
+   * a finalize_timeout is the late answer for words the last turn already used: the answer to our
+   * Finalize is dropped whole (its audio all belonged to that turn); another final keeps only the
+   * words past the ones used. Read-only: the live transcript asks too, so that a late final is not
+   * shown as a second caller line.
    */
-  private afterOwed(event: Extract<SttEvent, { type: 'transcript' }>): string | undefined {
+  newWords(event: Extract<SttEvent, { type: 'transcript' }>): string | undefined {
     const text = event.text.trim();
     const owed = this.owedFinal;
-    this.owedFinal = undefined;
     // A final that never came is not owed forever: later finals are new speech.
     if (owed === undefined || this.clock.now() - this.owedAt > OWED_FINAL_MS) return text;
     if (event.fromFinalize) return undefined;

@@ -26,6 +26,8 @@ export interface MemoryTtsOptions {
   chunkMs: number;
   /** Longest wait for audio after text went out (as the adapter's). Default 10 000. */
   receiveTimeoutMs: number;
+  /** How long connect() takes. Default 0. */
+  connectDelayMs: number;
 }
 
 /** How the next utterance fails: after N audio chunks with `error`, or 'silent' (never any audio). */
@@ -207,7 +209,14 @@ export class MemoryTts implements TtsProvider {
     readonly clock: Clock,
     options: Partial<MemoryTtsOptions> = {},
   ) {
-    this.o = { msPerChar: 60, ttfbMs: 0, chunkMs: 40, receiveTimeoutMs: 10_000, ...options };
+    this.o = {
+      msPerChar: 60,
+      ttfbMs: 0,
+      chunkMs: 40,
+      receiveTimeoutMs: 10_000,
+      connectDelayMs: 0,
+      ...options,
+    };
   }
 
   connect(options: TtsConnectOptions): Promise<TtsConnection> {
@@ -220,7 +229,8 @@ export class MemoryTts implements TtsProvider {
     }
     const c = new MemoryConnection(this, options);
     this.connections.push(c);
-    return Promise.resolve(c);
+    if (this.o.connectDelayMs <= 0) return Promise.resolve(c);
+    return new Promise((resolve) => this.clock.setTimeout(() => resolve(c), this.o.connectDelayMs));
   }
 
   /** The server drops every open connection (an idle socket closed between turns). */
