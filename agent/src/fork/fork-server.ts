@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { isAuthorized, type ForkCredentials } from './auth.js';
+import type { KeepaliveOptions } from './fork-keepalive.js';
 import { ForkSession, type CallFactory } from './fork-session.js';
 import { FORK_SUBPROTOCOLS, MAX_FRAME_BYTES } from './protocol.js';
 
@@ -16,11 +17,15 @@ export interface ForkServerOptions {
   credentials: ForkCredentials;
   log: Logger;
   createCall: CallFactory;
+  /** WebSocket ping and the silence after which a fork is dead (SWITCHBOARD_FORK_PING_*). Off if absent. */
+  keepalive?: KeepaliveOptions;
 }
 
 export class ForkServer {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<ForkSession>();
+  /** Calls whose fork ended but that are still closing (recording their end). */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(private readonly options: ForkServerOptions) {
     this.wss = new WebSocketServer({
@@ -60,16 +65,28 @@ export class ForkServer {
         ws,
         this.options.log.child({ remote: req.socket.remoteAddress }),
         this.options.createCall,
-        (s) => this.sessions.delete(s),
+        (s) => this.onSessionClosed(s),
+        this.options.keepalive,
       );
       this.sessions.add(session);
     });
     return true;
   }
 
-  /** Close every call with 1001 and stop accepting. */
-  close(): void {
+  /**
+   * Close every call with 1001, stop accepting, and resolve once every call whose fork ended has
+   * closed — its end recorded — so the store can close after it, not before.
+   */
+  async close(): Promise<void> {
     for (const s of [...this.sessions]) s.shutdown();
     this.wss.close();
+    await Promise.allSettled([...this.ending]);
+  }
+
+  private onSessionClosed(session: ForkSession): void {
+    this.sessions.delete(session);
+    const ended = session.ended;
+    this.ending.add(ended);
+    void ended.finally(() => this.ending.delete(ended));
   }
 }

@@ -180,6 +180,8 @@ export class CallSession {
     }
     if (this.state !== 'answered' && this.state !== 'confirmed') return Promise.resolve();
     this.transition('ending');
+    // Tell the agent why before the fork closes (rtp_timeout, shutdown…): its call record keeps it.
+    this.media.notify({ type: 'hangup', reason });
     this.media.stop(reason);
     this.log.info({ reason }, 'sip sending BYE');
     return new Promise((resolve) => {
