@@ -140,6 +140,22 @@ describe('Engine races', () => {
     expect(turn.llmCalls).toEqual([expect.objectContaining({ outcome: 'failed' })]);
   });
 
+  it('a reply stalled before any of it was spoken is the apology within the first-token budget, not after the idle limit', async () => {
+    const h = await startHarness({ llm: [[...tokens('Well, let'), { hang: true }]] });
+    await h.untilListening();
+    const t = h.clock.now();
+    await h.say('Is it open?'); // 600 ms of speech from t
+    const speechEnd = t + 600;
+    const heard = await untilAudioAfter(h, speechEnd);
+    expect(h.tts.spoken().at(-1)).toBe(APOLOGY);
+    // The profile's firstTokenBudgetMs (2000) from the end of speech and the engine's 250 ms of slack
+    // behind the fallback layer's own deadline; the idle limit (5000) would have been 5 s of silence.
+    expect(heard - speechEnd).toBeLessThanOrEqual(2000 + 250);
+    await h.untilListening();
+    const turn = h.observer.turns.find((x) => x.userText === 'Is it open?')!;
+    expect(turn.faults).toEqual([{ stage: 'llm', code: 'timeout', action: 'apologized' }]);
+  });
+
   it('a TTS socket the vendor closed between turns is reopened: the next answer is spoken, not an apology', async () => {
     const h = await startHarness({ llm: [tokens('First answer.'), tokens('Second answer.')] });
     await h.untilListening();

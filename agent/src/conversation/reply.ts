@@ -23,6 +23,8 @@ import type { LlmCallTiming } from './turn-stages.js';
 
 /** Our own first-token timer runs this much behind the budget the fallback layer works within. */
 const BUDGET_SLACK_MS = 250;
+/** A stalled stream the caller has heard nothing of yet gets at least this long for its next event. */
+const MIN_SILENT_WAIT_MS = 500;
 
 export interface ReplyContext {
   llm: LlmProvider;
@@ -117,6 +119,10 @@ async function runStep(
   // The fallback layer gives up at the budget; our own timer is the backstop just behind it.
   const firstMs = budget === undefined ? ctx.llmFirstTokenTimeoutMs : budget + BUDGET_SLACK_MS;
   const llm = withTimeouts(ctx.clock, signal, firstMs, ctx.llmIdleTimeoutMs);
+  // Until the first words go to TTS the caller is waiting in silence: a stall then is bounded by the
+  // first-token budget (the apology comes in time), not by the idle limit meant for a long answer.
+  const silentUntil = first ? ctx.clock.now() + firstMs : undefined;
+  let spoken = false;
   voice.onFailed((err) => llm.abortForTts(err ?? new ProviderError('tts', 'closed', 'tts failed', true)));
   const primed = first ? ctx.primed : undefined;
   const call = ctx.llmCall(ctx.model, primed?.startedAt ?? ctx.clock.now());
@@ -125,16 +131,21 @@ async function runStep(
     const events = primed ? adopt(primed, llm.signal) : request(ctx, llm.signal, budget);
     for await (const ev of events) {
       const now = ctx.clock.now();
-      if (llm.tick()) call.firstEventAt = primed?.firstEventAt() ?? now;
       if (ev.type === 'text') {
         call.firstTextAt ??= now;
         text += ev.text;
-        for (const piece of chunker.push(ev.text)) voice.push(piece);
+        for (const piece of chunker.push(ev.text)) {
+          voice.push(piece);
+          spoken = true;
+        }
       } else if (ev.type === 'tool_calls') {
         toolCalls.push(...ev.calls);
         call.toolCalls += ev.calls.length;
       } else if (ev.type === 'usage') call.usage = ev.usage;
-      else if (ev.type === 'done') {
+      const silentFor = silentUntil !== undefined && !spoken ? silentUntil - now : undefined;
+      if (llm.tick(silentFor === undefined ? undefined : Math.max(MIN_SILENT_WAIT_MS, silentFor)))
+        call.firstEventAt = primed?.firstEventAt() ?? now;
+      if (ev.type === 'done') {
         finished = true;
         break;
       }
