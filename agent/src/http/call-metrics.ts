@@ -75,6 +75,7 @@ export class CallMetrics implements CallObserver {
   private readonly providerErrors: Counter<'stage' | 'code'>;
   private readonly faults: Counter<'stage' | 'action' | 'code'>;
   private readonly tokens: Counter<'kind'>;
+  private readonly llmCallTtft: Histogram<'tool_call'>;
   private readonly active: Gauge;
   private readonly profiles = new Map<string, string>();
 
@@ -96,6 +97,13 @@ export class CallMetrics implements CallObserver {
       name: 'switchboard_llm_tokens_total',
       help: 'LLM tokens used by calls, as the vendor counted them, by kind (prompt or completion)',
       labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.llmCallTtft = new Histogram({
+      name: 'switchboard_llm_call_ttft_seconds',
+      help: 'Each LLM call: request to its first event; tool_call="true" when the call answered with a tool call',
+      labelNames: ['tool_call'],
+      buckets: TURN_LATENCY_BUCKETS,
       registers: [registry],
     });
     this.calls = new Counter({
@@ -134,6 +142,10 @@ export class CallMetrics implements CallObserver {
     for (const key of Object.keys(this.timings) as (keyof TurnTimings)[]) {
       const ms = turn.timings[key];
       if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) this.timings[key].observe(ms / 1000);
+    }
+    for (const c of turn.llmCalls ?? []) {
+      if (c.ttftMs !== undefined)
+        this.llmCallTtft.observe({ tool_call: String(c.toolCalls > 0) }, c.ttftMs / 1000);
     }
     if (turn.usage) {
       this.tokens.inc({ kind: 'prompt' }, turn.usage.promptTokens);
