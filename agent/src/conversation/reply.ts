@@ -121,7 +121,8 @@ async function runStep(
   const llm = withTimeouts(ctx.clock, signal, firstMs, ctx.llmIdleTimeoutMs);
   // Until the first words go to TTS the caller is waiting in silence: a stall then is bounded by the
   // first-token budget (the apology comes in time), not by the idle limit meant for a long answer.
-  const silentUntil = first ? ctx.clock.now() + firstMs : undefined;
+  // (No slack here: once a first token came, the fallback layer has nothing left to do.)
+  const silentUntil = first ? ctx.clock.now() + (budget ?? firstMs) : undefined;
   let spoken = false;
   voice.onFailed((err) => llm.abortForTts(err ?? new ProviderError('tts', 'closed', 'tts failed', true)));
   const primed = first ? ctx.primed : undefined;

@@ -50,10 +50,15 @@ async function callAndHearGreeting(e: E2e, callId: string): Promise<ForkClient> 
  * end of the caller's speech (the last speech frame sent) to the first agent frame the caller heard.
  */
 async function sayAndTimeReply(c: ForkClient, text: string): Promise<number> {
-  await c.play(makeSpeech(text, 8000, 300).pcm, { sampleRate: 8000, trailingSilenceMs: TAIL_MS });
-  const speechEnd = c.clock.now() - TAIL_MS;
+  const speech = makeSpeech(text, 8000, 300);
+  await c.play(speech.pcm, { sampleRate: 8000, trailingSilenceMs: TAIL_MS });
+  // play() resolves when the last frame (padding and tail included) was sent: back to the last voice.
+  const durationMs = (speech.pcm.length / 8000) * 1000;
+  const speechEnd = c.clock.now() - TAIL_MS - (durationMs - speech.speechEndMs);
   await c.waitFor(() => c.heard.some((f) => f.at > speechEnd), 15_000, `a reply to "${text}"`);
-  return c.heard.find((f) => f.at > speechEnd)!.at - speechEnd;
+  const gap = c.heard.find((f) => f.at > speechEnd)!.at - speechEnd;
+  console.info(`reply to "${text}" heard ${gap.toFixed(0)} ms after the end of speech`);
+  return gap;
 }
 
 /** The stored turn whose caller words are `userText`, once stored. */
