@@ -30,11 +30,6 @@ export interface TurnTimings {
   /** Caller's end of speech → first agent audio frame sent to the media side. */
   voiceToVoiceMs?: number;
   /**
-   * Caller's end of speech → the media side reports the first agent audio played (a playout mark
-   * placed before the reply's first frame): the RTP leg's view, where the media side reports marks.
-   */
-  mediaVoiceToVoiceMs?: number;
-  /**
    * The stages of voiceToVoiceMs after the end-of-turn decision, back to back: waiting on LLM calls
    * (every call before the first spoken text), tools run before it, clause chunking (first token →
    * first text to TTS), ttsTtfbMs, and `engineMs`, the rest — our own share (turn hand-over, history,

@@ -15,8 +15,6 @@ export class TurnBuilder {
   speechEndedAt: number | undefined;
   finalAt: number | undefined;
   decidedAt: number | undefined;
-  /** When the media side reported the first agent audio of this turn played (a playout mark). */
-  mediaFirstAudioAt: number | undefined;
   /** Whether a reply prepared on the likely end of this turn was used, or thrown away. */
   preemptive: PreemptiveOutcome | undefined;
   finished = false;
@@ -72,7 +70,6 @@ export class TurnBuilder {
             firstAudioAt: first.firstAudioAt,
           }),
         );
-        if (this.mediaFirstAudioAt !== undefined) t.mediaVoiceToVoiceMs = this.mediaFirstAudioAt - end;
       }
     }
     return t;

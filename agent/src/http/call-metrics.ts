@@ -35,10 +35,6 @@ const TIMING_HISTOGRAMS: Record<keyof TurnTimings, { name: string; help: string 
     name: 'switchboard_turn_voice_to_voice_seconds',
     help: "Caller's end of speech to the first agent audio frame sent to the media side",
   },
-  mediaVoiceToVoiceMs: {
-    name: 'switchboard_turn_media_voice_to_voice_seconds',
-    help: "Caller's end of speech to the media side reporting the reply's first audio played (playout mark)",
-  },
   llmMs: {
     name: 'switchboard_turn_stage_llm_seconds',
     help: 'Voice-to-voice stage: waiting on LLM calls before the first spoken text',

@@ -81,7 +81,6 @@ describe('CallStore', () => {
         llmTtftMs: 410,
         ttsTtfbMs: 90,
         voiceToVoiceMs: 1500,
-        mediaVoiceToVoiceMs: 1520,
         llmMs: 1040,
         toolsMs: 0,
         chunkingMs: 40,

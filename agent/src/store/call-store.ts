@@ -39,7 +39,6 @@ const TURN_COLUMNS = [
   'llm_ttft_ms',
   'tts_ttfb_ms',
   'voice_to_voice_ms',
-  'media_voice_to_voice_ms',
   'llm_ms',
   'tools_ms',
   'chunking_ms',

@@ -27,7 +27,6 @@ export interface TurnRow {
   llm_ttft_ms: number | null;
   tts_ttfb_ms: number | null;
   voice_to_voice_ms: number | null;
-  media_voice_to_voice_ms: number | null;
   llm_ms: number | null;
   tools_ms: number | null;
   chunking_ms: number | null;
@@ -50,7 +49,6 @@ const TIMING_COLUMNS = [
   ['llmTtftMs', 'llm_ttft_ms'],
   ['ttsTtfbMs', 'tts_ttfb_ms'],
   ['voiceToVoiceMs', 'voice_to_voice_ms'],
-  ['mediaVoiceToVoiceMs', 'media_voice_to_voice_ms'],
   ['llmMs', 'llm_ms'],
   ['toolsMs', 'tools_ms'],
   ['chunkingMs', 'chunking_ms'],

@@ -37,10 +37,9 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Whether a reply prepared on the likely end of the turn was used ('used') or thrown away ('discarded').
   `ALTER TABLE turns ADD COLUMN preemptive TEXT;`,
-  // Issue 11: the rest of a turn's timings (the RTP leg's voice-to-voice, the stages after the
-  // end-of-turn decision), its token usage, each LLM call and the provider faults it met (JSON).
+  // Issue 11: the stages of a turn after the end-of-turn decision, its token usage, each LLM call
+  // and the provider faults it met (JSON).
   `
-  ALTER TABLE turns ADD COLUMN media_voice_to_voice_ms REAL;
   ALTER TABLE turns ADD COLUMN llm_ms REAL;
   ALTER TABLE turns ADD COLUMN tools_ms REAL;
   ALTER TABLE turns ADD COLUMN chunking_ms REAL;
