@@ -73,6 +73,11 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   const fork = new ForkServer({
     credentials: config.fork,
     log: log.child({ component: 'fork' }),
+    keepalive: {
+      pingMs: env.SWITCHBOARD_FORK_PING_INTERVAL_S * 1000,
+      timeoutMs: env.SWITCHBOARD_FORK_PING_TIMEOUT_S * 1000,
+      clock,
+    },
     createCall:
       options.createCall ??
       ((channel, callLog) => {
@@ -153,8 +158,10 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     activeCalls: () => fork.activeCalls,
     stop: () =>
       (stopping ??= (async () => {
+        // Calls first (their telephony, then their forks), waiting until each has recorded its end:
+        // only then may the store close.
         await telephony?.stop();
-        fork.close();
+        await fork.close();
         await http.close();
         store.close();
       })()),

@@ -94,6 +94,10 @@ export const envSchema = z.object({
    */
   SWITCHBOARD_ESL_LISTEN_ADDRESS: z.string().default('127.0.0.1'),
   SWITCHBOARD_ESL_ADVERTISED_ADDRESS: z.string().optional(),
+  /** WebSocket ping on every fork this often (s; 0: never). */
+  SWITCHBOARD_FORK_PING_INTERVAL_S: z.coerce.number().min(0).max(3600).default(10),
+  /** A fork that sent nothing — no audio, no pong — this long is dead: the call ends (fork_timeout). */
+  SWITCHBOARD_FORK_PING_TIMEOUT_S: z.coerce.number().min(1).max(3600).default(30),
   /** URL FreeSWITCH uses to reach this agent's fork server; keep it short (research §8). */
   SWITCHBOARD_FORK_URL: z.string().optional(),
   /**
@@ -108,6 +112,15 @@ export const envSchema = z.object({
   DEEPGRAM_BASE_URL: z.url().optional(),
   OPENAI_BASE_URL: z.url().optional(),
   CARTESIA_BASE_URL: z.url().optional(),
+  /**
+   * A second endpoint per stage that profiles can fall back to (`endpoint: secondary` in
+   * llm.fallback / tts.fallback): another OpenAI-compatible base URL, another Cartesia endpoint.
+   * Its key defaults to the primary one's.
+   */
+  OPENAI_SECONDARY_BASE_URL: z.url().optional(),
+  OPENAI_SECONDARY_API_KEY: z.string().optional(),
+  CARTESIA_SECONDARY_BASE_URL: z.url().optional(),
+  CARTESIA_SECONDARY_API_KEY: z.string().optional(),
   /** Accept self-signed TLS from provider base URLs (local proxies, test fakes). */
   SWITCHBOARD_PROVIDERS_INSECURE_TLS: bool.default(false),
 
@@ -124,6 +137,8 @@ export const SECRET_VARS = [
   'DEEPGRAM_API_KEY',
   'OPENAI_API_KEY',
   'CARTESIA_API_KEY',
+  'OPENAI_SECONDARY_API_KEY',
+  'CARTESIA_SECONDARY_API_KEY',
   'DRACHTIO_SECRET',
   'SWITCHBOARD_FORK_PASSWORD',
   'SWITCHBOARD_FORK_TOKEN',

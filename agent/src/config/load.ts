@@ -140,6 +140,24 @@ function checkPasswords(file: ProfilesFile, where: string): void {
   });
 }
 
+/** A fallback on `endpoint: secondary` needs the environment to name that endpoint. */
+function checkSecondaryEndpoints(file: ProfilesFile, env: Env, where: string): void {
+  file.profiles.forEach((p, i) => {
+    const stages = [
+      ['llm', p.llm.fallback, 'OPENAI_SECONDARY_BASE_URL'],
+      ['tts', p.tts.fallback, 'CARTESIA_SECONDARY_BASE_URL'],
+    ] as const;
+    for (const [stage, list, variable] of stages) {
+      list.forEach((f, j) => {
+        if (f.endpoint === 'secondary' && !env[variable])
+          throw new ConfigError(
+            `${where} profiles.${i}.${stage}.fallback.${j}.endpoint: "secondary" needs ${variable} to be set`,
+          );
+      });
+    }
+  });
+}
+
 function isCidr(text: string): boolean {
   const [addr, bits, ...rest] = text.split('/');
   const family = isIP(addr ?? '');
@@ -155,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) throw new ConfigError(describeIssues('environment', parsed.error));
   const env = parsed.data;
   const profiles = env.SWITCHBOARD_PROFILES ? loadProfiles(env.SWITCHBOARD_PROFILES, raw) : DEFAULT_PROFILES;
+  checkSecondaryEndpoints(profiles, env, env.SWITCHBOARD_PROFILES ?? 'profiles');
   if (env.SWITCHBOARD_TELEPHONY === 'drachtio' && !env.DRACHTIO_SECRET) {
     throw new ConfigError('environment DRACHTIO_SECRET: required when SWITCHBOARD_TELEPHONY=drachtio');
   }

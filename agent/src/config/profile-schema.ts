@@ -160,6 +160,58 @@ export const answerDetectionSchema = z
     }
   });
 
+/** A provider endpoint a stage can use: the primary one, or the second one the environment names. */
+const endpoint = z.enum(['primary', 'secondary']).default('primary');
+
+/** Tried in order when the route before fails before its first token (another model, another endpoint). */
+export const llmFallbackSchema = z
+  .object({ model: z.string().min(1).optional(), endpoint })
+  .refine((f) => f.model !== undefined || f.endpoint === 'secondary', {
+    message: 'a fallback needs another model or endpoint: secondary',
+  });
+
+/** Tried in order when the route before fails before its first audio (another voice, another endpoint). */
+export const ttsFallbackSchema = z
+  .object({ voice: z.string().min(1).optional(), model: z.string().min(1).optional(), endpoint })
+  .refine((f) => f.voice !== undefined || f.model !== undefined || f.endpoint === 'secondary', {
+    message: 'a fallback needs another voice, model or endpoint: secondary',
+  });
+
+/**
+ * Dead-call backstops of one profile (0 turns one off): the call's longest duration, the caller's
+ * silence (a reprompt, then a goodbye), and the STT watchdog (speech heard, no transcript events).
+ */
+export const backstopsSchema = z
+  .object({
+    /** After this long the agent says goodbye and hangs up (end reason max_duration). */
+    maxCallDurationS: z.number().int().min(0).max(86_400).default(1800),
+    /** Caller silent this long (the agent idle, listening): the reprompt is spoken. */
+    idleRepromptS: z.number().int().min(0).max(3600).default(15),
+    /** Caller silent this long: goodbye and hang up (end reason caller_idle). */
+    idleHangupS: z.number().int().min(0).max(3600).default(30),
+    /** The VAD hears speech but the STT sends nothing for this long: reconnect it (with audio replay). */
+    sttWatchdogMs: z.number().int().min(0).max(60_000).default(4000),
+    phrases: z
+      .object({
+        idleReprompt: z.string().min(1).default('Are you still there?'),
+        idleGoodbye: z.string().min(1).default("I haven't heard anything, so I'll hang up now. Goodbye."),
+        maxDuration: z
+          .string()
+          .min(1)
+          .default("I'm sorry, we've reached the time limit for this call. Thank you for calling. Goodbye."),
+      })
+      .prefault({}),
+  })
+  .superRefine((b, ctx) => {
+    if (b.idleHangupS > 0 && b.idleRepromptS > 0 && b.idleHangupS <= b.idleRepromptS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idleHangupS'],
+        message: `must be more than idleRepromptS (${b.idleRepromptS}), or 0`,
+      });
+    }
+  });
+
 export const profileSchema = z.object({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
   systemPrompt: z.string().min(1),
@@ -170,6 +222,11 @@ export const profileSchema = z.object({
     .object({
       model: z.string().default('gpt-4o-mini'),
       temperature: z.number().min(0).max(2).optional(),
+      fallback: z.array(llmFallbackSchema).max(4).default([]),
+      /** The caller's wait from the end of their speech to the reply's first token, retries included. */
+      firstTokenBudgetMs: z.number().int().min(500).max(10_000).default(2000),
+      /** One attempt's wait for its first token before the next attempt (retry or fallback). */
+      attemptTimeoutMs: z.number().int().min(200).max(10_000).default(1200),
     })
     .prefault({}),
   stt: z
@@ -179,10 +236,18 @@ export const profileSchema = z.object({
       utteranceEndMs: z.number().int().min(1000).max(5000).default(1000),
     })
     .prefault({}),
-  tts: z.object({ model: z.string().default('sonic-2') }).prefault({}),
+  tts: z
+    .object({
+      model: z.string().default('sonic-2'),
+      fallback: z.array(ttsFallbackSchema).max(4).default([]),
+      /** One attempt's wait for first audio before the text is replayed on a fresh connection or route. */
+      attemptTimeoutMs: z.number().int().min(200).max(10_000).default(1000),
+    })
+    .prefault({}),
   turn: turnSchema.prefault({}),
   /** Outbound calls: what to do on voicemail, an IVR menu or a call-screening assistant. */
   answerDetection: answerDetectionSchema.prefault({}),
+  backstops: backstopsSchema.prefault({}),
   tools: z.array(z.union([builtinToolSchema, webhookToolSchema])).default(['end_call']),
   transferTargets: z.array(transferTargetSchema).default([]),
   /** Request-URI users (DIDs, extensions) that reach this profile. */
@@ -236,6 +301,7 @@ export type TransferTarget = z.infer<typeof transferTargetSchema>;
 export type AgentProfile = z.infer<typeof profileSchema>;
 export type TurnSettings = z.infer<typeof turnSchema>;
 export type AnswerDetectionPolicy = z.infer<typeof answerDetectionSchema>;
+export type BackstopSettings = z.infer<typeof backstopsSchema>;
 export type Trunk = z.infer<typeof trunkSchema>;
 export type Registration = z.infer<typeof registrationSchema>;
 export type SoftphoneUser = z.infer<typeof userSchema>;

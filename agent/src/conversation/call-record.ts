@@ -3,6 +3,9 @@
  * (Prometheus) and to live listeners (the softphone's agent panel). Implementations live in
  * store/ and http/; the engine only sees these interfaces.
  */
+import type { TokenUsage } from '../providers/types.js';
+
+export type { TokenUsage } from '../providers/types.js';
 
 export interface CallStartInfo {
   callId: string;
@@ -25,6 +28,43 @@ export interface TurnTimings {
   ttsTtfbMs?: number;
   /** Caller's end of speech → first agent audio frame sent to the media side. */
   voiceToVoiceMs?: number;
+  /**
+   * The stages of voiceToVoiceMs after the end-of-turn decision, back to back: waiting on LLM calls
+   * (every call before the first spoken text), tools run before it, clause chunking (first token →
+   * first text to TTS), ttsTtfbMs, and `engineMs`, the rest — our own share (turn hand-over, history,
+   * connection checks). endOfUtteranceDelayMs + llmMs + toolsMs + chunkingMs + ttsTtfbMs + engineMs
+   * = voiceToVoiceMs.
+   */
+  llmMs?: number;
+  toolsMs?: number;
+  chunkingMs?: number;
+  engineMs?: number;
+}
+
+/** One LLM call of a turn (a tool round-trip makes another). */
+export interface LlmCallRecord {
+  model: string;
+  /** Request → first event (a token, or the first fragment of a tool call). */
+  ttftMs?: number;
+  /** Request → end of the stream. */
+  durationMs?: number;
+  toolCalls: number;
+  outcome: 'done' | 'failed' | 'cancelled';
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/**
+ * A provider fault during the turn and what was done about it: retried / fell_back / reconnected
+ * (recovered, the caller heard a normal answer), apologized (the caller heard the apology),
+ * gave_up (no attempt left), reprompted (backstop).
+ */
+export interface TurnFault {
+  stage: 'stt' | 'llm' | 'tts' | 'fork';
+  code: string;
+  action: 'retried' | 'fell_back' | 'reconnected' | 'gave_up' | 'apologized' | 'watchdog';
+  /** The route that failed (endpoint:model or voice), when the stage has routes. */
+  route?: string;
 }
 
 /** A reply prepared on the likely end of the caller's turn: used as is, or thrown away (the final text differed). */
@@ -41,6 +81,12 @@ export interface TurnRecord {
   timings: TurnTimings;
   /** Set when a preemptive reply was prepared for this turn. */
   preemptive?: PreemptiveOutcome;
+  /** Every LLM call of the turn, in order (absent when the turn made none). */
+  llmCalls?: LlmCallRecord[];
+  /** Tokens of all the turn's LLM calls, as the vendor counted them. */
+  usage?: TokenUsage;
+  /** Provider faults the turn met (absent when none). */
+  faults?: TurnFault[];
   startedAt: Date;
   endedAt: Date;
 }
@@ -72,6 +118,14 @@ export const CALL_END_REASONS = [
   'protocol_error',
   /** The agent or the gateway is shutting down. */
   'shutdown',
+  /** The STT stayed connected but deaf (the watchdog's reconnects got nothing): goodbye, hang up. */
+  'stt_dead',
+  /** The profile's backstops.maxCallDurationS ran out: goodbye, hang up. */
+  'max_duration',
+  /** The caller stayed silent past backstops.idleHangupS: goodbye, hang up. */
+  'caller_idle',
+  /** The fork socket went silent (no audio, no pong) past SWITCHBOARD_FORK_PING_TIMEOUT_S. */
+  'fork_timeout',
   'error',
 ] as const;
 
@@ -111,7 +165,9 @@ export type LiveEvent =
   | { type: 'turn'; turn: TurnRecord }
   | { type: 'dtmf'; digit: string }
   | { type: 'tool'; name: string; arguments: string; result: string }
-  | { type: 'error'; stage: 'stt' | 'llm' | 'tts' | 'tool'; code: string };
+  | { type: 'error'; stage: 'stt' | 'llm' | 'tts' | 'tool'; code: string }
+  /** A provider fault the engine handled (retry, fallback, reconnect, watchdog). */
+  | { type: 'fault'; fault: TurnFault };
 
 export interface CallObserver {
   callStarted(info: CallStartInfo): void;

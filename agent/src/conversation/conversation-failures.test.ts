@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../providers/errors.js';
-import { startHarness } from '../testing/conversation-harness.js';
+import { startHarness, type Harness } from '../testing/conversation-harness.js';
 import { tokens } from '../testing/memory-providers.js';
 
 const APOLOGY = "Sorry, I didn't catch that. Could you say it again?";
@@ -17,6 +17,20 @@ function captureLogs(): { logger: pino.Logger; lines: Record<string, unknown>[] 
     },
   });
   return { logger: pino({ level: 'debug' }, sink), lines };
+}
+
+/** The caller says `text` (VAD, an interim, the final 150 ms after); returns when their speech ended. */
+async function speak(h: Harness, text: string): Promise<number> {
+  h.vad.speechStart();
+  await h.advance(300);
+  h.stt.interim(text);
+  await h.advance(300);
+  h.vad.speechEnd();
+  const end = h.clock.now();
+  await h.advance(150);
+  h.stt.final(text, true);
+  await h.settle();
+  return end;
 }
 
 describe('Conversation: provider failures', () => {
@@ -41,19 +55,28 @@ describe('Conversation: provider failures', () => {
     expect(h.tts.spoken().at(-1)).toBe('Second answer.');
   });
 
-  it('LLM that never answers times out into the apology', async () => {
+  it('LLM that never answers: retried within the budget, the apology plays within 2 s of the end of speech', async () => {
     const h = await startHarness({
-      llm: [[{ hang: true }]],
-      options: { timeouts: { llmFirstTokenMs: 2000 } },
+      llm: [[{ hang: true }], [{ hang: true }], [{ hang: true }]],
+      profile: { llm: { attemptTimeoutMs: 800 } },
     });
     await h.untilListening();
-    await h.say('Hello?');
-    await h.advance(1900);
-    expect(h.tts.spoken()).toHaveLength(1);
-    await h.advance(200);
+    const end = await speak(h, 'Hello?');
+    for (let i = 0; i < 400 && h.tts.spoken().at(-1) !== APOLOGY; i++) await h.advance(10);
     expect(h.tts.spoken().at(-1)).toBe(APOLOGY);
-    expect(h.llm.aborted).toBe(1);
+    const apologyAudio = h.channel.of('audio').find((a) => a.at > end)!.at;
+    expect(apologyAudio - end).toBeGreaterThan(1500);
+    expect(apologyAudio - end).toBeLessThanOrEqual(2000 + 20);
+    expect(h.llm.requests.length).toBeGreaterThanOrEqual(2);
+    expect(h.llm.aborted).toBe(h.llm.requests.length);
     expect(h.observer.events).toContainEqual({ type: 'error', stage: 'llm', code: 'timeout' });
+    await h.untilListening();
+    const turn = h.observer.turns.find((t) => t.userText === 'Hello?')!;
+    expect(turn.faults).toEqual([
+      { stage: 'llm', code: 'timeout', action: 'retried', route: 'scripted-llm:primary:gpt-4o-mini' },
+      expect.objectContaining({ stage: 'llm', code: 'timeout', action: 'gave_up' }),
+      { stage: 'llm', code: 'timeout', action: 'apologized' },
+    ]);
   });
 
   it('TTS failure mid-reply: reconnects once and apologises on the new connection', async () => {
@@ -85,10 +108,11 @@ describe('Conversation: provider failures', () => {
     const { logger, lines } = captureLogs();
     const h = await startHarness({ logger, llm: [tokens('Broken.'), tokens('Working again.')] });
     await h.untilListening();
-    h.tts.failNext = { afterChunks: 0, error: new ProviderError('tts', 'closed', 'socket closed', true) };
-    h.tts.failConnects = 1;
+    h.tts.dropConnections();
+    h.tts.failConnects = 100;
     await h.say('Hi.');
     await h.untilListening();
+    h.tts.failConnects = 0;
     expect(
       lines.some((l) => l.msg === 'TTS is down; the apology cannot be spoken' && l.callId === 'call-1'),
     ).toBe(true);
@@ -98,17 +122,43 @@ describe('Conversation: provider failures', () => {
     expect(h.tts.spoken().at(-1)).toBe('Working again.');
   });
 
-  it('STT stream breaks mid-utterance: apology, reconnect, next turn works', async () => {
+  it('STT stream breaks mid-utterance: reconnects at once, replays the audio, the turn is answered', async () => {
     const h = await startHarness({ llm: [tokens('Got it.')] });
+    await h.untilListening();
+    h.vad.speechStart();
+    for (let i = 0; i < 15; i++) h.conv.onAudio(new Int16Array(160)); // 300 ms of the caller
+    h.stt.interim('I want to');
+    await h.advance(100);
+    h.stt.breakStream();
+    await h.settle();
+    expect(h.stt.streams).toHaveLength(2); // no backoff after a stream that worked
+    expect(h.stt.current.pushedSamples).toBe(15 * 160); // what the caller said was replayed
+    h.vad.speechEnd();
+    await h.advance(150);
+    h.stt.final('I want to book.', true);
+    await h.advance(500); // the end-of-turn wait
+    await h.untilListening();
+    expect(h.tts.spoken()).not.toContain(APOLOGY);
+    expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'I want to book.' });
+    const turn = h.observer.turns.find((t) => t.userText === 'I want to book.')!;
+    expect(turn.faults).toEqual([{ stage: 'stt', code: 'closed', action: 'reconnected' }]);
+  });
+
+  it('STT breaks mid-utterance and the new stream brings no turn: the apology, 1.5 s after the speech', async () => {
+    const h = await startHarness();
     await h.untilListening();
     h.vad.speechStart();
     h.stt.interim('I want to');
     await h.advance(100);
     h.stt.breakStream();
-    await h.advance(300);
-    expect(h.stt.streams).toHaveLength(2);
-    expect(h.tts.spoken().at(-1)).toBe(APOLOGY);
+    await h.advance(200);
     h.vad.speechEnd();
+    const end = h.clock.now();
+    await h.advance(1400);
+    expect(h.tts.spoken()).not.toContain(APOLOGY);
+    await h.advance(200);
+    expect(h.tts.spoken().at(-1)).toBe(APOLOGY);
+    expect(h.channel.of('audio').at(-1)!.at - end).toBeLessThan(1600);
     await h.untilListening();
     await h.say('I want to book.');
     await h.untilListening();

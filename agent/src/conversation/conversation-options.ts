@@ -43,6 +43,10 @@ export interface ConversationOptions {
   playoutStartLatencyMs: number;
   sttReconnectAttempts: number;
   sttReconnectBackoffMs: number;
+  /** Caller audio kept to replay into a reconnected STT (since the last turn boundary). */
+  sttReplayMs: number;
+  /** After the STT broke mid-turn, the apology comes if no caller turn began this long after their speech. */
+  sttRecoveryMs: number;
   timeouts: ConversationTimeouts;
   phrases: ConversationPhrases;
 }
@@ -57,6 +61,8 @@ export const DEFAULT_CONVERSATION_OPTIONS: ConversationOptions = {
   playoutStartLatencyMs: 14,
   sttReconnectAttempts: 3,
   sttReconnectBackoffMs: 250,
+  sttReplayMs: 10_000,
+  sttRecoveryMs: 1500,
   timeouts: {
     sttConnectMs: 5000,
     ttsConnectMs: 5000,

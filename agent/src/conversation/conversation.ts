@@ -10,8 +10,12 @@ import type { Pcm16 } from '../audio/pcm.js';
 import { PlayoutClock } from '../audio/playout-clock.js';
 import type { AgentProfile } from '../config/profile-schema.js';
 import type { Logger } from '../log.js';
+import { callProviders } from '../providers/fallback/call-providers.js';
+import { RouteHealth } from '../providers/fallback/route-health.js';
 import type { Providers } from '../providers/types.js';
 import { AgentStateMachine } from './agent-state.js';
+import { CallBackstops } from './backstops/call-backstops.js';
+import { CallFaults } from './call-faults.js';
 import type { CallChannel, CallEvent, CallHandler } from './call-channel.js';
 import { endReasonOf, type AgentState, type CallEndReason, type CallObserver } from './call-record.js';
 import { sleep } from './clock-sleep.js';
@@ -21,16 +25,17 @@ import {
   type ConversationOptionsInput,
 } from './conversation-options.js';
 import { DtmfBatcher } from './dtmf-batcher.js';
+import { ENGINE_END_REASONS, type EngineEndReason } from './end-reasons.js';
 import { ChatHistory } from './history.js';
 import { MarkTracker } from './mark-tracker.js';
 import type { PrimedStream } from './preemption.js';
-import { SttSession } from './stt-session.js';
+import { routingFor } from './provider-routing.js';
+import { CallStt } from './call-stt.js';
 import { TransferWaiters } from './transfer-waiters.js';
 import { TtsLink } from './tts-link.js';
 import { TurnBuilder } from './turn-builder.js';
 import type { TurnModel } from './turn/turn-model.js';
 import type { UserTurn } from './turn/turn-detector.js';
-import { fluxOptions } from './turn/turn-setup.js';
 import { TurnRunner, type ActiveTurn } from './turn-runner.js';
 import { TurnTaking } from './turn-taking.js';
 import { ToolRegistry } from './tools/tool-registry.js';
@@ -46,6 +51,8 @@ export interface ConversationDeps {
   vadFactory: VadFactory;
   /** The profile's audio end-of-turn model (turn.detector audio_model), loaded at start-up. */
   turnModel?: TurnModel | undefined;
+  /** Which provider routes failed lately, shared by the process's calls (default: this call's own). */
+  routeHealth?: RouteHealth;
   options?: ConversationOptionsInput;
 }
 
@@ -64,7 +71,12 @@ export class Conversation implements CallHandler {
   private readonly tts: TtsLink;
   private readonly transfers: TransferWaiters;
   private readonly runner: TurnRunner;
-  private stt: SttSession | undefined;
+  private readonly providers: Providers;
+  private readonly faults: CallFaults;
+  private readonly backstops: CallBackstops;
+  /** The reprompt turn, whose end does not restart the caller's silence. */
+  private repromptTurn: TurnBuilder | undefined;
+  private stt: CallStt | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
   private endReason: CallEndReason | undefined;
@@ -79,7 +91,24 @@ export class Conversation implements CallHandler {
     this.callId = meta.callId;
     this.o = resolveOptions(d.options);
     this.log = d.logger.child({ callId: meta.callId, profile: d.profile.name });
-    this.state = new AgentStateMachine((s) => d.observer.live(this.callId, { type: 'state', state: s }));
+    this.state = new AgentStateMachine((s, from) => this.onAgentState(s, from));
+    this.faults = new CallFaults(this.callId, this.log, d.observer, () => this.runner.current?.builder);
+    this.providers = callProviders(d.providers, routingFor(d.profile, this.o), {
+      clock: d.clock,
+      health: d.routeHealth ?? new RouteHealth(d.clock),
+      onFault: (f) => this.faults.provider(f),
+    });
+    const b = d.profile.backstops;
+    this.backstops = new CallBackstops(
+      d.clock,
+      b,
+      {
+        busy: () => this.runner.busy(),
+        reprompt: (phrase) => this.reprompt(phrase),
+        goodbye: (reason, phrase) => this.endWithGoodbye(reason, phrase),
+      },
+      this.log,
+    );
     this.history = new ChatHistory(d.profile.systemPrompt);
     this.playout = new PlayoutClock(meta.playbackSampleRate, d.clock, this.o.playoutStartLatencyMs);
     // Marks survive only when we play at the call's own rate (resampling destroys them, §8).
@@ -95,7 +124,7 @@ export class Conversation implements CallHandler {
     this.vad = d.vadFactory({ sampleRate: meta.sampleRate, clock: d.clock });
     this.dtmf = new DtmfBatcher(d.clock, this.o.dtmfBatchMs, (digits) => this.onDtmfBatch(digits));
     this.tts = new TtsLink(
-      d.providers.tts,
+      this.providers.tts,
       {
         sampleRate: meta.playbackSampleRate,
         voice: d.profile.voice,
@@ -112,7 +141,7 @@ export class Conversation implements CallHandler {
       callId: this.callId,
       options: this.o,
       profile: d.profile,
-      providers: d.providers,
+      providers: this.providers,
       channel: d.channel,
       observer: d.observer,
       clock: d.clock,
@@ -126,7 +155,7 @@ export class Conversation implements CallHandler {
       rootSignal: this.root.signal,
       transfers: this.transfers,
       hangup: (reason) => this.hangup(endReasonOf(reason, 'agent_hangup')),
-      onTransferred: () => (this.endReason ??= 'transferred'),
+      onTransferred: () => (this.endReason ??= ENGINE_END_REASONS.transferred),
     });
     this.turns = new TurnTaking({
       callId: this.callId,
@@ -135,14 +164,15 @@ export class Conversation implements CallHandler {
       sampleRate: meta.sampleRate,
       clock: d.clock,
       log: this.log,
-      llm: d.providers.llm,
+      llm: this.providers.llm,
       turnModel: d.turnModel,
       history: this.history,
       runner: this.runner,
       state: this.state,
       observer: d.observer,
       rootSignal: this.root.signal,
-      finalize: () => this.stt?.finalize(),
+      finalize: () => this.stt?.session.finalize(),
+      turnBoundary: () => this.stt?.session.turnBoundary(),
       ending: () => this.ending,
       onTurn: (t, primed, preemptive) => this.onUserTurn(t, primed, preemptive),
     });
@@ -169,7 +199,8 @@ export class Conversation implements CallHandler {
     });
     this.d.observer.live(this.callId, { type: 'state', state: this.state.state });
     this.stt = this.createStt();
-    this.tasks.push(this.stt.done, this.consumeVad());
+    this.tasks.push(this.stt.session.done, this.consumeVad());
+    this.backstops.start();
     const greeting = this.runner.begin(this.newTurn(''), async (turn) => {
       await this.tts.ensure();
       if (this.d.profile.greeting) await this.runner.speakInTurn(turn, this.d.profile.greeting);
@@ -198,6 +229,7 @@ export class Conversation implements CallHandler {
     if (this.root.signal.aborted) return;
     switch (event.type) {
       case 'dtmf':
+        this.backstops.callerActivity();
         this.d.observer.live(this.callId, { type: 'dtmf', digit: event.digit });
         this.dtmf.push(event.digit);
         return;
@@ -230,6 +262,7 @@ export class Conversation implements CallHandler {
     this.root.abort(new Error(`call closed: ${reason}`));
     this.runner.abortActive();
     this.turns.close();
+    this.backstops.close();
     this.dtmf.close();
     this.transfers.close();
     this.vad.close();
@@ -242,30 +275,25 @@ export class Conversation implements CallHandler {
     this.d.observer.callEnded({ callId: this.callId, endedAt: new Date(), reason: this.endReason ?? reason });
   }
 
-  private createStt(): SttSession {
-    const meta = this.d.channel.metadata;
-    const p = this.d.profile;
-    const flux = fluxOptions(p.turn);
-    return new SttSession({
+  private createStt(): CallStt {
+    return new CallStt({
       provider: this.d.providers.stt,
-      options: {
-        sampleRate: meta.sampleRate,
-        language: p.language,
-        model: flux ? flux.model : p.stt.model,
-        endpointingMs: p.stt.endpointingMs,
-        utteranceEndMs: p.stt.utteranceEndMs,
-        ...(flux ? { flux } : {}),
-      },
+      profile: this.d.profile,
+      options: this.o,
+      sampleRate: this.d.channel.metadata.sampleRate,
       signal: this.root.signal,
       clock: this.d.clock,
       log: this.log,
-      maxAttempts: this.o.sttReconnectAttempts,
-      backoffMs: this.o.sttReconnectBackoffMs,
-      connectTimeoutMs: this.o.timeouts.sttConnectMs,
-      bufferMs: 2000,
+      faults: this.faults,
       onEvent: (e) => this.turns.onStt(e),
-      onInterrupted: () => this.onSttInterrupted(),
-      onGone: () => this.endWithGoodbye('stt_failed', this.o.phrases.sttGoodbye),
+      onInterrupted: () => {
+        this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
+        if (!this.ending) this.turns.interruptedBy('STT interrupted', true);
+      },
+      midTurn: () => this.turns.pendingText !== '' || this.vad.speaking,
+      vadSpeaking: () => this.vad.speaking,
+      apologize: () => this.apologizeForStt(),
+      gone: (reason) => this.endWithGoodbye(reason, this.o.phrases.sttGoodbye),
     });
   }
 
@@ -275,7 +303,16 @@ export class Conversation implements CallHandler {
 
   private onVad(ev: VadEvent): void {
     this.turns.onVad(ev);
+    this.backstops.callerActivity();
+    this.stt?.onVad(ev);
     if (ev.type === 'speech_end') this.runner.noteSpeechEnd(ev.at);
+  }
+
+  private onAgentState(state: AgentState, from: AgentState): void {
+    this.d.observer.live(this.callId, { type: 'state', state });
+    // The agent finished a turn: the caller's silence counts from now (the reprompt excepted).
+    if (state === 'listening' && from !== 'listening' && this.runner.current?.builder !== this.repromptTurn)
+      this.backstops.agentIdle();
   }
 
   private onUserTurn(
@@ -290,6 +327,8 @@ export class Conversation implements CallHandler {
     builder.decidedAt = t.decidedAt;
     builder.preemptive = preemptive;
     this.log.info({ user: t.text, reason: t.reason, preemptive }, 'user turn');
+    this.stt?.turnStarted();
+    this.backstops.callerActivity();
     this.startReply(builder, t.text, primed);
   }
 
@@ -309,20 +348,26 @@ export class Conversation implements CallHandler {
     );
   }
 
-  private onSttInterrupted(): void {
-    const midTurn = this.turns.pendingText !== '' || this.vad.speaking;
-    this.log.warn({ midTurn }, 'STT interrupted; reconnecting');
-    this.d.observer.live(this.callId, { type: 'error', stage: 'stt', code: 'interrupted' });
-    if (!midTurn || this.ending) return;
-    this.turns.interruptedBy('STT interrupted', true);
-    if (this.runner.busy()) return;
+  private apologizeForStt(): void {
+    if (this.ending || this.root.signal.aborted || this.runner.busy()) return;
+    this.log.warn('no turn came from the reconnected STT; apologising');
+    const builder = this.newTurn('');
+    builder.faults.push({ stage: 'stt', code: 'interrupted', action: 'apologized' });
     this.tasks.push(
-      this.runner.begin(this.newTurn(''), (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
+      this.runner.begin(builder, (turn) => this.runner.speakInTurn(turn, this.o.phrases.apology)),
     );
   }
 
-  /** Say `phrase`, let it play out, hang up with `reason` (STT gone for good). */
-  private endWithGoodbye(reason: CallEndReason, phrase: string): void {
+  /** The caller has been quiet a while: ask if they are still there (a turn of its own). */
+  private reprompt(phrase: string): void {
+    if (this.ending || this.root.signal.aborted || this.runner.busy()) return;
+    const builder = this.newTurn('');
+    this.repromptTurn = builder;
+    this.tasks.push(this.runner.begin(builder, (turn) => this.runner.speakInTurn(turn, phrase)));
+  }
+
+  /** Say `phrase`, let it play out, hang up with `reason` (STT gone, a backstop). */
+  private endWithGoodbye(reason: EngineEndReason, phrase: string): void {
     if (this.ending || this.root.signal.aborted) return;
     this.ending = true;
     this.endReason ??= reason;
@@ -345,6 +390,8 @@ export class Conversation implements CallHandler {
   }
 
   private newTurn(userText: string): TurnBuilder {
-    return new TurnBuilder(this.callId, this.nextTurnIndex++, userText);
+    const builder = new TurnBuilder(this.callId, this.nextTurnIndex++, userText);
+    builder.faults.push(...this.faults.take());
+    return builder;
   }
 }

@@ -5,8 +5,11 @@ import { ProviderError } from '../providers/errors.js';
 export interface LlmWatch {
   /** Child of the turn signal; aborted on timeout or TTS failure too. */
   signal: AbortSignal;
-  /** Call on every event; true on the first. */
-  tick(): boolean;
+  /**
+   * Call on every event; true on the first. The next event is due within `withinMs` (default: the
+   * idle limit) — shorter while the caller has heard nothing of the reply yet.
+   */
+  tick(withinMs?: number): boolean;
   abortForTts(error: unknown): void;
   dispose(): void;
   timedOut: ProviderError | undefined;
@@ -16,7 +19,9 @@ export interface LlmWatch {
 export function withTimeouts(clock: Clock, parent: AbortSignal, firstMs: number, idleMs: number): LlmWatch {
   const controller = new AbortController();
   const onParent = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onParent, { once: true });
+  // An already-cancelled turn must not reach the LLM: the listener would never fire.
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener('abort', onParent, { once: true });
   let timer: TimerHandle | undefined;
   let seen = false;
   const arm = (ms: number, what: string) => {
@@ -30,8 +35,8 @@ export function withTimeouts(clock: Clock, parent: AbortSignal, firstMs: number,
     signal: controller.signal,
     timedOut: undefined,
     ttsError: undefined,
-    tick() {
-      arm(idleMs, 'stream');
+    tick(withinMs = idleMs) {
+      arm(Math.min(withinMs, idleMs), 'stream');
       if (seen) return false;
       seen = true;
       return true;

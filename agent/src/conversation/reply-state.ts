@@ -41,17 +41,33 @@ export function canTransition(from: ReplyPhase, to: ReplyPhase): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * What listeners see of the active reply's phase (the call-level AgentState): one mapping, so the two
+ * never disagree. Audible → speaking; the caller holds the floor (paused, held) or the reply is over →
+ * listening; back to thinking when a held or paused reply resumes.
+ */
+export function agentStateFor(phase: ReplyPhase): 'listening' | 'thinking' | 'speaking' {
+  if (phase === 'speaking') return 'speaking';
+  if (phase === 'thinking') return 'thinking';
+  return 'listening';
+}
+
 export class ReplyStateMachine {
   private current: ReplyPhase;
   /** Every move made, oldest first (for logs and tests). */
   readonly history: ReplyPhase[];
 
-  constructor(
-    initial: ReplyPhase,
-    private readonly onChange?: (to: ReplyPhase, from: ReplyPhase) => void,
-  ) {
+  private listener: ((to: ReplyPhase, from: ReplyPhase) => void) | undefined;
+
+  constructor(initial: ReplyPhase, onChange?: (to: ReplyPhase, from: ReplyPhase) => void) {
     this.current = initial;
     this.history = [initial];
+    this.listener = onChange;
+  }
+
+  /** Who is told of every move from now on (the turn runner, once the reply is the active one). */
+  watch(listener: (to: ReplyPhase, from: ReplyPhase) => void): void {
+    this.listener = listener;
   }
 
   get phase(): ReplyPhase {
@@ -68,7 +84,7 @@ export class ReplyStateMachine {
     const from = this.current;
     this.current = to;
     this.history.push(to);
-    this.onChange?.(to, from);
+    this.listener?.(to, from);
     return true;
   }
 

@@ -19,6 +19,12 @@ import type { ToolRegistry } from './tools/tool-registry.js';
 import type { ToolContext, ToolOutcome } from './tools/tool-types.js';
 import type { TurnOutput } from './turn-output.js';
 import { untilAborted, withTimeouts } from './llm-timeouts.js';
+import type { LlmCallTiming } from './turn-stages.js';
+
+/** Our own first-token timer runs this much behind the budget the fallback layer works within. */
+const BUDGET_SLACK_MS = 250;
+/** A stalled stream the caller has heard nothing of yet gets at least this long for its next event. */
+const MIN_SILENT_WAIT_MS = 500;
 
 export interface ReplyContext {
   llm: LlmProvider;
@@ -40,7 +46,12 @@ export interface ReplyContext {
   /** Tool runs the turn must wait for before another user message enters history. */
   trackTools(run: Promise<unknown>): void;
   toolContext(signal: AbortSignal): ToolContext;
-  onLlmFirstToken(ttftMs: number): void;
+  /** The caller's remaining wait for the first step's first token (retries included), ms. */
+  firstTokenBudgetMs(): number;
+  /** A new LLM call of the turn (for its record and timings). */
+  llmCall(model: string, requestAt: number): LlmCallTiming;
+  /** A tool starts now; call the result when it ends. */
+  toolRun(): () => void;
   onToolResult(call: ToolCall, result: string, action: ToolOutcome['action']): void;
 }
 
@@ -66,6 +77,8 @@ interface ToolsResult {
 }
 
 export async function runReply(ctx: ReplyContext, signal: AbortSignal): Promise<ReplyOutcome> {
+  // A turn cancelled before its reply began never reaches the LLM or the caller.
+  if (signal.aborted) return { status: 'aborted' };
   let transferFailed = false;
   let spokeAfterTransfer = false;
   for (let step = 0; step < ctx.maxSteps; step++) {
@@ -87,7 +100,12 @@ export async function runReply(ctx: ReplyContext, signal: AbortSignal): Promise<
   return { status: 'done', transferFailed, spokeAfterTransfer };
 }
 
-/** Streams one LLM call into a voice; returns when the stream has ended (the voice may still be playing). */
+/**
+ * Streams one LLM call into a voice; returns when the stream has ended (the voice may still be
+ * playing). A stream that stops without `done` did not finish: cancelled by the turn, or cut off by
+ * our own timeout or a TTS failure (the adapter then ends quietly, as the contract says) — never a
+ * finished reply.
+ */
 async function runStep(
   ctx: ReplyContext,
   signal: AbortSignal,
@@ -97,20 +115,54 @@ async function runStep(
   const voice = ctx.output.voice();
   let text = '';
   const toolCalls: ToolCall[] = [];
-  const llm = withTimeouts(ctx.clock, signal, ctx.llmFirstTokenTimeoutMs, ctx.llmIdleTimeoutMs);
+  const budget = first ? ctx.firstTokenBudgetMs() : undefined;
+  // The fallback layer gives up at the budget; our own timer is the backstop just behind it.
+  const firstMs = budget === undefined ? ctx.llmFirstTokenTimeoutMs : budget + BUDGET_SLACK_MS;
+  const llm = withTimeouts(ctx.clock, signal, firstMs, ctx.llmIdleTimeoutMs);
+  // Until the first words go to TTS the caller is waiting in silence: a stall then is bounded by the
+  // first-token budget (the apology comes in time), not by the idle limit meant for a long answer.
+  // (No slack here: once a first token came, the fallback layer has nothing left to do.)
+  const silentUntil = first ? ctx.clock.now() + (budget ?? firstMs) : undefined;
+  let spoken = false;
   voice.onFailed((err) => llm.abortForTts(err ?? new ProviderError('tts', 'closed', 'tts failed', true)));
   const primed = first ? ctx.primed : undefined;
+  const call = ctx.llmCall(ctx.model, primed?.startedAt ?? ctx.clock.now());
+  let finished = false;
   try {
-    const requestAt = primed?.startedAt ?? ctx.clock.now();
-    for await (const ev of primed ? adopt(primed, llm.signal) : request(ctx, llm.signal)) {
-      if (llm.tick() && first) ctx.onLlmFirstToken((primed?.firstEventAt() ?? ctx.clock.now()) - requestAt);
+    const events = primed ? adopt(primed, llm.signal) : request(ctx, llm.signal, budget);
+    for await (const ev of events) {
+      const now = ctx.clock.now();
       if (ev.type === 'text') {
+        call.firstTextAt ??= now;
         text += ev.text;
-        for (const piece of chunker.push(ev.text)) voice.push(piece);
-      } else if (ev.type === 'tool_calls') toolCalls.push(...ev.calls);
-      else break;
+        for (const piece of chunker.push(ev.text)) {
+          voice.push(piece);
+          spoken = true;
+        }
+      } else if (ev.type === 'tool_calls') {
+        toolCalls.push(...ev.calls);
+        call.toolCalls += ev.calls.length;
+      } else if (ev.type === 'usage') call.usage = ev.usage;
+      const silentFor = silentUntil !== undefined && !spoken ? silentUntil - now : undefined;
+      if (llm.tick(silentFor === undefined ? undefined : Math.max(MIN_SILENT_WAIT_MS, silentFor)))
+        call.firstEventAt = primed?.firstEventAt() ?? now;
+      if (ev.type === 'done') {
+        finished = true;
+        break;
+      }
     }
     llm.dispose();
+    if (!finished) {
+      throw (
+        llm.timedOut ??
+        llm.ttsError ??
+        (signal.aborted
+          ? signal.reason
+          : new ProviderError('llm', 'closed', 'LLM stream ended without finishing', true))
+      );
+    }
+    call.endedAt = ctx.clock.now();
+    call.outcome = 'done';
     const rest = chunker.flush();
     if (rest) voice.push(rest);
     voice.end();
@@ -118,6 +170,8 @@ async function runStep(
     return { text: text.trim(), toolCalls, voice };
   } catch (err) {
     llm.dispose();
+    call.endedAt = ctx.clock.now();
+    call.outcome = signal.aborted ? 'cancelled' : 'failed';
     voice.cancel();
     if (signal.aborted) {
       keepHeard(ctx, voice);
@@ -130,12 +184,17 @@ async function runStep(
   }
 }
 
-function request(ctx: ReplyContext, signal: AbortSignal): AsyncIterable<LlmEvent> {
+function request(
+  ctx: ReplyContext,
+  signal: AbortSignal,
+  budgetMs: number | undefined,
+): AsyncIterable<LlmEvent> {
   return ctx.llm.stream({
     model: ctx.model,
     messages: ctx.history.messages(),
     tools: ctx.tools.specs(),
     temperature: ctx.temperature,
+    ...(budgetMs !== undefined ? { firstTokenBudgetMs: budgetMs } : {}),
     signal,
   });
 }
@@ -184,10 +243,13 @@ async function runTools(
 async function runOneTool(ctx: ReplyContext, call: ToolCall): Promise<ToolOutcome> {
   const tool = ctx.tools.get(call.name);
   if (!tool) return { result: JSON.stringify({ error: `unknown tool ${call.name}` }) };
+  const ended = ctx.toolRun();
   try {
     return await tool.run(call.arguments, ctx.toolContext(ctx.toolSignal));
   } catch (err) {
     ctx.log.warn({ tool: call.name, err: String(err) }, 'tool failed');
     return { result: JSON.stringify({ error: 'tool failed' }) };
+  } finally {
+    ended();
   }
 }

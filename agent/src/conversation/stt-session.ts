@@ -1,8 +1,11 @@
 /**
  * The call's STT stream, kept alive: connects, forwards caller audio, hands events on, and
- * reconnects with backoff when the stream fails. This is the ONE layer that retries STT (vendor
- * adapters must not reconnect on their own, STYLE 4); after `maxAttempts` failures in a row, or a
- * non-retryable error, STT is gone for good. Audio that arrives while (re)connecting is kept, bounded.
+ * reconnects when the stream fails. This is the ONE layer that retries STT (vendor adapters must not
+ * reconnect on their own, STYLE 4). The caller's audio since the last turn boundary is kept (bounded)
+ * and replayed into a new stream, so words said while the old one died are transcribed, not lost. A
+ * stream that broke after working is replaced at once; failures in a row back off, and after
+ * `maxAttempts` of them, or a non-retryable error, STT is gone for good. `restart()` (the watchdog:
+ * speech heard, no events) counts as a failure of that stream.
  */
 import type { Clock } from '../time/clock.js';
 import type { Pcm16 } from '../audio/pcm.js';
@@ -20,19 +23,21 @@ export interface SttSessionOptions {
   maxAttempts: number;
   backoffMs: number;
   connectTimeoutMs: number;
-  /** Audio kept while not connected, ms. */
-  bufferMs: number;
+  /** Caller audio kept for replay into a new stream, ms (since the last turn boundary). */
+  replayMs: number;
   onEvent(event: SttEvent): void;
-  /** A working stream broke; we are reconnecting. */
-  onInterrupted(error: unknown): void;
-  onGone(error: unknown): void;
+  /** A working stream broke (or the watchdog restarted it); we are reconnecting. */
+  onInterrupted(error: ProviderError): void;
+  /** Gone for good; `deaf`: the last streams connected but sent nothing (the watchdog). */
+  onGone(error: unknown, deaf: boolean): void;
 }
 
 export class SttSession {
   private stream: SttStream | undefined;
-  private buffered: Pcm16[] = [];
-  private bufferedSamples = 0;
+  private replay: Pcm16[] = [];
+  private replaySamples = 0;
   private gone = false;
+  private restarting = false;
   readonly done: Promise<void>;
 
   constructor(private readonly o: SttSessionOptions) {
@@ -40,15 +45,19 @@ export class SttSession {
   }
 
   push(pcm: Pcm16): void {
-    if (this.stream) {
-      this.stream.push(pcm);
-      return;
-    }
     if (this.gone) return;
-    this.buffered.push(pcm);
-    this.bufferedSamples += pcm.length;
-    const max = (this.o.bufferMs * this.o.options.sampleRate) / 1000;
-    while (this.bufferedSamples > max) this.bufferedSamples -= this.buffered.shift()!.length;
+    this.stream?.push(pcm);
+    this.replay.push(pcm);
+    this.replaySamples += pcm.length;
+    const max = (this.o.replayMs * this.o.options.sampleRate) / 1000;
+    while (this.replaySamples > max && this.replay.length > 1)
+      this.replaySamples -= this.replay.shift()!.length;
+  }
+
+  /** A caller turn ended (or its words were dropped): audio before now is never replayed. */
+  turnBoundary(): void {
+    this.replay = [];
+    this.replaySamples = 0;
   }
 
   finalize(): void {
@@ -59,18 +68,29 @@ export class SttSession {
     return this.stream !== undefined;
   }
 
+  /** The stream is alive but deaf (the watchdog): drop it and reconnect, replaying the audio. */
+  restart(): void {
+    if (!this.stream || this.gone) return;
+    this.restarting = true;
+    this.stream.close();
+  }
+
   close(): void {
     this.gone = true;
     this.stream?.close();
     this.stream = undefined;
-    this.buffered = [];
+    this.turnBoundary();
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     let lastError: unknown;
+    let deaf = false;
+    let immediate = false;
     while (!this.stopped() && failures < this.o.maxAttempts) {
-      if (failures > 0) await sleep(this.o.clock, this.o.backoffMs * 2 ** (failures - 1), this.o.signal);
+      if (failures > 0 && !immediate)
+        await sleep(this.o.clock, this.o.backoffMs * 2 ** (failures - 1), this.o.signal);
+      immediate = false;
       if (this.stopped()) return;
       let stream: SttStream;
       try {
@@ -85,16 +105,25 @@ export class SttSession {
       }
       const { produced, error } = await this.consume(stream);
       if (this.stopped()) return;
-      lastError = error ?? new ProviderError('stt', 'closed', 'STT stream ended', true);
+      deaf = this.restarting;
+      this.restarting = false;
+      const broke = deaf
+        ? new ProviderError('stt', 'timeout', 'STT sent nothing while the caller spoke', true)
+        : error instanceof ProviderError
+          ? error
+          : new ProviderError('stt', 'closed', 'STT stream ended', true, { cause: error });
+      lastError = broke;
+      // A stream that worked and then broke is replaced at once; one that never worked counts on.
       failures = produced ? 1 : failures + 1;
-      this.o.log.warn({ err: describe(lastError), attempt: failures }, 'STT stream broke');
-      if (lastError instanceof ProviderError && !lastError.retryable) break;
-      this.o.onInterrupted(lastError);
+      immediate = produced;
+      this.o.log.warn({ err: describe(broke), attempt: failures }, 'STT stream broke');
+      if (!broke.retryable) break;
+      this.o.onInterrupted(broke);
     }
     if (this.stopped()) return;
     this.gone = true;
-    this.o.log.error({ err: describe(lastError) }, 'STT gone for good');
-    this.o.onGone(lastError);
+    this.o.log.error({ err: describe(lastError), deaf }, 'STT gone for good');
+    this.o.onGone(lastError, deaf);
   }
 
   private stopped(): boolean {
@@ -112,8 +141,8 @@ export class SttSession {
     try {
       const connecting = this.o.provider.connect({ ...this.o.options, signal: this.o.signal });
       const stream = await raceSignal(connecting, controller.signal);
-      for (const pcm of this.buffered.splice(0)) stream.push(pcm);
-      this.bufferedSamples = 0;
+      // What the caller said since the last turn boundary, including while we were reconnecting.
+      for (const pcm of this.replay) stream.push(pcm);
       this.stream = stream;
       return stream;
     } finally {

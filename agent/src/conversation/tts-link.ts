@@ -1,4 +1,7 @@
-/** The call's warm TTS connection; reconnected once per failure, never in a loop (retry lives here only). */
+/**
+ * The call's warm TTS connection (behind the fallback layer, which reopens stale vendor sockets and
+ * retries an utterance before its first audio); reconnected once per failure, never in a loop.
+ */
 import type { Clock } from '../time/clock.js';
 import type { Logger } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
@@ -21,8 +24,17 @@ export class TtsLink {
     return this.current;
   }
 
-  /** Connect if not connected (one attempt, shared by concurrent callers). */
+  /**
+   * Connect if not connected (one attempt, shared by concurrent callers). A connection the vendor
+   * closed since it was last used (an idle socket dropped between turns) is replaced first: a stale
+   * socket must never turn the next answer into an apology.
+   */
   ensure(): Promise<boolean> {
+    if (this.current && !this.current.isOpen()) {
+      this.log.info('TTS connection closed while idle; reopening before use');
+      this.current.close();
+      this.current = undefined;
+    }
     if (this.current) return Promise.resolve(true);
     this.connecting ??= this.attempt().finally(() => (this.connecting = undefined));
     return this.connecting;

@@ -9,14 +9,16 @@ import type { SpeechOutput } from './speech-output.js';
 export class TurnOutput {
   readonly voices: ReplyVoice[] = [];
   private isWithheld = false;
+  private cancelled = false;
   private waiters: (() => void)[] = [];
 
   constructor(private readonly newSpeech: () => SpeechOutput) {}
 
-  /** A new voice; it starts withheld while the turn's output is. */
+  /** A new voice; it starts withheld while the turn's output is, and cancelled once the turn's is. */
   voice(): ReplyVoice {
     const v = new ReplyVoice(this.newSpeech, this.isWithheld, () => this.changed());
     this.voices.push(v);
+    if (this.cancelled) v.cancel();
     return v;
   }
 
@@ -43,7 +45,9 @@ export class TurnOutput {
     this.changed();
   }
 
+  /** Stop every voice, and every voice made later: a cancelled turn never becomes audible. */
   cancel(): void {
+    this.cancelled = true;
     for (const v of this.voices) v.cancel();
     this.changed();
   }

@@ -22,7 +22,7 @@ import type { MarkTracker } from './mark-tracker.js';
 import type { PrimedStream } from './preemption.js';
 import { runReply, type ReplyOutcome } from './reply.js';
 import { replyContext } from './reply-context.js';
-import { ReplyStateMachine } from './reply-state.js';
+import { agentStateFor, ReplyStateMachine } from './reply-state.js';
 import { SpeechOutput } from './speech-output.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 import type { TransferWaiters } from './transfer-waiters.js';
@@ -79,35 +79,72 @@ export class TurnRunner {
   private active: ActiveTurn | undefined;
   /** Turns interrupted while a tool was running; the next user message waits for those tools. */
   private readonly detached = new Set<ActiveTurn>();
+  /** Bumped by every begin(); only the newest may start. */
+  private generation = 0;
+  /** Resolves when the last begin() has started its turn (or given up): begins go one at a time. */
+  private starting: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: TurnRunnerDeps) {}
 
-  /** Start a turn, replacing (interrupting) any previous one. */
+  /**
+   * Start a turn, replacing (interrupting) any previous one. Turns begin one at a time, in the order
+   * asked: a turn asked for while an older one still waits for its predecessor to unwind supersedes
+   * it — the older one's user words still enter history (in order), but it never runs. Two turns can
+   * never run at once.
+   */
   async begin(
     builder: TurnBuilder,
     job: (turn: ActiveTurn) => Promise<void>,
     o: BeginOptions = {},
   ): Promise<void> {
+    const ticket = ++this.generation;
     const previous = this.active;
     this.replaceActive();
-    const waits = [previous, ...this.detached].filter((t): t is ActiveTurn => t !== undefined);
-    await this.settleTools(waits);
-    if (previous?.task)
-      await Promise.race([previous.task, sleep(this.d.clock, REPLACE_WAIT_MS, this.d.rootSignal)]);
-    if (this.d.rootSignal.aborted) return;
-    o.before?.();
-    const output = new TurnOutput(() => this.newSpeech(turn));
-    builder.output = output;
-    const turn: ActiveTurn = {
-      builder,
-      controller: new AbortController(),
-      phase: o.primed?.phase ?? new ReplyStateMachine('thinking'),
-      output,
-      tools: new Set(),
-      primed: o.primed,
-    };
-    this.active = turn;
-    await this.run(turn, job);
+    const prior = this.starting;
+    let release!: () => void;
+    this.starting = new Promise((r) => (release = r));
+    try {
+      await prior;
+      const waits = [previous, ...this.detached].filter((t): t is ActiveTurn => t !== undefined);
+      await this.settleTools(waits);
+      if (previous?.task)
+        await Promise.race([previous.task, sleep(this.d.clock, REPLACE_WAIT_MS, this.d.rootSignal)]);
+      if (this.d.rootSignal.aborted) return;
+      o.before?.();
+      if (ticket !== this.generation) {
+        o.primed?.controller.abort(new Error('superseded by a newer turn'));
+        o.primed?.phase.transition('cancelled');
+        this.recordSuperseded(builder);
+        return;
+      }
+      const output = new TurnOutput(() => this.newSpeech(turn));
+      builder.output = output;
+      const turn: ActiveTurn = {
+        builder,
+        controller: new AbortController(),
+        phase: o.primed?.phase ?? new ReplyStateMachine('thinking'),
+        output,
+        tools: new Set(),
+        primed: o.primed,
+      };
+      turn.phase.watch((to) => {
+        if (this.active === turn) this.d.state.transition(agentStateFor(to));
+      });
+      this.active = turn;
+      release();
+      await this.run(turn, job);
+    } finally {
+      release();
+    }
+  }
+
+  /** A turn that never ran (a newer one took over first): its record says so. */
+  private recordSuperseded(builder: TurnBuilder): void {
+    if (!builder.userText) return;
+    const record = builder.finish(true);
+    this.d.observer.turnCompleted(record);
+    this.d.observer.live(this.d.callId, { type: 'turn', turn: record });
+    this.d.log.info({ index: builder.index }, 'turn superseded before it began');
   }
 
   get current(): ActiveTurn | undefined {
@@ -168,7 +205,6 @@ export class TurnRunner {
     const heardMs = this.killPlayback();
     turn.output.withhold();
     turn.phase.transition('paused');
-    this.d.state.transition('listening');
     this.d.log.info({ heardMs }, 'caller audio while speaking: playout paused');
     return turn;
   }
@@ -179,7 +215,6 @@ export class TurnRunner {
     if (!turn || turn.controller.signal.aborted || this.d.playout.isPlaying()) return undefined;
     if (!turn.phase.transition('held')) return undefined;
     turn.output.withhold();
-    this.d.state.transition('listening');
     this.d.log.info('caller speech while thinking: reply held');
     return turn;
   }
@@ -188,7 +223,6 @@ export class TurnRunner {
   resume(turn: ActiveTurn): void {
     if (this.active !== turn || turn.controller.signal.aborted) return;
     turn.phase.transition('thinking');
-    this.d.state.transition('thinking');
     turn.output.release();
     this.d.log.info('false interruption: resuming the reply');
   }
@@ -204,7 +238,7 @@ export class TurnRunner {
   /** The LLM reply to the user message just added to history. */
   async reply(turn: ActiveTurn): Promise<void> {
     this.d.state.transition('thinking');
-    if (!this.d.tts.connection) await this.d.tts.ensure();
+    await this.d.tts.ensure();
     const outcome = await runReply(replyContext(this.d, turn), turn.controller.signal);
     await this.handleOutcome(turn, outcome);
   }
@@ -298,11 +332,13 @@ export class TurnRunner {
       case 'llm_failed':
         log.error({ err: describe(outcome.error) }, 'LLM failed mid-turn; apologising');
         this.d.observer.live(this.d.callId, { type: 'error', stage: 'llm', code: errorCode(outcome.error) });
+        turn.builder.faults.push({ stage: 'llm', code: errorCode(outcome.error), action: 'apologized' });
         await this.speakInTurn(turn, this.d.options.phrases.apology);
         return;
       case 'tts_failed':
         log.error({ err: describe(outcome.error) }, 'TTS failed mid-turn; reconnecting once');
         this.d.observer.live(this.d.callId, { type: 'error', stage: 'tts', code: errorCode(outcome.error) });
+        turn.builder.faults.push({ stage: 'tts', code: errorCode(outcome.error), action: 'apologized' });
         if (await this.d.tts.reconnect()) await this.speakInTurn(turn, this.d.options.phrases.apology);
         else log.error('TTS is down; the apology cannot be spoken');
         return;
@@ -336,7 +372,6 @@ export class TurnRunner {
       onFirstAudio: () => {
         if (this.active !== turn || turn.controller.signal.aborted) return;
         turn.phase.transition('speaking');
-        this.d.state.transition('speaking');
       },
     });
   }

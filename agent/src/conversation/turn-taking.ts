@@ -40,6 +40,8 @@ export interface TurnTakingDeps {
   rootSignal: AbortSignal;
   /** The STT's Finalize. */
   finalize(): void;
+  /** The caller's words so far are settled (a turn, or noise dropped): no STT replay before here. */
+  turnBoundary(): void;
   /** The call is saying goodbye: caller turns no longer start replies. */
   ending(): boolean;
   /** A caller turn to answer, with the early reply prepared for it (if it matched). */
@@ -61,11 +63,17 @@ export class TurnTaking {
       d.clock,
       detectorOptions(turn, d.options.finalizeTimeoutMs),
       {
-        onTurn: (t) => this.onUserTurn(t),
+        onTurn: (t) => {
+          d.turnBoundary();
+          this.onUserTurn(t);
+        },
         finalize: () => d.finalize(),
         onLikelyEnd: (text) => this.onLikelyEnd(text),
         onResumed: () => this.preemption.cancel('caller went on'),
-        onWordlessEnd: () => this.gate.onWordless(),
+        onWordlessEnd: () => {
+          d.turnBoundary();
+          this.gate.onWordless();
+        },
       },
       scorer,
     );
@@ -101,7 +109,7 @@ export class TurnTaking {
   }
 
   onStt(ev: SttEvent): void {
-    const words = ev.type === 'transcript' || ev.type === 'turn' ? ev.text.trim() : '';
+    const words = this.newWords(ev);
     if (words) {
       const final = ev.type === 'transcript' ? ev.isFinal : ev.type === 'turn' && ev.event === 'end';
       this.d.observer.live(this.d.callId, { type: 'transcript', role: 'user', text: words, final });
@@ -109,6 +117,13 @@ export class TurnTaking {
       this.gate.onTranscript(words, final);
     }
     this.detector.onStt(ev);
+  }
+
+  /** The event's words not already part of a finished caller turn (a late final repeats them). */
+  private newWords(ev: SttEvent): string {
+    if (ev.type === 'turn') return ev.text.trim();
+    if (ev.type !== 'transcript') return '';
+    return (ev.isFinal ? this.detector.newWords(ev) : ev.text.trim()) ?? '';
   }
 
   /** Something else starts a turn (DTMF, an apology) or the STT restarts: drop what was pending. */
@@ -148,6 +163,7 @@ export class TurnTaking {
         interrupt: () => this.d.runner.interrupt(turn),
         resume: () => {
           this.detector.reset(); // the backchannel or cough is not part of any caller turn
+          this.d.turnBoundary();
           this.d.runner.resume(turn);
         },
       },

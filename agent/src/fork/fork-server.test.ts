@@ -48,7 +48,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  fork.close();
+  await fork.close();
   await new Promise((r) => server.close(r));
 });
 

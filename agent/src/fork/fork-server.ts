@@ -14,6 +14,7 @@ import {
   type LocalForkEndpoint,
   type MediaSideOfFork,
 } from './local-fork.js';
+import type { KeepaliveOptions } from './fork-keepalive.js';
 import { ForkSession, type CallFactory } from './fork-session.js';
 import { FORK_SUBPROTOCOLS, MAX_FRAME_BYTES } from './protocol.js';
 
@@ -23,11 +24,15 @@ export interface ForkServerOptions {
   credentials: ForkCredentials;
   log: Logger;
   createCall: CallFactory;
+  /** WebSocket ping and the silence after which a fork is dead (SWITCHBOARD_FORK_PING_*). Off if absent. */
+  keepalive?: KeepaliveOptions;
 }
 
 export class ForkServer implements LocalForkEndpoint {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<ForkSession | LocalForkSession>();
+  /** Calls whose fork ended but that are still closing (recording their end). */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(private readonly options: ForkServerOptions) {
     this.wss = new WebSocketServer({
@@ -67,7 +72,8 @@ export class ForkServer implements LocalForkEndpoint {
         ws,
         this.options.log.child({ remote: req.socket.remoteAddress }),
         this.options.createCall,
-        (s) => this.sessions.delete(s),
+        (s) => this.onSessionClosed(s),
+        this.options.keepalive,
       );
       this.sessions.add(session);
     });
@@ -81,15 +87,26 @@ export class ForkServer implements LocalForkEndpoint {
       media,
       this.options.log.child({ remote: 'in-process' }),
       this.options.createCall,
-      (s) => this.sessions.delete(s),
+      (s) => this.onSessionClosed(s),
     );
     if (!session.ended) this.sessions.add(session); // a call may end while it starts
     return session;
   }
 
-  /** Close every call with 1001 and stop accepting. */
-  close(): void {
+  /**
+   * Close every call with 1001, stop accepting, and resolve once every call whose fork ended has
+   * closed — its end recorded — so the store can close after it, not before.
+   */
+  async close(): Promise<void> {
     for (const s of [...this.sessions]) s.shutdown();
     this.wss.close();
+    await Promise.allSettled([...this.ending]);
+  }
+
+  private onSessionClosed(session: ForkSession | LocalForkSession): void {
+    this.sessions.delete(session);
+    const ended = session instanceof LocalForkSession ? session.done : session.ended;
+    this.ending.add(ended);
+    void ended.finally(() => this.ending.delete(ended));
   }
 }

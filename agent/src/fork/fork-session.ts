@@ -4,6 +4,7 @@ import { pcmFromBytes, type Pcm16 } from '../audio/pcm.js';
 import type { CallChannel, CallHandler } from '../conversation/call-channel.js';
 import { endReasonOf, type CallEndReason } from '../conversation/call-record.js';
 import type { Logger } from '../log.js';
+import { ForkKeepalive, type KeepaliveOptions } from './fork-keepalive.js';
 import {
   checkAudioFrame,
   CloseCode,
@@ -60,15 +61,28 @@ export class ForkSession {
   private state: State = 'awaiting_metadata';
   private handler: CallHandler | undefined;
   private log: Logger;
+  private readonly keepalive: ForkKeepalive | undefined;
+  private settle!: () => void;
   callId: string | undefined;
+  /** Resolves once the call has been told the fork ended and has closed (its record is written). */
+  readonly ended = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(
     private readonly ws: WebSocket,
     log: Logger,
     private readonly createCall: CallFactory,
     private readonly onClosed: (session: ForkSession) => void,
+    keepalive?: KeepaliveOptions,
   ) {
     this.log = log;
+    if (keepalive && keepalive.pingMs > 0) {
+      this.keepalive = new ForkKeepalive(
+        keepalive,
+        () => ws.ping(),
+        (silentMs) => this.onSilent(silentMs),
+      );
+      ws.on('pong', () => this.keepalive?.seen());
+    }
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', (code, reason) =>
       // The media side closed: normally when the call ended there; otherwise it vanished.
@@ -79,6 +93,7 @@ export class ForkSession {
 
   private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (this.state === 'closed') return;
+    this.keepalive?.seen();
     const bytes = Array.isArray(data)
       ? Buffer.concat(data)
       : Buffer.isBuffer(data)
@@ -135,6 +150,13 @@ export class ForkSession {
     );
   }
 
+  /** Nothing from the media side for the keepalive's timeout: the peer is gone without a close. */
+  private onSilent(silentMs: number): void {
+    this.log.warn({ silentMs }, 'fork socket silent (no audio, no pong): ending the call');
+    this.finish('fork_timeout');
+    this.ws.terminate();
+  }
+
   private closeSocket(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       // Close reasons are limited to 123 bytes.
@@ -145,13 +167,16 @@ export class ForkSession {
   private finish(reason: CallEndReason, detail?: Buffer): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.keepalive?.stop();
     const handler = this.handler;
     this.handler = undefined;
     this.onClosed(this);
-    if (handler) {
-      this.log.info({ reason, detail: detail?.toString() || undefined }, 'fork ended');
-      handler.close(reason).catch((err: unknown) => this.log.error({ err }, 'closing call failed'));
-    }
+    if (!handler) return this.settle();
+    this.log.info({ reason, detail: detail?.toString() || undefined }, 'fork ended');
+    handler
+      .close(reason)
+      .catch((err: unknown) => this.log.error({ err }, 'closing call failed'))
+      .finally(() => this.settle());
   }
 
   /** Server shutdown: tell the telephony side and stop. */

@@ -98,6 +98,10 @@ export class LocalForkSession implements AgentSideOfFork {
     return this.closed;
   }
 
+  /** Resolves once the call has been told the link ended and has closed (its record is written). */
+  readonly done = new Promise<void>((resolve) => (this.settle = resolve));
+  private settle!: () => void;
+
   callerAudio(pcm: Pcm16): void {
     if (this.closed || pcm.length === 0) return;
     this.guard(() => this.handler?.onAudio(pcm));
@@ -140,8 +144,11 @@ export class LocalForkSession implements AgentSideOfFork {
     const handler = this.handler;
     this.handler = undefined;
     this.onClosed(this);
-    if (!handler) return;
+    if (!handler) return this.settle();
     this.log.info({ reason, detail: detail || undefined }, 'fork ended');
-    handler.close(reason).catch((err: unknown) => this.log.error({ err }, 'closing call failed'));
+    handler
+      .close(reason)
+      .catch((err: unknown) => this.log.error({ err }, 'closing call failed'))
+      .finally(() => this.settle());
   }
 }

@@ -38,6 +38,23 @@ describe('CallMetrics', () => {
     expect(text).toContain('switchboard_turns_total{interrupted="true"} 1');
   });
 
+  it('observes every LLM call of a turn (a tool call first, then the reply) and the tokens used', async () => {
+    const m = new CallMetrics({ defaultMetrics: false });
+    m.turnCompleted({
+      ...turn(false, { llmTtftMs: 300 }),
+      llmCalls: [
+        { model: 'm', ttftMs: 300, toolCalls: 1, outcome: 'done', promptTokens: 50, completionTokens: 10 },
+        { model: 'm', ttftMs: 200, toolCalls: 0, outcome: 'done', promptTokens: 70, completionTokens: 6 },
+      ],
+      usage: { promptTokens: 120, completionTokens: 16 },
+    });
+    const text = await m.registry.metrics();
+    expect(text).toContain('switchboard_llm_call_ttft_seconds_sum{tool_call="true"} 0.3');
+    expect(text).toContain('switchboard_llm_call_ttft_seconds_sum{tool_call="false"} 0.2');
+    expect(text).toContain('switchboard_llm_tokens_total{kind="prompt"} 120');
+    expect(text).toContain('switchboard_llm_tokens_total{kind="completion"} 16');
+  });
+
   it('tracks active calls, counts ended calls by profile and reason, and provider errors', async () => {
     const m = new CallMetrics({ defaultMetrics: false });
     start(m, 'c1', 'sales');

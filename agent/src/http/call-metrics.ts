@@ -35,6 +35,22 @@ const TIMING_HISTOGRAMS: Record<keyof TurnTimings, { name: string; help: string 
     name: 'switchboard_turn_voice_to_voice_seconds',
     help: "Caller's end of speech to the first agent audio frame sent to the media side",
   },
+  llmMs: {
+    name: 'switchboard_turn_stage_llm_seconds',
+    help: 'Voice-to-voice stage: waiting on LLM calls before the first spoken text',
+  },
+  toolsMs: {
+    name: 'switchboard_turn_stage_tools_seconds',
+    help: 'Voice-to-voice stage: tools run before the first spoken text',
+  },
+  chunkingMs: {
+    name: 'switchboard_turn_stage_chunking_seconds',
+    help: 'Voice-to-voice stage: first token to the first clause handed to TTS',
+  },
+  engineMs: {
+    name: 'switchboard_turn_stage_engine_seconds',
+    help: "Voice-to-voice stage: the engine's own share (what the other stages leave)",
+  },
 };
 
 /** Bounded label values: end reasons are open-ended strings, so keep them short and tidy. */
@@ -53,6 +69,9 @@ export class CallMetrics implements CallObserver {
   private readonly calls: Counter<'profile' | 'end_reason'>;
   private readonly turns: Counter<'interrupted'>;
   private readonly providerErrors: Counter<'stage' | 'code'>;
+  private readonly faults: Counter<'stage' | 'action' | 'code'>;
+  private readonly tokens: Counter<'kind'>;
+  private readonly llmCallTtft: Histogram<'tool_call'>;
   private readonly active: Gauge;
   private readonly profiles = new Map<string, string>();
 
@@ -61,13 +80,28 @@ export class CallMetrics implements CallObserver {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
     const histogram = (key: keyof TurnTimings) =>
       new Histogram({ ...TIMING_HISTOGRAMS[key], buckets: TURN_LATENCY_BUCKETS, registers: [registry] });
-    this.timings = {
-      endOfUtteranceDelayMs: histogram('endOfUtteranceDelayMs'),
-      sttDelayMs: histogram('sttDelayMs'),
-      llmTtftMs: histogram('llmTtftMs'),
-      ttsTtfbMs: histogram('ttsTtfbMs'),
-      voiceToVoiceMs: histogram('voiceToVoiceMs'),
-    };
+    this.timings = Object.fromEntries(
+      (Object.keys(TIMING_HISTOGRAMS) as (keyof TurnTimings)[]).map((k) => [k, histogram(k)]),
+    ) as Record<keyof TurnTimings, Histogram>;
+    this.faults = new Counter({
+      name: 'switchboard_provider_faults_total',
+      help: 'Provider faults the engine handled (retried, fell_back, reconnected, watchdog, gave_up), by stage and code',
+      labelNames: ['stage', 'action', 'code'],
+      registers: [registry],
+    });
+    this.tokens = new Counter({
+      name: 'switchboard_llm_tokens_total',
+      help: 'LLM tokens used by calls, as the vendor counted them, by kind (prompt or completion)',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.llmCallTtft = new Histogram({
+      name: 'switchboard_llm_call_ttft_seconds',
+      help: 'Each LLM call: request to its first event; tool_call="true" when the call answered with a tool call',
+      labelNames: ['tool_call'],
+      buckets: TURN_LATENCY_BUCKETS,
+      registers: [registry],
+    });
     this.calls = new Counter({
       name: 'switchboard_calls_total',
       help: 'Calls ended, by agent profile and end reason',
@@ -105,10 +139,24 @@ export class CallMetrics implements CallObserver {
       const ms = turn.timings[key];
       if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) this.timings[key].observe(ms / 1000);
     }
+    for (const c of turn.llmCalls ?? []) {
+      if (c.ttftMs !== undefined)
+        this.llmCallTtft.observe({ tool_call: String(c.toolCalls > 0) }, c.ttftMs / 1000);
+    }
+    if (turn.usage) {
+      this.tokens.inc({ kind: 'prompt' }, turn.usage.promptTokens);
+      this.tokens.inc({ kind: 'completion' }, turn.usage.completionTokens);
+    }
   }
 
   live(_callId: string, event: LiveEvent): void {
     if (event.type === 'error') this.providerErrors.inc({ stage: event.stage, code: label(event.code) });
+    if (event.type === 'fault')
+      this.faults.inc({
+        stage: event.fault.stage,
+        action: event.fault.action,
+        code: label(event.fault.code),
+      });
   }
 
   /** Counted once per call; an end for a call never started is counted with profile "unknown". */

@@ -20,7 +20,16 @@ export type ProviderEnv = Pick<
   | 'OPENAI_BASE_URL'
   | 'CARTESIA_BASE_URL'
   | 'SWITCHBOARD_PROVIDERS_INSECURE_TLS'
->;
+> &
+  Partial<
+    Pick<
+      Env,
+      | 'OPENAI_SECONDARY_BASE_URL'
+      | 'OPENAI_SECONDARY_API_KEY'
+      | 'CARTESIA_SECONDARY_BASE_URL'
+      | 'CARTESIA_SECONDARY_API_KEY'
+    >
+  >;
 
 export interface CreateProvidersOptions {
   log?: Logger;
@@ -45,11 +54,28 @@ export function createProviders(env: ProviderEnv, options: CreateProvidersOption
       stt: { vendor: 'deepgram', base: origin(env.DEEPGRAM_BASE_URL), keySet: !!env.DEEPGRAM_API_KEY },
       llm: { vendor: 'openai', base: origin(env.OPENAI_BASE_URL), keySet: !!env.OPENAI_API_KEY },
       tts: { vendor: 'cartesia', base: origin(env.CARTESIA_BASE_URL), keySet: !!env.CARTESIA_API_KEY },
+      ...(env.OPENAI_SECONDARY_BASE_URL ? { llmSecondary: origin(env.OPENAI_SECONDARY_BASE_URL) } : {}),
+      ...(env.CARTESIA_SECONDARY_BASE_URL ? { ttsSecondary: origin(env.CARTESIA_SECONDARY_BASE_URL) } : {}),
       insecureTls,
     },
     'providers configured',
   );
+  const secondary: NonNullable<Providers['secondary']> = {};
+  if (env.OPENAI_SECONDARY_BASE_URL)
+    secondary.llm = new OpenAiLlm({
+      apiKey: env.OPENAI_SECONDARY_API_KEY ?? env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_SECONDARY_BASE_URL,
+      ...(log ? { log } : {}),
+    });
+  if (env.CARTESIA_SECONDARY_BASE_URL)
+    secondary.tts = new CartesiaTts({
+      apiKey: env.CARTESIA_SECONDARY_API_KEY ?? env.CARTESIA_API_KEY,
+      baseUrl: env.CARTESIA_SECONDARY_BASE_URL,
+      insecureTls,
+      ...(log ? { log } : {}),
+    });
   return {
+    ...(secondary.llm || secondary.tts ? { secondary } : {}),
     stt: new DeepgramStt({
       apiKey: env.DEEPGRAM_API_KEY,
       baseUrl: env.DEEPGRAM_BASE_URL,

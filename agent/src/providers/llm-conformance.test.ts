@@ -1,9 +1,87 @@
-/** Conformance of the OpenAI adapter: the official SDK against the Chat Completions fake. */
+/**
+ * Conformance of the LLM stage: the shared contract run against the OpenAI adapter (the official
+ * SDK against the Chat Completions fake) and against the engine tests' in-memory double; then what
+ * only the adapter can show (the wire request, credentials, SSE error objects, latency).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOpenAiFake, type OpenAiFake, type OpenAiFakeScript } from '../testing/fakes/openai-fake.js';
-import { ProviderError } from './errors.js';
+import { systemClock } from '../time/clock.js';
+import {
+  CONTRACT_TIMEOUT_MS,
+  describeLlmContract,
+  type ContractReply,
+} from '../testing/contracts/llm-contract.js';
+import {
+  startOpenAiFake,
+  type OpenAiFake,
+  type OpenAiFakeReply,
+  type OpenAiFakeScript,
+} from '../testing/fakes/openai-fake.js';
+import { ScriptedLlm, tokens, type LlmStep } from '../testing/memory-providers.js';
 import { OpenAiLlm, type OpenAiLlmConfig } from './openai/openai-llm.js';
 import type { ChatMessage, LlmEvent, LlmRequest, ToolSpec } from './types.js';
+
+/** A contract reply as the fake scripts it: the role chunk leaves with the first token. */
+function fakeReply(r: ContractReply): OpenAiFakeReply {
+  const f = r.failure;
+  return {
+    ...(r.text !== undefined ? { text: r.text } : {}),
+    ...(r.toolCalls ? { toolCalls: r.toolCalls } : {}),
+    ...(f?.type === 'status' ? { failure: f } : {}),
+    ...(f && f.type !== 'status'
+      ? { failure: { type: f.type, afterChunks: f.afterTokens && f.afterTokens + 1 } }
+      : {}),
+  };
+}
+
+/** The same reply as the double's script. */
+function doubleSteps(r: ContractReply): LlmStep[] {
+  const f = r.failure;
+  if (f?.type === 'status') return [{ status: f.status }];
+  const words = tokens(r.text ?? '', 5);
+  const calls: LlmStep[] = r.toolCalls
+    ? [
+        {
+          toolCalls: r.toolCalls.map((c) => ({
+            id: c.id,
+            name: c.name,
+            arguments: JSON.stringify(c.arguments),
+          })),
+        },
+      ]
+    : [];
+  if (!f) return [...words, ...calls];
+  const kept = words.slice(0, f.afterTokens * 2); // each token is a delay and a text step
+  return [...kept, f.type === 'stall' ? { hang: true } : { cut: true }];
+}
+
+describeLlmContract('OpenAiLlm against the OpenAI fake', async () => {
+  const f = await startOpenAiFake({ replies: [], firstTokenMs: 20, interTokenMs: 5 });
+  const llm = new OpenAiLlm({
+    apiKey: f.apiKey,
+    baseUrl: f.url,
+    timeoutMs: CONTRACT_TIMEOUT_MS,
+    idleTimeoutMs: CONTRACT_TIMEOUT_MS,
+  });
+  return {
+    llm,
+    script: (...replies) => f.enqueue(...replies.map(fakeReply)),
+    requests: () => f.requests.length,
+    close: () => f.close(),
+  };
+});
+
+describeLlmContract("ScriptedLlm (the engine tests' double)", async () => {
+  const llm = new ScriptedLlm(systemClock, [], [{ text: 'Okay.' }], {
+    firstTokenMs: CONTRACT_TIMEOUT_MS,
+    idleMs: CONTRACT_TIMEOUT_MS,
+  });
+  return {
+    llm,
+    script: (...replies) => llm.enqueue(...replies.map(doubleSteps)),
+    requests: () => llm.requests.length,
+    close: () => Promise.resolve(),
+  };
+});
 
 let fake: OpenAiFake | undefined;
 
@@ -41,7 +119,7 @@ async function collect(stream: AsyncIterable<LlmEvent>): Promise<LlmEvent[]> {
   return out;
 }
 
-describe('OpenAiLlm against the OpenAI fake', () => {
+describe('OpenAiLlm on the wire (adapter only)', () => {
   it('streams text deltas in order, then done, and sends our history, tools and settings', async () => {
     const llm = await start({ replies: [{ text: 'Sure, I can help you with that booking today.' }] });
     const history: ChatMessage[] = [
@@ -119,21 +197,6 @@ describe('OpenAiLlm against the OpenAI fake', () => {
     expect(events.at(-1)).toEqual({ type: 'done', finishReason: 'tool_calls' });
   });
 
-  it('aborting mid-stream stops the iterator quietly and drops the HTTP stream', async () => {
-    const llm = await start({
-      replies: [{ text: 'one two three four five six seven eight nine ten', interTokenMs: 50 }],
-    });
-    const ac = new AbortController();
-    const events: LlmEvent[] = [];
-    for await (const e of llm.stream(request([{ role: 'user', content: 'count' }], ac.signal))) {
-      events.push(e);
-      if (events.length === 2) ac.abort();
-    }
-    expect(events).toHaveLength(2);
-    // The server sees the client go away long before the 10-word reply could finish (500 ms).
-    await waitFor(() => fake!.requests[0]!.clientClosedEarly);
-  });
-
   it('leaving the for-await early also cancels the request', async () => {
     const llm = await start({ replies: [{ text: 'a b c d e f g h', interTokenMs: 50 }] });
     for await (const e of llm.stream(request([{ role: 'user', content: 'x' }]))) {
@@ -141,21 +204,6 @@ describe('OpenAiLlm against the OpenAI fake', () => {
     }
     // The server sees the client go away long before the 10-word reply could finish (500 ms).
     await waitFor(() => fake!.requests[0]!.clientClosedEarly);
-  });
-
-  it.each([
-    [500, 'server_error', true],
-    [503, 'server_error', true],
-    [429, 'rate_limited', true],
-    [400, 'bad_response', false],
-  ])('HTTP %i is ProviderError %s (retryable %s), with no SDK retry', async (status, code, retryable) => {
-    const llm = await start({
-      replies: [{ failure: { type: 'status', status } }, { text: 'should not be used' }],
-    });
-    const err = await collect(llm.stream(request([{ role: 'user', content: 'x' }]))).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ provider: 'llm', code, retryable });
-    expect(fake!.requests).toHaveLength(1);
   });
 
   it('a wrong key is auth_failed; a missing key is auth_failed without a request', async () => {
@@ -166,19 +214,6 @@ describe('OpenAiLlm against the OpenAI fake', () => {
     expect(fake!.requests).toHaveLength(0); // the 401 was refused before the body was recorded
   });
 
-  it('a stream cut mid-way is a retryable error after the text already delivered', async () => {
-    const llm = await start({
-      replies: [{ text: 'hello there my friend', failure: { type: 'cut', afterChunks: 3 } }],
-    });
-    const events: LlmEvent[] = [];
-    const err = await (async () => {
-      for await (const e of llm.stream(request([{ role: 'user', content: 'x' }]))) events.push(e);
-    })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ retryable: true });
-    expect(events.filter((e) => e.type === 'text').length).toBe(2);
-  });
-
   it('an SSE error object mid-stream is a retryable server_error', async () => {
     const llm = await start({
       replies: [{ text: 'hello there', failure: { type: 'stream_error', afterChunks: 2 } }],
@@ -187,28 +222,6 @@ describe('OpenAiLlm against the OpenAI fake', () => {
       code: 'server_error',
       retryable: true,
     });
-  });
-
-  it('a hung server hits the request timeout; a stalled stream hits the idle timeout', async () => {
-    const llm = await start(
-      {
-        replies: [
-          { failure: { type: 'hang' } },
-          { text: 'a b c d', failure: { type: 'stall', afterChunks: 2 } },
-        ],
-      },
-      { timeoutMs: 300, idleTimeoutMs: 300 },
-    );
-    const t0 = Date.now();
-    await expect(collect(llm.stream(request([])))).rejects.toMatchObject({
-      code: 'timeout',
-      retryable: true,
-    });
-    await expect(collect(llm.stream(request([])))).rejects.toMatchObject({
-      code: 'timeout',
-      retryable: true,
-    });
-    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('honours the scripted first-token latency', async () => {

@@ -8,6 +8,8 @@ import { startDeepgramFake, type DeepgramFake } from '../testing/fakes/deepgram-
 import { framesOf, silencePcm, speechPcm } from '../testing/speech-fixtures.js';
 import { DeepgramStt } from './deepgram/deepgram-stt.js';
 import { ProviderError } from './errors.js';
+import { describeSttContract, sttOptions as contractOptions } from '../testing/contracts/stt-contract.js';
+import { ScriptedStt } from '../testing/memory-providers.js';
 import type { SttEvent, SttOptions, SttStream } from './types.js';
 
 const RATE = 8000;
@@ -58,6 +60,29 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 function pushAll(stream: SttStream, pcm: Int16Array, rate = RATE): void {
   for (const frame of framesOf(pcm, rate)) stream.push(frame);
 }
+
+describeSttContract('DeepgramStt against the Deepgram fake', async () => {
+  const f = await startDeepgramFake({ utterances: [] });
+  const stt = new DeepgramStt({ apiKey: f.apiKey, baseUrl: f.url, connectTimeoutMs: 2000 });
+  return {
+    connect: (signal) => stt.connect(contractOptions(signal)),
+    refuse: (status) => (f.script.refuseStatus = status),
+    drop: () => f.dropConnections('close'),
+    attempts: () => f.attempts,
+    close: () => f.close(),
+  };
+});
+
+describeSttContract("ScriptedStt (the engine tests' double)", () => {
+  const stt = new ScriptedStt();
+  return Promise.resolve({
+    connect: (signal) => stt.connect(contractOptions(signal)),
+    refuse: (status) => stt.refuse(status),
+    drop: () => stt.breakStream(),
+    attempts: () => stt.attempts,
+    close: () => Promise.resolve(),
+  });
+});
 
 describe('DeepgramStt against the Deepgram fake', () => {
   it('sends the listen query with our settings and gets speech_started, interims, a final and utterance_end', async () => {
@@ -142,12 +167,6 @@ describe('DeepgramStt against the Deepgram fake', () => {
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ code: 'auth_failed' });
     expect(fake.attempts).toBe(0);
-  });
-
-  it('a refused upgrade (503) is a retryable server_error', async () => {
-    fake = await startDeepgramFake({ utterances: [], refuseStatus: 503 });
-    const err = await connect(fake).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'server_error', retryable: true });
   });
 
   it('a slow server hits the connect timeout', async () => {

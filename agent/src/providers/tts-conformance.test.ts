@@ -1,14 +1,56 @@
-/** Conformance of the Cartesia adapter: the official SDK (CJS build) against the TLS fake. */
+/**
+ * Conformance of the TTS stage: the shared contract run against the Cartesia adapter (the official
+ * SDK, CJS build, against the TLS fake) and against the engine tests' in-memory double; then what
+ * only the adapter can show (PCM on the wire, the context request, credentials, TLS, latency).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../time/clock.js';
 import { concatPcm, rms } from '../audio/pcm.js';
+import { describeTtsContract, TTS_CONTRACT_TIMEOUT_MS } from '../testing/contracts/tts-contract.js';
 import {
   startCartesiaFake,
   type CartesiaFake,
   type CartesiaFakeScript,
 } from '../testing/fakes/cartesia-fake.js';
+import { MemoryTts } from '../testing/memory-providers.js';
 import { CartesiaTts, type CartesiaTtsConfig } from './cartesia/cartesia-tts.js';
-import { ProviderError } from './errors.js';
+import { errorForHttpStatus, ProviderError } from './errors.js';
 import type { TtsConnection, TtsEvent, TtsUtterance } from './types.js';
+
+const OPTIONS = { sampleRate: 8000, voice: 'voice-123', language: 'en', model: 'sonic-3' };
+
+describeTtsContract('CartesiaTts against the Cartesia fake', async () => {
+  const f = await startCartesiaFake({ firstByteMs: 20 });
+  const tts = new CartesiaTts({
+    apiKey: f.apiKey,
+    baseUrl: f.url,
+    insecureTls: true,
+    receiveTimeoutMs: TTS_CONTRACT_TIMEOUT_MS,
+  });
+  return {
+    connect: () => tts.connect({ ...OPTIONS, signal: new AbortController().signal }),
+    errorNext: (status) => (f.script.errorOnContext = { index: f.contexts.length, status }),
+    stallAfter: (chunks) => (f.script.stallAfterChunks = chunks),
+    dropAfter: (chunks) => (f.script.closeAfterChunks = chunks),
+    closeIdle: () => f.closeConnections(1000),
+    connections: () => f.connectionCount,
+    close: () => f.close(),
+  };
+});
+
+describeTtsContract("MemoryTts (the engine tests' double)", () => {
+  const tts = new MemoryTts(systemClock, { ttfbMs: 20, receiveTimeoutMs: TTS_CONTRACT_TIMEOUT_MS });
+  return Promise.resolve({
+    connect: () => tts.connect({ ...OPTIONS, signal: new AbortController().signal }),
+    errorNext: (status) =>
+      (tts.failNext = { afterChunks: 0, error: errorForHttpStatus('tts', 'memory TTS', status) }),
+    stallAfter: () => (tts.failNext = 'silent'),
+    dropAfter: (chunks) => (tts.dropAfterChunks = chunks),
+    closeIdle: () => tts.dropConnections(),
+    connections: () => tts.connects.length,
+    close: () => Promise.resolve(),
+  });
+});
 
 let fake: CartesiaFake | undefined;
 const connections: TtsConnection[] = [];
@@ -47,7 +89,7 @@ function audioOf(events: TtsEvent[]): Int16Array {
   return concatPcm(events.flatMap((e) => (e.type === 'audio' ? [e.pcm] : [])));
 }
 
-describe('CartesiaTts against the Cartesia fake', () => {
+describe('CartesiaTts on the wire (adapter only)', () => {
   it.each([8000, 16000])('speaks non-silent raw PCM of plausible length at %i Hz', async (rate) => {
     const conn = await connect({}, rate);
     const u = conn.utterance();
@@ -83,40 +125,19 @@ describe('CartesiaTts against the Cartesia fake', () => {
     });
   });
 
-  it('cancel() stops the audio and tells the server', async () => {
+  it('cancel() tells the server: it stops generating that context', async () => {
     const conn = await connect({ speed: 2 });
     const u = conn.utterance();
     u.pushText(
       'This is a rather long sentence that would take many seconds to speak out loud in full. '.repeat(3),
     );
-    const events: TtsEvent[] = [];
-    for await (const e of u) {
-      events.push(e);
-      if (events.length === 2) u.cancel();
-    }
-    expect(events).toHaveLength(2);
+    let n = 0;
+    for await (const e of u) if (e.type === 'audio' && ++n === 2) u.cancel();
     await fake!.waitFor(() => fake!.contexts[0]!.cancelled);
     const sent = fake!.contexts[0]!.chunksSent;
     await new Promise((r) => setTimeout(r, 200));
     expect(fake!.contexts[0]!.chunksSent).toBe(sent);
     expect(fake!.contexts[0]!.done).toBe(false);
-    u.cancel(); // idempotent
-  });
-
-  it('runs two utterances one after the other on one connection', async () => {
-    const conn = await connect();
-    for (const text of ['First reply.', 'Second reply, a little longer.']) {
-      const u = conn.utterance();
-      const done = collect(u);
-      u.pushText(text);
-      u.end();
-      const events = await done;
-      expect(audioOf(events).length).toBeGreaterThan(0);
-      expect(events.at(-1)).toEqual({ type: 'done' });
-    }
-    expect(fake!.connectionCount).toBe(1);
-    expect(fake!.contexts.map((c) => c.texts[0])).toEqual(['First reply.', 'Second reply, a little longer.']);
-    expect(new Set(fake!.contexts.map((c) => c.id)).size).toBe(2);
   });
 
   it('first audio arrives after the scripted first-byte latency', async () => {
@@ -147,45 +168,5 @@ describe('CartesiaTts against the Cartesia fake', () => {
     const strict = new CartesiaTts({ apiKey: fake.apiKey, baseUrl: fake.url });
     const opts = { sampleRate: 8000, voice: 'v', language: 'en', signal: new AbortController().signal };
     await expect(strict.connect(opts)).rejects.toMatchObject({ code: 'connect_failed' });
-  });
-
-  it('a server error for the context is a retryable ProviderError from the iterator', async () => {
-    const conn = await connect({ errorOnContext: { index: 0, status: 500 } });
-    const u = conn.utterance();
-    u.pushText('Hello.');
-    u.end();
-    await expect(collect(u)).rejects.toMatchObject({ code: 'server_error', retryable: true });
-  });
-
-  it('a socket drop mid-utterance fails it with closed; later utterances fail fast; no re-dial', async () => {
-    const conn = await connect({ closeAfterChunks: 3 });
-    const u = conn.utterance();
-    u.pushText('A sentence long enough to need more than three chunks of audio.');
-    await expect(collect(u)).rejects.toMatchObject({ code: 'closed', retryable: true });
-    const next = conn.utterance();
-    next.pushText('Anyone there?');
-    await expect(collect(next)).rejects.toMatchObject({ code: 'closed' });
-    expect(fake!.attempts).toBe(1);
-  });
-
-  it('a server that stops sending mid-utterance hits the receive timeout', async () => {
-    const conn = await connect({ stallAfterChunks: 2 }, 8000, { receiveTimeoutMs: 300 });
-    const u = conn.utterance();
-    u.pushText('Words that will never all arrive.');
-    u.end();
-    const t0 = Date.now();
-    await expect(collect(u)).rejects.toMatchObject({ code: 'timeout', retryable: true });
-    expect(Date.now() - t0).toBeLessThan(2000);
-    await fake!.waitFor(() => fake!.contexts[0]!.cancelled);
-  });
-
-  it('close() ends open utterances and is idempotent', async () => {
-    const conn = await connect();
-    const u = conn.utterance();
-    u.pushText('Some words to say.');
-    const done = collect(u);
-    conn.close();
-    conn.close();
-    await done;
   });
 });

@@ -97,17 +97,38 @@ export interface LlmRequest {
   messages: readonly ChatMessage[];
   tools: readonly ToolSpec[];
   temperature?: number;
+  /**
+   * How long the caller can still wait for this request's first token (ms). A retry/fallback layer
+   * spreads its attempts inside it; adapters ignore it (their own timeouts apply).
+   */
+  firstTokenBudgetMs?: number;
   signal: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export type LlmEvent =
   | { type: 'text'; text: string }
+  /** The first fragment of a tool call arrived (its arguments are still streaming). */
+  | { type: 'tool_call_started'; id: string; name: string }
+  /** Every tool call of the completion, complete, after the model finished them. */
   | { type: 'tool_calls'; calls: ToolCall[] }
+  /** Tokens the request consumed, as the vendor counted them (before `done`). */
+  | { type: 'usage'; usage: TokenUsage }
   | { type: 'done'; finishReason: string };
 
+/**
+ * One streamed completion. The contract every adapter and its in-memory double keep (proven by
+ * llm-conformance.test.ts): events in order, `done` last; a provider failure or the provider's own
+ * timeout (first token, or a stall mid-stream) throws a ProviderError from the iterator, retryable or
+ * not; only a caller-initiated cancel (request.signal, or leaving the for-await) ends it quietly,
+ * with neither `done` nor a throw. No vendor SDK retries underneath.
+ */
 export interface LlmProvider {
   readonly name: string;
-  /** Streams one completion. Throws ProviderError (from the iterator) on failure. */
   stream(request: LlmRequest): AsyncIterable<LlmEvent>;
 }
 
@@ -132,9 +153,14 @@ export interface TtsUtterance extends AsyncIterable<TtsEvent> {
   cancel(): void;
 }
 
-/** A warm connection for one call; each reply opens its own utterance (Cartesia context). */
+/**
+ * A warm connection for one call; each reply opens its own utterance (Cartesia context). Once the
+ * vendor closed it (an idle socket dropped between turns, a failed send) `isOpen()` is false and
+ * every new utterance fails with ProviderError `closed`: it never re-dials by itself.
+ */
 export interface TtsConnection {
   utterance(): TtsUtterance;
+  isOpen(): boolean;
   close(): void;
 }
 
@@ -147,4 +173,6 @@ export interface Providers {
   stt: SttProvider;
   llm: LlmProvider;
   tts: TtsProvider;
+  /** A second endpoint per stage that profiles may fall back to (`endpoint: secondary`). */
+  secondary?: { llm?: LlmProvider; tts?: TtsProvider };
 }

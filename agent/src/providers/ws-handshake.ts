@@ -6,7 +6,7 @@
  * (ws/lib/websocket.js, abortHandshake). That message is the only place the HTTP status survives,
  * so this is the one spot where we read an SDK error's text; everything downstream uses codes.
  */
-import { ProviderError, type ProviderKind } from './errors.js';
+import { errorForHttpStatus, ProviderError, type ProviderKind } from './errors.js';
 
 /** The message of an Error, an ErrorEvent (ws, browsers) or a string. */
 export function messageOf(error: unknown): string {
@@ -25,32 +25,7 @@ export function handshakeStatus(error: unknown): number | undefined {
 export function connectError(provider: ProviderKind, vendor: string, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const status = handshakeStatus(error);
-  if (status === 401 || status === 403) {
-    return new ProviderError(
-      provider,
-      'auth_failed',
-      `${vendor} rejected the credentials (${status})`,
-      false,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (status === 429) {
-    return new ProviderError(provider, 'rate_limited', `${vendor} is rate limiting (429)`, true, {
-      cause: error,
-    });
-  }
-  if (status !== undefined && status >= 500) {
-    return new ProviderError(provider, 'server_error', `${vendor} handshake failed (${status})`, true, {
-      cause: error,
-    });
-  }
-  if (status !== undefined) {
-    return new ProviderError(provider, 'bad_response', `${vendor} handshake refused (${status})`, false, {
-      cause: error,
-    });
-  }
+  if (status !== undefined) return errorForHttpStatus(provider, vendor, status, { cause: error });
   const message = messageOf(error);
   if (message === 'TIMEOUT' || /timed? ?out/i.test(message)) {
     return new ProviderError(provider, 'timeout', `${vendor} connect timed out`, true, { cause: error });

@@ -72,6 +72,34 @@ describe('CallStore', () => {
     expect(store.checkWritable()).toEqual({ ok: true, detail: 'writable' });
   });
 
+  it("keeps a turn's stages, token usage, LLM calls and provider faults (issue 11)", () => {
+    const store = open(join(dir, 'calls.sqlite'));
+    start(store, 'c1', t0);
+    const full = turn('c1', 0, {
+      timings: {
+        endOfUtteranceDelayMs: 300,
+        llmTtftMs: 410,
+        ttsTtfbMs: 90,
+        voiceToVoiceMs: 1500,
+        llmMs: 1040,
+        toolsMs: 0,
+        chunkingMs: 40,
+        engineMs: 30,
+      },
+      llmCalls: [
+        { model: 'gpt-4o-mini', toolCalls: 0, outcome: 'failed' },
+        { model: 'gpt-4o-mini', ttftMs: 410, durationMs: 900, toolCalls: 0, outcome: 'done' },
+      ],
+      usage: { promptTokens: 120, completionTokens: 14 },
+      faults: [{ stage: 'llm', code: 'rate_limited', action: 'retried', route: 'openai:gpt-4o-mini' }],
+    });
+    store.turnCompleted(full);
+    store.turnCompleted(turn('c1', 1));
+    const [first, second] = store.getCall('c1')!.turns;
+    expect(first).toEqual(full);
+    expect(second).toEqual(turn('c1', 1)); // nothing made up for a turn without them
+  });
+
   it('persists each turn immediately: a second connection sees it mid-call', () => {
     const path = join(dir, 'calls.sqlite');
     const store = open(path);

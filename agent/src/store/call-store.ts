@@ -26,6 +26,39 @@ import {
 const CALL_COLUMNS = `c.id, c.call_id, c.from_addr, c.to_addr, c.profile, c.source, c.started_at, c.ended_at,
   c.end_reason, (SELECT COUNT(*) FROM turns t WHERE t.call_id = c.call_id) AS turn_count`;
 
+/** Every turn column; a rewrite of the same turn (same index) replaces them all. */
+const TURN_COLUMNS = [
+  'call_id',
+  'idx',
+  'user_text',
+  'agent_text',
+  'interrupted',
+  'tool_calls',
+  'end_of_utterance_delay_ms',
+  'stt_delay_ms',
+  'llm_ttft_ms',
+  'tts_ttfb_ms',
+  'voice_to_voice_ms',
+  'llm_ms',
+  'tools_ms',
+  'chunking_ms',
+  'engine_ms',
+  'preemptive',
+  'prompt_tokens',
+  'completion_tokens',
+  'llm_calls',
+  'faults',
+  'started_at',
+  'ended_at',
+] as const satisfies readonly (keyof TurnRow)[];
+
+function upsertTurnSql(): string {
+  const updated = TURN_COLUMNS.filter((c) => c !== 'call_id' && c !== 'idx');
+  return `INSERT INTO turns (${TURN_COLUMNS.join(', ')})
+    VALUES (${TURN_COLUMNS.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (call_id, idx) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
+
 export class CallStore implements CallObserver, CallQueries {
   private readonly insertCall: Statement;
   private readonly upsertTurn: Statement;
@@ -46,21 +79,7 @@ export class CallStore implements CallObserver, CallQueries {
        VALUES (@callId, @from, @to, @profile, @source, @startedAt)
        ON CONFLICT (call_id) DO NOTHING`,
     );
-    this.upsertTurn = db.prepare(
-      `INSERT INTO turns (call_id, idx, user_text, agent_text, interrupted, tool_calls,
-         end_of_utterance_delay_ms, stt_delay_ms, llm_ttft_ms, tts_ttfb_ms, voice_to_voice_ms, preemptive,
-         started_at, ended_at)
-       VALUES (@call_id, @idx, @user_text, @agent_text, @interrupted, @tool_calls,
-         @end_of_utterance_delay_ms, @stt_delay_ms, @llm_ttft_ms, @tts_ttfb_ms, @voice_to_voice_ms, @preemptive,
-         @started_at, @ended_at)
-       ON CONFLICT (call_id, idx) DO UPDATE SET user_text = excluded.user_text, agent_text = excluded.agent_text,
-         interrupted = excluded.interrupted, tool_calls = excluded.tool_calls,
-         end_of_utterance_delay_ms = excluded.end_of_utterance_delay_ms, stt_delay_ms = excluded.stt_delay_ms,
-         llm_ttft_ms = excluded.llm_ttft_ms, tts_ttfb_ms = excluded.tts_ttfb_ms,
-         voice_to_voice_ms = excluded.voice_to_voice_ms, preemptive = excluded.preemptive,
-         started_at = excluded.started_at,
-         ended_at = excluded.ended_at`,
-    );
+    this.upsertTurn = db.prepare(upsertTurnSql());
     this.endCall = db.prepare(
       `UPDATE calls SET ended_at = @endedAt, end_reason = @reason WHERE call_id = @callId AND ended_at IS NULL`,
     );

@@ -1,5 +1,5 @@
 /** Mapping between SQLite rows and the record types. */
-import type { TurnRecord, TurnTimings } from '../conversation/call-record.js';
+import type { LlmCallRecord, TurnFault, TurnRecord, TurnTimings } from '../conversation/call-record.js';
 import type { CallSummary } from './store-types.js';
 
 export interface CallRow {
@@ -27,10 +27,33 @@ export interface TurnRow {
   llm_ttft_ms: number | null;
   tts_ttfb_ms: number | null;
   voice_to_voice_ms: number | null;
+  llm_ms: number | null;
+  tools_ms: number | null;
+  chunking_ms: number | null;
+  engine_ms: number | null;
   preemptive: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  /** JSON LlmCallRecord[], or null when the turn made no LLM call. */
+  llm_calls: string | null;
+  /** JSON TurnFault[], or null when the turn met none. */
+  faults: string | null;
   started_at: number;
   ended_at: number;
 }
+
+/** Each timing of a turn and its column. */
+const TIMING_COLUMNS = [
+  ['endOfUtteranceDelayMs', 'end_of_utterance_delay_ms'],
+  ['sttDelayMs', 'stt_delay_ms'],
+  ['llmTtftMs', 'llm_ttft_ms'],
+  ['ttsTtfbMs', 'tts_ttfb_ms'],
+  ['voiceToVoiceMs', 'voice_to_voice_ms'],
+  ['llmMs', 'llm_ms'],
+  ['toolsMs', 'tools_ms'],
+  ['chunkingMs', 'chunking_ms'],
+  ['engineMs', 'engine_ms'],
+] as const satisfies readonly (readonly [keyof TurnTimings, keyof TurnRow])[];
 
 export function callFromRow(r: CallRow): CallSummary {
   return {
@@ -50,7 +73,10 @@ export function callFromRow(r: CallRow): CallSummary {
 const num = (v: number | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
+const json = (v: unknown[] | undefined): string | null => (v && v.length > 0 ? JSON.stringify(v) : null);
+
 export function turnToRow(t: TurnRecord): TurnRow {
+  const timings = Object.fromEntries(TIMING_COLUMNS.map(([k, col]) => [col, num(t.timings[k])]));
   return {
     call_id: t.callId,
     idx: t.index,
@@ -58,12 +84,12 @@ export function turnToRow(t: TurnRecord): TurnRow {
     agent_text: t.agentText,
     interrupted: t.interrupted ? 1 : 0,
     tool_calls: JSON.stringify(t.toolCalls),
-    end_of_utterance_delay_ms: num(t.timings.endOfUtteranceDelayMs),
-    stt_delay_ms: num(t.timings.sttDelayMs),
-    llm_ttft_ms: num(t.timings.llmTtftMs),
-    tts_ttfb_ms: num(t.timings.ttsTtfbMs),
-    voice_to_voice_ms: num(t.timings.voiceToVoiceMs),
+    ...(timings as Pick<TurnRow, (typeof TIMING_COLUMNS)[number][1]>),
     preemptive: t.preemptive ?? null,
+    prompt_tokens: num(t.usage?.promptTokens),
+    completion_tokens: num(t.usage?.completionTokens),
+    llm_calls: json(t.llmCalls),
+    faults: json(t.faults),
     started_at: t.startedAt.getTime(),
     ended_at: t.endedAt.getTime(),
   };
@@ -71,11 +97,10 @@ export function turnToRow(t: TurnRecord): TurnRow {
 
 export function turnFromRow(r: TurnRow): TurnRecord {
   const timings: TurnTimings = {};
-  if (r.end_of_utterance_delay_ms !== null) timings.endOfUtteranceDelayMs = r.end_of_utterance_delay_ms;
-  if (r.stt_delay_ms !== null) timings.sttDelayMs = r.stt_delay_ms;
-  if (r.llm_ttft_ms !== null) timings.llmTtftMs = r.llm_ttft_ms;
-  if (r.tts_ttfb_ms !== null) timings.ttsTtfbMs = r.tts_ttfb_ms;
-  if (r.voice_to_voice_ms !== null) timings.voiceToVoiceMs = r.voice_to_voice_ms;
+  for (const [k, col] of TIMING_COLUMNS) {
+    const v = r[col];
+    if (v !== null) timings[k] = v;
+  }
   return {
     callId: r.call_id,
     index: r.idx,
@@ -85,6 +110,11 @@ export function turnFromRow(r: TurnRow): TurnRecord {
     toolCalls: JSON.parse(r.tool_calls) as TurnRecord['toolCalls'],
     timings,
     ...(r.preemptive === 'used' || r.preemptive === 'discarded' ? { preemptive: r.preemptive } : {}),
+    ...(r.llm_calls !== null ? { llmCalls: JSON.parse(r.llm_calls) as LlmCallRecord[] } : {}),
+    ...(r.prompt_tokens !== null && r.completion_tokens !== null
+      ? { usage: { promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens } }
+      : {}),
+    ...(r.faults !== null ? { faults: JSON.parse(r.faults) as TurnFault[] } : {}),
     startedAt: new Date(r.started_at),
     endedAt: new Date(r.ended_at),
   };

@@ -37,6 +37,18 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Whether a reply prepared on the likely end of the turn was used ('used') or thrown away ('discarded').
   `ALTER TABLE turns ADD COLUMN preemptive TEXT;`,
+  // Issue 11: the stages of a turn after the end-of-turn decision, its token usage, each LLM call
+  // and the provider faults it met (JSON).
+  `
+  ALTER TABLE turns ADD COLUMN llm_ms REAL;
+  ALTER TABLE turns ADD COLUMN tools_ms REAL;
+  ALTER TABLE turns ADD COLUMN chunking_ms REAL;
+  ALTER TABLE turns ADD COLUMN engine_ms REAL;
+  ALTER TABLE turns ADD COLUMN prompt_tokens INTEGER;
+  ALTER TABLE turns ADD COLUMN completion_tokens INTEGER;
+  ALTER TABLE turns ADD COLUMN llm_calls TEXT;
+  ALTER TABLE turns ADD COLUMN faults TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   vadFactory?: VadFactory;
   /** The audio end-of-turn model (profile turn.detector audio_model). */
   turnModel?: TurnModel;
+  /** Runs before the conversation starts (script the providers' first answers). */
+  beforeStart?: (p: { stt: ScriptedStt; llm: ScriptedLlm; tts: MemoryTts }) => void;
 }
 
 export interface Harness {
@@ -79,8 +81,13 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     greeting: 'Hello there.',
     tools: ['end_call', 'transfer_call', 'send_dtmf'],
     transferTargets: [{ name: 'sales', uri: 'sip:sales@pbx.example.com', description: 'the sales team' }],
+    // Scripted replies "think" for up to 1.5 s; retrying them is not what these tests are about.
+    llm: { attemptTimeoutMs: 5000 },
+    // No caller-silence backstop unless a test asks for it (many leave the caller quiet a while).
+    backstops: { idleRepromptS: 0, idleHangupS: 0 },
     ...o.profile,
   });
+  o.beforeStart?.({ stt, llm, tts });
   const conv = Conversation.start({
     channel,
     profile,

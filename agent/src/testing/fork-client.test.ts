@@ -64,7 +64,7 @@ async function startServer(): Promise<{ url: string; calls: FakeCall[] }> {
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => {
-    fork.close();
+    void fork.close();
     http.closeAllConnections();
     return new Promise((r) => http.close(() => r(undefined)));
   });

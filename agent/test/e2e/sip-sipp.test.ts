@@ -217,6 +217,18 @@ describe('transfer and hangups seen by sipp', () => {
     expect(JSON.parse(JSON.parse(turn.tool_calls)[0].result)).toMatchObject({ ok: true, status: 200 });
   }, 60_000);
 
+  it('RTP inactivity (backstop): a caller that sends no RTP is hung up with a BYE; the record ends "media_timeout"', async () => {
+    h = await start({}, { SWITCHBOARD_RTP_TIMEOUT_S: '1' });
+    peer = await RtpPeer.open(); // receives the agent's audio, never sends any
+    const run = await sipp({
+      transport: 'udp',
+      spec: { rtpPort: peer.port, ending: { kind: 'agent-bye', timeoutMs: 15_000 } },
+    });
+    expect(run.code, run.stdout + run.errors).toBe(0);
+    expect(run.messages).toMatch(/^BYE sip:sipp@127\.0\.0\.1/m);
+    expect((await endedCall(h)).end_reason).toBe('media_timeout');
+  }, 60_000);
+
   it('CANCEL before answer: 487, no conversation starts (no call record, no provider connection)', async () => {
     h = await start({}, { SWITCHBOARD_SIP_RING_MS: '3000' });
     const run = await sipp({

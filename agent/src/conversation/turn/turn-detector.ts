@@ -74,6 +74,9 @@ export interface TurnDetectorSink {
   onWordlessEnd?(): void;
 }
 
+/** How long a final owed after a finalize_timeout is still expected. */
+const OWED_FINAL_MS = 3000;
+
 export class TurnDetector {
   private finals: string[] = [];
   private interim = '';
@@ -93,6 +96,12 @@ export class TurnDetector {
   /** The words last seen while the caller was speaking, and the timer that checks they stay put. */
   private stableText = '';
   private stableTimer: TimerHandle | undefined;
+  /**
+   * A turn ended on its interim words because the final for our Finalize was late (finalize_timeout):
+   * those words, normalized. The final still owed for them must not become a second turn.
+   */
+  private owedFinal: string | undefined;
+  private owedAt = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -167,6 +176,8 @@ export class TurnDetector {
     this.heardSound = this.vadSpeaking;
     this.textFresh = !this.vadSpeaking;
     this.likely = undefined;
+    // The end of speech belongs to the words just dropped; the next turn's is measured afresh.
+    if (!this.vadSpeaking) this.speechEndedAt = undefined;
     this.newEpoch();
   }
 
@@ -196,7 +207,9 @@ export class TurnDetector {
   }
 
   private onFinal(event: Extract<SttEvent, { type: 'transcript' }>): void {
-    const text = event.text.trim();
+    const text = this.newWords(event);
+    this.owedFinal = undefined;
+    if (text === undefined) return;
     this.interim = '';
     if (text) {
       this.finals.push(text);
@@ -298,6 +311,8 @@ export class TurnDetector {
       this.timer = this.clock.setTimeout(() => {
         this.timer = undefined;
         if (this.interim) this.finals.push(this.interim);
+        this.owedFinal = normalizeWords(this.interim).join(' ');
+        this.owedAt = this.clock.now();
         this.interim = '';
         this.end('finalize_timeout');
       }, this.o.finalizeTimeoutMs);
@@ -309,6 +324,27 @@ export class TurnDetector {
       return;
     }
     if (this.o.mode !== 'silence' && this.heardSound) this.wordless();
+  }
+
+  /**
+   * The final's new words, or undefined when it only repeats a finished turn. The first final after
+   * a finalize_timeout is the late answer for words the last turn already used: the answer to our
+   * Finalize is dropped whole (its audio all belonged to that turn); another final keeps only the
+   * words past the ones used. Read-only: the live transcript asks too, so that a late final is not
+   * shown as a second caller line.
+   */
+  newWords(event: Extract<SttEvent, { type: 'transcript' }>): string | undefined {
+    const text = event.text.trim();
+    const owed = this.owedFinal;
+    // A final that never came is not owed forever: later finals are new speech.
+    if (owed === undefined || this.clock.now() - this.owedAt > OWED_FINAL_MS) return text;
+    if (event.fromFinalize) return undefined;
+    const words = text.split(/\s+/).filter(Boolean);
+    const used = owed.split(' ').filter(Boolean);
+    const norm = normalizeWords(text);
+    if (used.length === 0 || used.some((w, i) => norm[i] !== w)) return text;
+    const rest = words.slice(used.length).join(' ');
+    return rest ? rest : undefined;
   }
 
   private end(reason: UserTurn['reason']): void {
@@ -363,4 +399,13 @@ export class TurnDetector {
 /** A turn needs at least one letter or digit; punctuation-only or empty transcripts are noise. */
 export function isMeaningful(text: string): boolean {
   return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** Lower-case words without punctuation: how two transcripts of the same speech are compared. */
+function normalizeWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 }

@@ -138,7 +138,8 @@ class CartesiaConnection implements TtsConnection {
     if (this.ws.socket.readyState <= WS_OPEN) this.ws.close();
   }
 
-  private isOpen(): boolean {
+  /** False once the socket closed (idle drop, error) or close() ran: the caller reconnects. */
+  isOpen(): boolean {
     return this.open && !this.closed && this.ws.socket.readyState === WS_OPEN;
   }
 

@@ -4,7 +4,7 @@
  * (base64 pcm_s16le, decoded by the SDK) come out as Int16Array as soon as they arrive.
  */
 import { pcmFromBytes } from '../../audio/pcm.js';
-import { ProviderError } from '../errors.js';
+import { errorForHttpStatus, ProviderError } from '../errors.js';
 import { AsyncQueue } from '../../streams/async-queue.js';
 import type { TtsEvent, TtsUtterance } from '../types.js';
 import type { TtsContext } from './cartesia-sdk.js';
@@ -29,10 +29,8 @@ interface ServerErrorEvent {
 export function providerErrorFromCartesiaEvent(ev: ServerErrorEvent): ProviderError {
   const status = ev.status_code ?? 0;
   const text = `Cartesia error ${status}: ${ev.message ?? ev.title ?? 'unknown'}`;
-  if (status === 401 || status === 403) return new ProviderError('tts', 'auth_failed', text, false);
-  if (status === 429) return new ProviderError('tts', 'rate_limited', text, true);
-  if (status >= 500) return new ProviderError('tts', 'server_error', text, true);
-  return new ProviderError('tts', 'bad_response', text, false);
+  const mapped = errorForHttpStatus('tts', 'Cartesia', status);
+  return new ProviderError('tts', mapped.code, text, mapped.retryable);
 }
 
 export class CartesiaUtterance implements TtsUtterance {

@@ -1,6 +1,6 @@
 /** OpenAI SDK errors → ProviderError with stable codes (branch on class and status, never on text). */
 import OpenAI from 'openai';
-import { ProviderError } from '../errors.js';
+import { errorForHttpStatus, ProviderError } from '../errors.js';
 
 export function providerErrorFromOpenAi(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
@@ -15,27 +15,11 @@ export function providerErrorFromOpenAi(err: unknown): ProviderError {
   }
   if (err instanceof OpenAI.APIError) {
     const status = err.status;
-    if (status === 401 || status === 403) {
-      return new ProviderError(
-        'llm',
-        'auth_failed',
-        `OpenAI rejected the credentials (${status})`,
-        false,
-        opts,
-      );
-    }
-    if (status === 429)
-      return new ProviderError('llm', 'rate_limited', 'OpenAI rate limit (429)', true, opts);
-    if (status === 408)
-      return new ProviderError('llm', 'timeout', 'OpenAI request timeout (408)', true, opts);
-    if (status !== undefined && status >= 500) {
-      return new ProviderError('llm', 'server_error', `OpenAI server error (${status})`, true, opts);
-    }
     if (status === undefined) {
       // An error event inside the SSE stream (research §3.2): the server gave up mid-reply.
       return new ProviderError('llm', 'server_error', `OpenAI stream error: ${err.message}`, true, opts);
     }
-    return new ProviderError('llm', 'bad_response', `OpenAI refused the request (${status})`, false, opts);
+    return errorForHttpStatus('llm', 'OpenAI', status, opts);
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ProviderError('llm', 'closed', `LLM stream failed: ${message}`, true, opts);

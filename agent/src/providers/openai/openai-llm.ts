@@ -2,7 +2,10 @@
  * Streamed chat completions with function calling through the official `openai` SDK (v6).
  * The SDK's own retries are off (maxRetries 0): retry lives in exactly one layer, ours.
  * Cancel with the request's AbortSignal (barge-in) or by leaving the for-await early: both abort
- * the HTTP stream. A caller-initiated abort ends the iterator quietly (no `done`, no throw).
+ * the HTTP stream. A caller-initiated abort ends the iterator quietly (no `done`, no throw); our own
+ * timeouts (headers, a stall before or after the first token) throw ProviderError `timeout`.
+ * Tool calls are announced as their first fragment arrives (`tool_call_started`), and the token
+ * usage OpenAI reports at the end (stream_options.include_usage) comes out as a `usage` event.
  */
 import OpenAI from 'openai';
 import type { Logger } from '../../log.js';
@@ -78,10 +81,17 @@ export class OpenAiLlm implements LlmProvider {
       let finish: string | undefined;
       for await (const chunk of stream) {
         armIdle();
+        if (chunk.usage) {
+          const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = chunk.usage;
+          yield { type: 'usage', usage: { promptTokens, completionTokens } };
+        }
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.delta?.content) yield { type: 'text', text: choice.delta.content };
-        if (choice.delta?.tool_calls) tools.add(choice.delta.tool_calls);
+        if (choice.delta?.tool_calls) {
+          for (const started of tools.add(choice.delta.tool_calls))
+            yield { type: 'tool_call_started', ...started };
+        }
         if (choice.finish_reason) finish = choice.finish_reason;
       }
       if (finish === undefined) {

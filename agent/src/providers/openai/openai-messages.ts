@@ -50,17 +50,21 @@ type ToolCallDelta = NonNullable<ChatCompletionChunk.Choice.Delta['tool_calls']>
 export class ToolCallAssembler {
   private readonly calls = new Map<number, ToolCall>();
 
-  add(deltas: readonly ToolCallDelta[]): void {
+  /** Adds fragments; returns the calls that started with them (the fragment carrying id and name). */
+  add(deltas: readonly ToolCallDelta[]): { id: string; name: string }[] {
+    const started: { id: string; name: string }[] = [];
     for (const d of deltas) {
       let call = this.calls.get(d.index);
       if (!call) {
         call = { id: '', name: '', arguments: '' };
         this.calls.set(d.index, call);
+        started.push({ id: d.id ?? '', name: d.function?.name ?? '' });
       }
       if (d.id) call.id = d.id;
       if (d.function?.name) call.name += d.function.name;
       if (d.function?.arguments) call.arguments += d.function.arguments;
     }
+    return started;
   }
 
   get size(): number {

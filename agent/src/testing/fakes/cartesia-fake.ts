@@ -32,6 +32,8 @@ export interface CartesiaFakeScript {
   closeAfterChunks?: number;
   /** Failure: answer every upgrade with this HTTP status. */
   refuseStatus?: number;
+  /** Failure: close a connection once it has been idle (no context generating) this long, as Cartesia drops idle sockets. */
+  closeIdleAfterMs?: number;
 }
 
 export interface CartesiaFake {
@@ -51,6 +53,10 @@ export interface CartesiaFake {
   /** Headers of the last upgrade request (authorization redacted to its scheme). */
   readonly lastHeaders: Record<string, string | string[] | undefined>;
   waitFor(cond: () => boolean, timeoutMs?: number): Promise<void>;
+  /** The server closes every open connection cleanly (code 1000 by default), as on an idle timeout. */
+  closeConnections(code?: number): void;
+  /** Connections the server has closed or lost. */
+  readonly closedConnections: number;
   close(): Promise<void>;
 }
 
@@ -120,6 +126,14 @@ class CartesiaFakeServer implements CartesiaFake {
         ),
       );
     });
+  }
+
+  get closedConnections(): number {
+    return this.sessions.filter((x) => x.closed).length;
+  }
+
+  closeConnections(code = 1000): void {
+    for (const x of this.sessions) x.closeByServer(code, 'fake: idle timeout');
   }
 
   async waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -36,6 +36,7 @@ const RATES = [8000, 16000, 22050, 24000, 44100, 48000];
 export class CartesiaFakeSession {
   private readonly contexts = new Map<string, ContextState>();
   private chunks = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   closed = false;
 
   constructor(
@@ -49,11 +50,31 @@ export class CartesiaFakeSession {
     });
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
+    this.touchIdle();
   }
 
   terminate(): void {
     this.dispose();
     this.ws.terminate();
+  }
+
+  /** A clean close from the server's side (an idle timeout). */
+  closeByServer(code: number, reason: string): void {
+    if (this.closed) return;
+    this.dispose();
+    this.ws.close(code, reason);
+  }
+
+  /** Restart the idle timer: the connection closes after closeIdleAfterMs with no context generating. */
+  private touchIdle(): void {
+    clearTimeout(this.idleTimer);
+    const ms = this.script().closeIdleAfterMs;
+    if (ms === undefined || this.closed) return;
+    this.idleTimer = setTimeout(() => {
+      const busy = [...this.contexts.values()].some((c) => c.timer !== undefined);
+      if (busy) return this.touchIdle();
+      this.closeByServer(1000, 'fake: idle timeout');
+    }, ms);
   }
 
   private send(msg: Record<string, unknown>): void {
@@ -74,6 +95,7 @@ export class CartesiaFakeSession {
   }
 
   private onMessage(text: string): void {
+    this.touchIdle();
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(text) as Record<string, unknown>;
@@ -172,6 +194,7 @@ export class CartesiaFakeSession {
     if (st.ended) {
       st.rec.done = true;
       this.send({ type: 'done', context_id: st.rec.id, done: true, status_code: 200 });
+      this.touchIdle();
     }
     // otherwise idle until more text arrives
   }
@@ -208,6 +231,7 @@ export class CartesiaFakeSession {
 
   private dispose(): void {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     for (const st of this.contexts.values()) clearTimeout(st.timer);
   }
 }

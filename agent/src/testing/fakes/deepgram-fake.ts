@@ -33,6 +33,11 @@ export interface DeepgramFakeScript {
   thresholdDbfs?: number;
   /** Failure: close the socket (1011) right after this many finals on a connection. */
   dropAfterUtterances?: number;
+  /**
+   * Failure: drop the connection mid-utterance, once it has heard this much speech (ms). One drop per
+   * setting: the fake clears it when it fires.
+   */
+  dropAfterSpeechMs?: number;
   /** Failure: how the drop happens. 'close' = WebSocket close 1011, 'destroy' = TCP reset. */
   dropMode?: 'close' | 'destroy';
   /** Failure: answer every upgrade with this HTTP status. */
@@ -65,6 +70,8 @@ export interface DeepgramFake {
   readonly handedOut: number;
   /** Replace the script and start handing out utterances from the first one. */
   setScript(script: DeepgramFakeScript): void;
+  /** The server drops every open connection now (close 1011, or a TCP reset). */
+  dropConnections(mode?: 'close' | 'destroy'): void;
   /** Resolves once `n` connections have been accepted (bounded by timeoutMs). */
   waitForConnections(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -126,6 +133,10 @@ class DeepgramFakeServer implements DeepgramFake {
     }
     const index = this.cursor++;
     return { text: list[index]!, index };
+  }
+
+  dropConnections(mode: 'close' | 'destroy' = 'close'): void {
+    for (const c of this.connections) c.drop(mode);
   }
 
   async waitForConnections(n: number, timeoutMs = 5000): Promise<void> {

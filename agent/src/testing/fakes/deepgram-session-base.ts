@@ -89,8 +89,14 @@ export abstract class FakeSessionBase implements DeepgramFakeConnection {
   protected maybeDrop(): void {
     const dropAfter = this.script().dropAfterUtterances;
     if (dropAfter === undefined || this.finals < dropAfter) return;
+    this.drop(this.script().dropMode);
+  }
+
+  /** The server drops this connection now: close 1011, or a TCP reset. */
+  drop(mode: 'close' | 'destroy' = 'close'): void {
+    if (this.closed) return;
     this.dispose();
-    if (this.script().dropMode === 'destroy') this.ws.terminate();
+    if (mode === 'destroy') this.ws.terminate();
     else this.ws.close(1011, 'fake: dropped');
   }
 
@@ -104,6 +110,11 @@ export abstract class FakeSessionBase implements DeepgramFakeConnection {
     this.chunks.push(pcm);
     this.samples += pcm.length;
     this.onAudio(pcm);
+    const script = this.script();
+    if (script.dropAfterSpeechMs !== undefined && this.detector.speechMs >= script.dropAfterSpeechMs) {
+      script.dropAfterSpeechMs = undefined; // one drop per setting
+      this.drop(script.dropMode);
+    }
   }
 
   private onText(text: string): void {
