@@ -143,6 +143,6 @@ describe('fork keepalive and shutdown', () => {
     a.close(1000); // the telephony side hung this one up just before the shutdown
     await until(() => fork!.activeCalls === 1);
     await fork!.close();
-    expect(ended.sort()).toEqual(['c1:hangup', 'c2:agent_shutdown']);
+    expect(ended.sort()).toEqual(['c1:caller_hangup', 'c2:shutdown']);
   });
 });

@@ -98,9 +98,9 @@ export class LocalForkSession implements AgentSideOfFork {
     return this.closed;
   }
 
+  private settle: () => void = () => undefined;
   /** Resolves once the call has been told the link ended and has closed (its record is written). */
   readonly done = new Promise<void>((resolve) => (this.settle = resolve));
-  private settle!: () => void;
 
   callerAudio(pcm: Pcm16): void {
     if (this.closed || pcm.length === 0) return;

@@ -301,7 +301,8 @@ describe('createCallMedia end to end (loopback RTP + real fork WebSocket)', () =
     const media = createCallMedia({
       callId: 'rtp-timeout',
       localAddress: '127.0.0.1',
-      ports: createPortAllocator({ min: 22200, max: 22209 }),
+      // Not call-media.density.test.ts's 22200–22399: test files run in parallel.
+      ports: createPortAllocator({ min: 22150, max: 22159 }),
       fork: { url: server.url },
       events: rec.events,
       log,
