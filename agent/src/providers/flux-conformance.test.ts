@@ -101,6 +101,27 @@ describe('DeepgramStt (Flux) against the Deepgram fake', () => {
     expect(conn.sent.at(-1)).toMatchObject({ event: 'EndOfTurn', trigger: 'model', turn_index: 0 });
   });
 
+  it('EagerEndOfTurn comes ~150 ms of audio before EndOfTurn at eager 0.5, ~180 ms at 0.3 (published savings, in the fake)', async () => {
+    const gaps: number[] = [];
+    for (const eager of [0.5, 0.3]) {
+      fake = await startDeepgramFake({ utterances: ['Book a table for two.'] });
+      const stream = await connect(fake, options({ ...FLUX, eagerEotThreshold: eager }));
+      const { events } = consume(stream);
+      push(stream, concatPcm([first, silencePcm(600, RATE)]));
+      await waitFor(() => turns(events).some((t) => t.event === 'end'));
+      const sent = fake.connections[0]!.sent;
+      const at = (ev: string) => Number(sent.find((m) => m.event === ev)!.audio_window_end);
+      gaps.push(Math.round((at('EndOfTurn') - at('EagerEndOfTurn')) * 1000));
+      stream.close();
+      await fake.close();
+      fake = undefined;
+    }
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[0]).toBeLessThanOrEqual(160);
+    expect(gaps[1]).toBeGreaterThanOrEqual(170);
+    expect(gaps[1]).toBeLessThanOrEqual(190);
+  });
+
   it('a pause inside the turn: EagerEndOfTurn, then TurnResumed when speech goes on, then one EndOfTurn', async () => {
     fake = await startDeepgramFake({ utterances: ['My number is 415', '555 0199.'], holds: [0] });
     const stream = await connect(fake);

@@ -5,9 +5,11 @@
  * - each detected speech segment takes the next scripted transcript ('' = noise: no turn at all);
  * - the script's `holds` marks segments after which the caller goes on (a pause inside the turn);
  * - end_of_turn_confidence rises with the silence after a segment: reaching 0.7 after
- *   `fluxEotLatencyMs` (default 260 ms, Flux's published p50) at the end of a turn, but capped at
- *   0.6 after a hold — so EagerEndOfTurn may fire at a hold and TurnResumed follows when speech
- *   resumes, while EndOfTurn at a hold only comes from eot_timeout_ms (trigger "timeout");
+ *   `fluxEotLatencyMs` (default 260 ms, Flux's published p50) at the end of a turn, 0.5 150 ms and
+ *   0.3 180 ms before that (eager thresholds of 0.3–0.5 save ~150–250 ms, Telnyx's Flux docs; eager
+ *   mode saves ~150 ms median, research anchors §1.5), but capped at 0.6 after a hold — so
+ *   EagerEndOfTurn may fire at a hold and TurnResumed follows when speech resumes, while EndOfTurn
+ *   at a hold only comes from eot_timeout_ms (trigger "timeout");
  * - StartOfTurn once 250 ms of the turn's speech are heard (its first word), then Update every
  *   250 ms of audio while the turn is open, carrying the turn's transcript so far.
  * The state machine follows developers.deepgram.com/docs/flux/state: StartOfTurn → (EagerEndOfTurn →
@@ -31,6 +33,8 @@ const UPDATE_EVERY_MS = 250;
 /** StartOfTurn comes once the first word is recognised, not at the first sound. */
 const START_LAG_MS = 250;
 const HOLD_CONFIDENCE = 0.6;
+/** Silence the fake's confidence needs to reach 0.3 (it has no words to go by, only energy). */
+const MIN_EAGER_SILENCE_MS = 80;
 /** Silence that separates two segments (matches the v1 fake's default endpointing). */
 const SEGMENT_GAP_MS = 300;
 
@@ -197,8 +201,7 @@ export class FakeFluxSession extends FakeSessionBase {
   /** Stand-in for Flux's model: silence after the end of a turn raises confidence, a hold caps it. */
   private confidence(turn: Turn): number {
     if (turn.silenceMs === 0) return 0.02;
-    const latency = this.script().fluxEotLatencyMs ?? 260;
-    const rising = (0.7 * turn.silenceMs) / latency;
+    const rising = eotConfidence(turn.silenceMs, this.script().fluxEotLatencyMs ?? 260);
     return Math.min(turn.holding ? HOLD_CONFIDENCE : 0.99, rising);
   }
 
@@ -237,4 +240,25 @@ export class FakeFluxSession extends FakeSessionBase {
       }),
     );
   }
+}
+
+/**
+ * Confidence after `silenceMs` of silence at the end of a turn that Flux ends after `eotMs`: piecewise
+ * linear through 0.3 at eotMs − 250, 0.5 at eotMs − 150, 0.7 at eotMs, then +0.2 per 150 ms. Never 0.3
+ * before 80 ms of silence: the fake hears only energy, and gaps between words are shorter than that.
+ */
+export function eotConfidence(silenceMs: number, eotMs: number): number {
+  const points: [number, number][] = [
+    [0, 0.02],
+    [Math.max(MIN_EAGER_SILENCE_MS, eotMs - 250), 0.3],
+    [Math.max(MIN_EAGER_SILENCE_MS + 1, eotMs - 150), 0.5],
+    [Math.max(MIN_EAGER_SILENCE_MS + 2, eotMs), 0.7],
+  ];
+  for (let i = 1; i < points.length; i++) {
+    const [t0, c0] = points[i - 1]!;
+    const [t1, c1] = points[i]!;
+    if (silenceMs <= t1) return c0 + ((c1 - c0) * (silenceMs - t0)) / (t1 - t0);
+  }
+  const [tEot] = points[points.length - 1]!;
+  return 0.7 + (0.2 * (silenceMs - tEot)) / 150;
 }
