@@ -37,6 +37,8 @@ export class RtpSender {
   private readonly silence: Uint8Array;
   packets = 0;
   bytes = 0;
+  /** RTP timestamp of the last tick (RTCP sender reports extrapolate from it). */
+  lastTimestamp = 0;
 
   constructor(opts: RtpSenderOptions) {
     this.ssrc = opts.ssrc ?? randomInt(1, 0xffffffff);
@@ -74,6 +76,7 @@ export class RtpSender {
   /** Packets for this tick. `pcm` is 160 samples of agent audio, or undefined for silence. */
   tick(tick: number, pcm: Pcm16 | undefined): Buffer[] {
     const timestamp = this.timestampFor(tick);
+    this.lastTimestamp = timestamp;
     const step = this.dtmfPlan.shift();
     if (step?.kind === 'event' && this.format.dtmfPayloadType !== undefined) {
       if (step.start) this.dtmfTimestamp = timestamp;

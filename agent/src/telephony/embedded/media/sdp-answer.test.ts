@@ -132,6 +132,17 @@ describe('SDP offer/answer fixtures', () => {
     expect(answerOffer(body, local)).toMatchObject({ ok: false, status: 400 });
   });
 
+  it('RTCP: a=rtcp-mux offered is answered with a=rtcp-mux (RFC 5761); a=rtcp names the port (RFC 3605)', () => {
+    const res = answerOffer(fixture('sipp-uac.sdp') + 'a=rtcp-mux\n', local);
+    if (!res.ok) throw new Error(res.reason);
+    expect(res.audio.rtcpMux).toBe(true);
+    expect(parseSdp(res.answer).media[0]!.attributes.map((a) => a.name)).toContain('rtcp-mux');
+    const plain = answer('sipp-uac.sdp');
+    expect(plain.audio.rtcpMux).toBeUndefined();
+    expect(plain.answer).not.toContain('rtcp-mux');
+    expect(answer('linphone.sdp').audio.remoteRtcpPort).toBe(7079);
+  });
+
   it('parses and re-serialises an offer without losing lines that matter', () => {
     const parsed = parseSdp(fixture('linphone.sdp'));
     expect(parsed.attributes.map((a) => a.name)).toContain('ice-ufrag');

@@ -44,6 +44,10 @@ export interface NegotiatedAudio {
   receive: boolean;
   /** Remote's requested ptime (informational; we always send 20 ms). */
   remotePtimeMs?: number;
+  /** RTCP shares the RTP port (RFC 5761: the offer had a=rtcp-mux, and our answer says so too). */
+  rtcpMux?: boolean;
+  /** The peer's RTCP port when its a=rtcp (RFC 3605) names one; otherwise RTP port + 1. */
+  remoteRtcpPort?: number;
 }
 
 export type AnswerResult =
@@ -138,6 +142,7 @@ function acceptedMedia(
   direction: SdpDirection,
   local: LocalSdpParams,
   proto: string,
+  rtcpMux: boolean,
 ): SdpMedia {
   const formats = [String(choice.payloadType)];
   const attributes: SdpAttribute[] = [
@@ -149,6 +154,7 @@ function acceptedMedia(
     attributes.push({ name: 'fmtp', value: `${choice.dtmfPayloadType} 0-16` });
   }
   attributes.push({ name: 'ptime', value: String(PTIME_MS) }, { name: direction });
+  if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
   return { type: 'audio', port: local.port, proto, formats, attributes, other: [] };
 }
 
@@ -175,8 +181,9 @@ export function answerOffer(offerText: string, local: LocalSdpParams): AnswerRes
   const oldHold = conn.address === '0.0.0.0' || conn.address === '::';
   const offerDirection = directionOf(offer, offered);
   const direction = ANSWER_DIRECTION[oldHold && offerDirection === 'sendrecv' ? 'sendonly' : offerDirection];
+  const rtcpMux = offered.attributes.some((a) => a.name === 'rtcp-mux');
   const media = offer.media.map((m, i) =>
-    i === choice.index ? acceptedMedia(choice, direction, local, offered.proto) : rejectedCopy(m),
+    i === choice.index ? acceptedMedia(choice, direction, local, offered.proto, rtcpMux) : rejectedCopy(m),
   );
   const addrType = local.address.includes(':') ? 'IP6' : 'IP4';
   const answer: SdpSession = {
@@ -207,5 +214,8 @@ export function answerOffer(offerText: string, local: LocalSdpParams): AnswerRes
   if (choice.dtmfPayloadType !== undefined) audio.dtmfPayloadType = choice.dtmfPayloadType;
   const ptime = Number(attributeValues(offered.attributes, 'ptime')[0]);
   if (Number.isFinite(ptime) && ptime > 0) audio.remotePtimeMs = ptime;
+  if (rtcpMux) audio.rtcpMux = true;
+  const rtcpPort = Number(/^(\d+)/.exec(attributeValues(offered.attributes, 'rtcp')[0] ?? '')?.[1]);
+  if (rtcpPort > 0 && rtcpPort < 65536) audio.remoteRtcpPort = rtcpPort;
   return { ok: true, answer: serializeSdp(answer), audio };
 }
