@@ -15,6 +15,8 @@ export interface BaresipConfig {
   rtpPorts: string;
   /** Extra `key value` lines (rtcp_mux yes, rtp_stats yes…). */
   extra?: Array<[string, string]>;
+  /** Account parameters after regint=0, e.g. `;ptime=40`. */
+  accountParams?: string;
 }
 
 /** Write config, accounts and the snd/ dump folder into `dir`; the microphone is `dir`/mic.wav. */
@@ -42,7 +44,7 @@ export function writeBaresipConfig(c: BaresipConfig): void {
     ...(c.extra ?? []),
   ];
   writeFileSync(join(d, 'config'), lines.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n');
-  writeFileSync(join(d, 'accounts'), '<sip:test@127.0.0.1>;regint=0\n');
+  writeFileSync(join(d, 'accounts'), `<sip:test@127.0.0.1>;regint=0${c.accountParams ?? ''}\n`);
   mkdirSync(join(d, 'snd'));
 }
 

@@ -21,6 +21,7 @@ import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
 import type { MediaStats } from '../media-types.js';
 import { looksLikeRtcp } from './rtcp-packet.js';
 import { RtcpReporter } from './rtcp-reporter.js';
+import { FrameChunker } from './frame-chunker.js';
 import type { FrameTicker } from './frame-ticker.js';
 import type { DtmfSendOptions, DigitEvent } from './rtp-dtmf.js';
 import { DtmfReceiver } from './rtp-dtmf.js';
@@ -79,7 +80,9 @@ export class RtpSession {
   private inboundStarted = false;
   /** Ticks since a caller frame was last handed up. */
   private idleTicks = 0;
-  private readonly silence = new Int16Array(FRAME_SAMPLES);
+  /** Caller audio re-chunked to 20 ms frames, whatever its packet time; the caller's last packet size. */
+  private readonly chunker: FrameChunker;
+  private inboundSamples = FRAME_SAMPLES;
   private stopped = false;
   private readonly rtcp: RtcpReporter | undefined;
   private rtcpSocket: Socket | undefined;
@@ -91,6 +94,7 @@ export class RtpSession {
 
   constructor(private readonly opts: RtpSessionOptions) {
     this.audio = opts.audio;
+    this.chunker = new FrameChunker((pcm) => opts.onInboundFrame(pcm), FRAME_SAMPLES);
     this.jitter = new JitterBuffer({ targetFrames: opts.jitterTargetFrames });
     this.sender = new RtpSender({ ...this.format(), ssrc: opts.ssrc });
     this.latch = new RtpSourceLatch(opts.latch);
@@ -132,6 +136,7 @@ export class RtpSession {
       codec: this.audio.codec,
       payloadType: this.audio.payloadType,
       dtmfPayloadType: this.audio.dtmfPayloadType,
+      ptimeMs: this.audio.ptimeMs,
     };
   }
 
@@ -315,7 +320,9 @@ export class RtpSession {
     for (let r = this.jitter.popInOrder(); r.kind === 'frame'; r = this.jitter.popInOrder()) {
       this.inboundStarted = true;
       this.idleTicks = 0;
-      this.opts.onInboundFrame(decodeG711(this.audio.codec, r.payload));
+      const pcm = decodeG711(this.audio.codec, r.payload);
+      this.inboundSamples = pcm.length;
+      this.chunker.push(pcm);
     }
   }
 
@@ -325,11 +332,16 @@ export class RtpSession {
     if (this.jitter.depth > 0 && this.idleTicks >= GAP_WAIT_TICKS) {
       // Frames wait behind a missing one: give it up, fill its time with silence, carry on.
       const lost = this.jitter.skipGap();
-      for (let i = 0; i < lost; i++) this.opts.onInboundFrame(this.silence);
+      this.chunker.silence(lost * this.inboundSamples);
       this.deliverReady();
-    } else if (this.jitter.depth === 0 && this.idleTicks >= FILL_AFTER_TICKS) {
-      this.opts.onInboundFrame(this.silence);
+    } else if (this.jitter.depth === 0 && this.idleTicks >= this.fillAfterTicks()) {
+      this.chunker.silence(FRAME_SAMPLES);
     }
+  }
+
+  /** Long packets (40, 60 ms) leave ticks without any by design: pad only past one packet's time. */
+  private fillAfterTicks(): number {
+    return Math.max(FILL_AFTER_TICKS, Math.ceil(this.inboundSamples / FRAME_SAMPLES) + 2);
   }
 
   stats(): MediaStats {
