@@ -26,6 +26,8 @@ export function writeBaresipConfig(c: BaresipConfig): void {
     ['poll_method', 'epoll'],
     ['sip_listen', c.sipListen],
     ['sip_trans_def', 'udp'],
+    // Media on loopback too: in a network namespace with only `lo` baresip finds no address otherwise.
+    ['net_interface', '127.0.0.1'],
     ['audio_player', 'alsa,null'],
     ['audio_source', `aufile,${join(d, 'mic.wav')}`],
     ['audio_alert', 'alsa,null'],

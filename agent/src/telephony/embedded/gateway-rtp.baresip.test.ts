@@ -83,10 +83,7 @@ async function call(o: {
   cleanups.push(() => h.gateway.stop());
   const dir = mkdtempSync(join(tmpdir(), 'baresip-rtcp-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const extra: Array<[string, string]> = [
-    ['rtp_stats', 'yes'],
-    ['net_interface', '127.0.0.1'],
-  ];
+  const extra: Array<[string, string]> = [['rtp_stats', 'yes']];
   if (o.rtcpMux) extra.push(['rtcp_mux', 'yes']);
   writeBaresipConfig({
     dir,
