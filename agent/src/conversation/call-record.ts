@@ -114,6 +114,8 @@ export const CALL_END_REASONS = [
   'media_lost',
   /** The caller can no longer be reached: its TCP/WebSocket flow closed, or it never ACKed our 200. */
   'signalling_lost',
+  /** The SIP session timer ran out (RFC 4028): our refresh got 408/481 or no answer, or the caller stopped refreshing. */
+  'session_expired',
   /** The fork broke its protocol. */
   'protocol_error',
   /** The agent or the gateway is shutting down. */

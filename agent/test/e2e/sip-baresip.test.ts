@@ -4,13 +4,14 @@
  * microphone (aufile source) and records what it hears (sndfile's decoded-audio dump). The ALSA
  * "null" device stands in for a speaker. baresip SIP on 17081, its RTP on 28400–28449.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { concatPcm } from '../../src/audio/pcm.js';
 import { encodeWav, parseWav } from '../../src/audio/wav.js';
+import { runBaresip, writeBaresipConfig } from '../../src/testing/baresip.js';
 import { makeSpeech } from '../../src/testing/speech-fixtures.js';
 import { e2eProfiles, llmMessages, rmsOf, startE2e, until, type E2e } from '../../src/testing/e2e-harness.js';
 
@@ -31,54 +32,6 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function baresipConfig(d: string): void {
-  const lines = [
-    ['poll_method', 'epoll'],
-    ['sip_listen', '127.0.0.1:17081'],
-    ['sip_trans_def', 'udp'],
-    ['audio_player', 'alsa,null'],
-    ['audio_source', `aufile,${join(d, 'mic.wav')}`],
-    ['audio_alert', 'alsa,null'],
-    ['audio_srate', '8000'],
-    ['audio_channels', '1'],
-    ['rtp_ports', '28400-28449'],
-    ['rtp_timeout', '0'],
-    ['module_path', '/usr/lib/baresip/modules'],
-    ['module', 'g711.so'],
-    ['module', 'alsa.so'],
-    ['module', 'aufile.so'],
-    ['module', 'sndfile.so'],
-    ['module_app', 'account.so'],
-    ['module_app', 'menu.so'],
-    ['snd_path', join(d, 'snd')],
-  ];
-  writeFileSync(join(d, 'config'), lines.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n');
-  writeFileSync(join(d, 'accounts'), '<sip:test@127.0.0.1>;regint=0\n');
-  mkdirSync(join(d, 'snd'));
-}
-
-/** Run baresip: dial 7000, stay `seconds`, then quit (which hangs up). Killed if it overstays. */
-function runBaresip(d: string, seconds: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'baresip',
-      ['-f', d, '-t', String(seconds), '-e', `/dial sip:7000@127.0.0.1:${SIP_PORT}`],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    baresip = child;
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, out: out.replace(/\[\d+:\d+:\d+\] audio=[^\s]+ \(bit\/s\)\s*/g, '').slice(-3000) });
-    });
-  });
-}
-
 describe('baresip (a real SIP user agent) calls the agent', () => {
   it('the fake STT hears its espeak microphone; its recording of the agent is speech, not silence', async () => {
     h = await startE2e({
@@ -91,13 +44,13 @@ describe('baresip (a real SIP user agent) calls the agent', () => {
       },
     });
     dir = mkdtempSync(join(tmpdir(), 'baresip-e2e-'));
-    baresipConfig(dir);
+    writeBaresipConfig({ dir, sipListen: '127.0.0.1:17081', rtpPorts: '28400-28449' });
     // The microphone: 2.5 s of quiet while the greeting plays, the question, then quiet to the end.
     const speech = makeSpeech(SAID, 8000, 0).pcm;
     const mic = concatPcm([new Int16Array(8000 * 2.5), speech, new Int16Array(8000 * 20)]);
     writeFileSync(join(dir, 'mic.wav'), encodeWav({ sampleRate: 8000, samples: mic }));
 
-    const run = await runBaresip(dir, 14);
+    const run = await runBaresip(dir, `sip:7000@127.0.0.1:${SIP_PORT}`, 14, (c) => (baresip = c));
     expect(run.out).toMatch(/Call established/);
 
     // The agent heard the caller: real speech reached the fake Deepgram, and the transcript the LLM.

@@ -16,12 +16,8 @@ import { ACCEPT, type CreateCallMedia } from './gateway-options.js';
 import { DialogResponses } from './dialog-responses.js';
 import type { AnswerApplied, CallMedia, SdpResult } from './media-types.js';
 import { ForkConnectError } from './media/fork-link.js';
-import {
-  decideSessionTimer,
-  SessionTimerWatch,
-  sessionTimerHeaders,
-  type SessionTimerDecision,
-} from './session-timer.js';
+import { watchSession } from './session-refresh.js';
+import { decideSessionTimer, sessionTimerHeaders, type SessionTimerDecision } from './session-timer.js';
 import { Dialog } from './sip/dialog.js';
 import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
@@ -62,7 +58,7 @@ export class CallSession implements CallLeg {
   private referSent = false;
   /** RFC 4028: the INVITE's session-timer terms, and the watch that ends an unrefreshed session. */
   private readonly timerTerms: SessionTimerDecision;
-  private readonly sessionWatch: SessionTimerWatch;
+  private readonly sessionWatch: ReturnType<typeof watchSession>;
   private readonly log: Logger;
   private readonly replies: DialogResponses;
 
@@ -78,9 +74,13 @@ export class CallSession implements CallLeg {
     this.dialog = Dialog.fromInvite(invite.req, newTag(), invite.source, localContact)!;
     this.replies = new DialogResponses(this.dialog.localTag, d.userAgent);
     this.timerTerms = decideSessionTimer(invite.req.headers);
-    this.sessionWatch = new SessionTimerWatch(d.clock, () => {
-      this.log.warn('sip session timer expired: the caller stopped refreshing; hanging up');
-      void this.control.end('signalling_lost');
+    this.sessionWatch = watchSession({
+      ...d,
+      log: this.log,
+      dialog: this.dialog,
+      peerAllows: invite.req.headers.getAll('allow'),
+      sdp: () => this.answerSdp,
+      end: () => void this.control.end('session_expired'),
     });
     this.control = new CallController({
       callId: this.callId,

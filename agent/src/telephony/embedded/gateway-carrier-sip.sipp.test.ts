@@ -131,7 +131,7 @@ describe('session timers (RFC 4028)', () => {
     // Refreshed about 0.5 s after the answer; the deadline is then 90 − 30 = 60 s.
     expect(Date.now() - t0).toBeGreaterThan(59_000);
     expect(Date.now() - t0).toBeLessThan(75_000);
-    expect(m.stopped).toBe('signalling_lost');
+    expect(m.stopped).toBe('session_expired');
   }, 100_000);
 });
 

@@ -4,6 +4,7 @@
  */
 import type { InboundMessage } from '../../fork/protocol.js';
 import type { CallMetadata } from '../../conversation/call-channel.js';
+import type { RtcpStats } from './media/rtcp-reporter.js';
 
 export type G711 = 'PCMU' | 'PCMA';
 
@@ -17,6 +18,8 @@ export interface MediaStats {
   /** RFC 3550 interarrival jitter, ms. */
   jitterMs: number;
   codec: G711 | 'opus' | undefined;
+  /** Plain RTP only: RTCP reports sent and received, round-trip time, the caller's view of our stream. */
+  rtcp?: RtcpStats;
 }
 
 export type SdpResult =

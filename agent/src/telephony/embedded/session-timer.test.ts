@@ -27,13 +27,47 @@ describe('session timers (RFC 4028) as the UAS', () => {
     ]);
   });
 
-  it('no Session-Expires, no support from the caller, or refresher=uas (we send no refreshes): untimed', () => {
+  it('no Session-Expires or no support from the caller: untimed', () => {
     expect(decideSessionTimer(headers(['Supported', 'timer']))).toEqual({ kind: 'untimed' });
     expect(decideSessionTimer(headers(['Session-Expires', '1800']))).toEqual({ kind: 'untimed' });
-    expect(
-      decideSessionTimer(headers(['Session-Expires', '1800;refresher=uas'], ['Supported', 'timer'])),
-    ).toEqual({ kind: 'untimed' });
     expect(sessionTimerHeaders({ kind: 'untimed' })).toEqual([['Supported', 'timer']]);
+  });
+
+  it('refresher=uas, or the choice left to us: we refresh (uas)', () => {
+    const asked = decideSessionTimer(
+      headers(['Session-Expires', '1800;refresher=uas'], ['Supported', 'timer']),
+    );
+    expect(asked).toEqual({ kind: 'timed', seconds: 1800, refresher: 'uas' });
+    expect(decideSessionTimer(headers(['Session-Expires', '90'], ['Supported', 'timer']))).toEqual({
+      kind: 'timed',
+      seconds: 90,
+      refresher: 'uas',
+    });
+    expect(sessionTimerHeaders(asked)[0]).toEqual(['Session-Expires', '1800;refresher=uas']);
+  });
+
+  it('when we refresh: the refresh is due at SE/2, and a refresh that never succeeds still ends at the deadline', () => {
+    const clock = new ManualClock();
+    const due: number[] = [];
+    let expired = 0;
+    const watch = new SessionTimerWatch(
+      clock,
+      () => expired++,
+      (d) => due.push(d.seconds),
+    );
+    watch.refreshed({ kind: 'timed', seconds: 90, refresher: 'uas' });
+    clock.advance(44_999);
+    expect(due).toEqual([]);
+    clock.advance(1);
+    expect(due).toEqual([90]);
+    clock.advance(15_000); // no 2xx came: at 90 − 30 = 60 s the session ends
+    expect(expired).toBe(1);
+    watch.refreshed({ kind: 'timed', seconds: 120, refresher: 'uas' });
+    watch.stop(); // the call ended: late answers re-arm nothing
+    watch.refreshed({ kind: 'timed', seconds: 120, refresher: 'uas' });
+    clock.advance(1_000_000);
+    expect(due).toEqual([90]);
+    expect(expired).toBe(1);
   });
 
   it('the watch fires at SE − min(32, SE/3) unless refreshed first', () => {

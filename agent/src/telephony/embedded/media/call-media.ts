@@ -255,7 +255,7 @@ class EmbeddedCallMedia implements CallMedia {
     if (this.stopped) return;
     this.stopped = true;
     this.fork?.close(1000, reason);
-    this.rtp?.stop();
+    this.rtp?.stop(reason);
     this.releasePort();
     this.log.info({ reason, ...this.stats(), rejected: this.rtp?.dropped }, 'call media stopped');
   }

@@ -11,6 +11,7 @@
  * packet) rather than held to a playout target, which cost 40-60 ms of every turn (benchmarks).
  * Ticks with no caller packet at all fill silence, so the far side keeps hearing time pass.
  */
+import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Clock } from '../../../time/clock.js';
 import { decodeG711 } from '../../../audio/g711.js';
@@ -18,6 +19,9 @@ import type { Pcm16 } from '../../../audio/pcm.js';
 import type { Logger } from '../../../log.js';
 import { IdleWatchdog } from '../../../streams/idle-watchdog.js';
 import type { MediaStats } from '../media-types.js';
+import { looksLikeRtcp } from './rtcp-packet.js';
+import { RtcpReporter } from './rtcp-reporter.js';
+import { FrameChunker } from './frame-chunker.js';
 import type { FrameTicker } from './frame-ticker.js';
 import type { DtmfSendOptions, DigitEvent } from './rtp-dtmf.js';
 import { DtmfReceiver } from './rtp-dtmf.js';
@@ -55,7 +59,11 @@ export interface RtpSessionOptions {
   onInactive?(idleMs: number): void;
   /** A datagram was refused (metrics). */
   onDropped?(reason: keyof RtpDropCounts): void;
+  /** RTCP reports (RFC 3550 §6) on port+1, or on the RTP port with rtcp-mux (default true). */
+  rtcp?: boolean;
 }
+
+type Address = { address: string; port: number };
 
 export class RtpSession {
   private socket: Socket | undefined;
@@ -72,17 +80,26 @@ export class RtpSession {
   private inboundStarted = false;
   /** Ticks since a caller frame was last handed up. */
   private idleTicks = 0;
-  private readonly silence = new Int16Array(FRAME_SAMPLES);
+  /** Caller audio re-chunked to 20 ms frames, whatever its packet time; the caller's last packet size. */
+  private readonly chunker: FrameChunker;
+  private inboundSamples = FRAME_SAMPLES;
   private stopped = false;
+  private readonly rtcp: RtcpReporter | undefined;
+  private rtcpSocket: Socket | undefined;
+  /** Where the caller's RTCP came from (symmetric RTCP, as for RTP behind NAT). */
+  private rtcpSource: Address | undefined;
+  private lastTickAt = 0;
   /** Datagrams refused, by reason ('source': from an address that may not feed this call). */
   readonly dropped: RtpDropCounts = emptyDropCounts();
 
   constructor(private readonly opts: RtpSessionOptions) {
     this.audio = opts.audio;
+    this.chunker = new FrameChunker((pcm) => opts.onInboundFrame(pcm), FRAME_SAMPLES);
     this.jitter = new JitterBuffer({ targetFrames: opts.jitterTargetFrames });
     this.sender = new RtpSender({ ...this.format(), ssrc: opts.ssrc });
     this.latch = new RtpSourceLatch(opts.latch);
     this.learnFromSdp();
+    if (opts.rtcp !== false) this.rtcp = this.createRtcp();
     const timeoutMs = opts.inactivityTimeoutMs ?? 0;
     if (timeoutMs > 0) {
       this.watchdog = new IdleWatchdog({
@@ -119,6 +136,7 @@ export class RtpSession {
       codec: this.audio.codec,
       payloadType: this.audio.payloadType,
       dtmfPayloadType: this.audio.dtmfPayloadType,
+      ptimeMs: this.audio.ptimeMs,
     };
   }
 
@@ -130,22 +148,81 @@ export class RtpSession {
     this.latch.reset(sdp, this.opts.signalAddress, this.opts.clock.now());
   }
 
-  /** Bind the UDP port; rejects with the socket error (EADDRINUSE…). Receives from now on. */
-  bind(): Promise<void> {
-    const type = this.opts.bindAddress.includes(':') ? 'udp6' : 'udp4';
-    const socket = createSocket({ type });
-    this.socket = socket;
+  /**
+   * Bind the UDP port; rejects with the socket error (EADDRINUSE…). Receives from now on. RTCP binds
+   * port+1 too (the allocator hands out even ports only); if that fails the call goes on without it.
+   */
+  async bind(): Promise<void> {
+    this.socket = await this.bindSocket(this.opts.port, (msg, rinfo) => this.onPacket(msg, rinfo));
+    if (!this.rtcp) return;
+    try {
+      this.rtcpSocket = await this.bindSocket(this.opts.port + 1, (msg, rinfo) => this.onRtcp(msg, rinfo));
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message, port: this.port + 1 }, 'rtcp port not bound');
+    }
+  }
+
+  private bindSocket(port: number, onMessage: (msg: Buffer, rinfo: RemoteInfo) => void): Promise<Socket> {
+    const socket = createSocket({ type: this.opts.bindAddress.includes(':') ? 'udp6' : 'udp4' });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(this.opts.port, this.opts.bindAddress, () => {
+      socket.bind(port, this.opts.bindAddress, () => {
         socket.off('error', reject);
-        socket.on('error', (err) =>
-          this.opts.log.warn({ err: err.message, port: this.port }, 'rtp socket error'),
-        );
-        socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
-        resolve();
+        socket.on('error', (err) => this.opts.log.warn({ err: err.message, port }, 'rtp socket error'));
+        socket.on('message', onMessage);
+        resolve(socket);
       });
     });
+  }
+
+  private createRtcp(): RtcpReporter {
+    return new RtcpReporter({
+      clock: this.opts.clock,
+      cname: `${randomBytes(12).toString('base64url')}@switchboard`, // RFC 7022: random, per call
+      ssrc: this.sender.ssrc,
+      sending: () => ({
+        packets: this.sender.packets,
+        octets: this.sender.bytes,
+        rtpTimestamp:
+          (this.sender.lastTimestamp + Math.round((this.opts.clock.now() - this.lastTickAt) * 8)) >>> 0,
+      }),
+      receiving: () => {
+        const block = this.remoteSsrc !== undefined ? this.received.reportSince() : undefined;
+        return block ? { ssrc: this.remoteSsrc!, block } : undefined;
+      },
+      send: (buf) => this.sendRtcp(buf),
+    });
+  }
+
+  /** The caller's RTCP address: where its RTCP came from, else beside its RTP (port+1, a=rtcp, or muxed). */
+  private rtcpDestination(): { socket: Socket; to: Address } | undefined {
+    const a = this.audio;
+    if (a.rtcpMux) return this.remote && this.socket ? { socket: this.socket, to: this.remote } : undefined;
+    if (!this.rtcpSocket) return undefined;
+    if (this.rtcpSource) return { socket: this.rtcpSocket, to: this.rtcpSource };
+    const rtp =
+      this.latch.source ?? (a.remotePort > 0 ? { address: a.remoteAddress, port: a.remotePort } : undefined);
+    if (!rtp || rtp.address === '0.0.0.0' || rtp.address === '::') return undefined;
+    const port = !this.latch.source && a.remoteRtcpPort ? a.remoteRtcpPort : rtp.port + 1;
+    return { socket: this.rtcpSocket, to: { address: rtp.address, port } };
+  }
+
+  private sendRtcp(buf: Buffer, then?: () => void): void {
+    const dest = this.rtcpDestination();
+    if (!dest) return then?.();
+    dest.socket.send(buf, dest.to.port, dest.to.address, (err) => {
+      if (err) this.opts.log.debug({ err: err.message }, 'rtcp send failed');
+      then?.();
+    });
+  }
+
+  /** RTCP from the caller: only from the address its media comes from (or the SDP named). */
+  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.stopped || !this.rtcp) return;
+    const expected = this.latch.source?.address ?? this.audio.remoteAddress;
+    if (rinfo.address !== expected) return this.drop('source');
+    if (!this.rtcp.receive(msg)) return this.drop('malformed');
+    if (!this.audio.rtcpMux) this.rtcpSource = { address: rinfo.address, port: rinfo.port };
   }
 
   /** Start the 20 ms cadence (after the call is answered). */
@@ -153,6 +230,7 @@ export class RtpSession {
     if (this.unsubscribe || this.stopped) return;
     this.unsubscribe = this.opts.ticker.subscribe((tick) => this.onTick(tick));
     this.watchInactivity();
+    this.rtcp?.start();
   }
 
   /** A re-INVITE changed the stream: codec, payload types, remote address or direction. */
@@ -163,8 +241,10 @@ export class RtpSession {
     this.sender.setFormat(this.format());
     // Same address in the new SDP: keep the learnt source and keep sending where its packets come from (NAT).
     const learnt = this.latch.source;
-    if (moved || !learnt) this.learnFromSdp();
-    else this.remote = audio.send ? learnt : undefined;
+    if (moved || !learnt) {
+      this.learnFromSdp();
+      this.rtcpSource = undefined;
+    } else this.remote = audio.send ? learnt : undefined;
     if (this.unsubscribe) this.watchInactivity();
   }
 
@@ -184,6 +264,7 @@ export class RtpSession {
 
   private onPacket(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.stopped) return;
+    if (looksLikeRtcp(msg)) return this.onRtcp(msg, rinfo);
     const checked = classifyRtp(msg, this.audio);
     if (!checked.ok) return this.drop(checked.reason);
     const pkt = checked.packet;
@@ -222,6 +303,7 @@ export class RtpSession {
   }
 
   private onTick(tick: number): void {
+    this.lastTickAt = this.opts.clock.now();
     this.deliverInbound();
     const wantsAudio = this.sender.wantsAudio();
     const pcm = wantsAudio ? this.opts.pullOutbound() : undefined;
@@ -238,7 +320,9 @@ export class RtpSession {
     for (let r = this.jitter.popInOrder(); r.kind === 'frame'; r = this.jitter.popInOrder()) {
       this.inboundStarted = true;
       this.idleTicks = 0;
-      this.opts.onInboundFrame(decodeG711(this.audio.codec, r.payload));
+      const pcm = decodeG711(this.audio.codec, r.payload);
+      this.inboundSamples = pcm.length;
+      this.chunker.push(pcm);
     }
   }
 
@@ -248,11 +332,16 @@ export class RtpSession {
     if (this.jitter.depth > 0 && this.idleTicks >= GAP_WAIT_TICKS) {
       // Frames wait behind a missing one: give it up, fill its time with silence, carry on.
       const lost = this.jitter.skipGap();
-      for (let i = 0; i < lost; i++) this.opts.onInboundFrame(this.silence);
+      this.chunker.silence(lost * this.inboundSamples);
       this.deliverReady();
-    } else if (this.jitter.depth === 0 && this.idleTicks >= FILL_AFTER_TICKS) {
-      this.opts.onInboundFrame(this.silence);
+    } else if (this.jitter.depth === 0 && this.idleTicks >= this.fillAfterTicks()) {
+      this.chunker.silence(FRAME_SAMPLES);
     }
+  }
+
+  /** Long packets (40, 60 ms) leave ticks without any by design: pad only past one packet's time. */
+  private fillAfterTicks(): number {
+    return Math.max(FILL_AFTER_TICKS, Math.ceil(this.inboundSamples / FRAME_SAMPLES) + 2);
   }
 
   stats(): MediaStats {
@@ -264,20 +353,30 @@ export class RtpSession {
       packetsLost: this.received.lost,
       jitterMs: this.received.jitterMs,
       codec: this.audio.codec,
+      ...(this.rtcp ? { rtcp: this.rtcp.stats() } : {}),
     };
   }
 
   /** Idempotent. The port is released by the owner once this returns. */
-  stop(): void {
+  stop(reason?: string): void {
     if (this.stopped) return;
     this.stopped = true;
     this.watchdog?.stop();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    try {
-      this.socket?.close();
-    } catch {
-      // already closed
-    }
+    const close = (): void => {
+      for (const s of [this.socket, this.rtcpSocket]) {
+        try {
+          s?.close();
+        } catch {
+          // already closed
+        }
+      }
+    };
+    // RFC 3550 §6.6: a last report and BYE, if the call got as far as sending.
+    if (this.rtcp && this.sender.packets + this.received.packets > 0)
+      this.sendRtcp(this.rtcp.bye(reason), close);
+    else close();
+    this.rtcp?.stop();
   }
 }

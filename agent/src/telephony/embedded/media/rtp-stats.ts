@@ -46,6 +46,8 @@ export class RtpReceiveStats {
     this.baseExt = undefined;
     this.lastTransit = undefined;
     this.packetsSinceBase = 0;
+    this.expectedPrior = 0;
+    this.receivedPrior = 0;
   }
 
   /** Expected minus received, never negative (duplicates can make received exceed expected). */
@@ -56,5 +58,32 @@ export class RtpReceiveStats {
 
   get jitterMs(): number {
     return (this.jitter * 1000) / this.clockRate;
+  }
+
+  private expectedPrior = 0;
+  private receivedPrior = 0;
+
+  /**
+   * What an RTCP report block says of this source now (RFC 3550 A.3): loss since the previous call
+   * (fraction /256), cumulative loss, extended highest sequence, jitter in timestamp units.
+   * Undefined before the first packet.
+   */
+  reportSince():
+    { fractionLost: number; cumulativeLost: number; highestSeq: number; jitter: number } | undefined {
+    if (this.baseExt === undefined) return undefined;
+    const expected = this.maxExt - this.baseExt + 1;
+    const expectedInterval = expected - this.expectedPrior;
+    const receivedInterval = this.packetsSinceBase - this.receivedPrior;
+    this.expectedPrior = expected;
+    this.receivedPrior = this.packetsSinceBase;
+    const lostInterval = expectedInterval - receivedInterval;
+    const fractionLost =
+      expectedInterval > 0 && lostInterval > 0 ? Math.floor((lostInterval * 256) / expectedInterval) : 0;
+    return {
+      fractionLost: Math.min(255, fractionLost),
+      cumulativeLost: this.lost,
+      highestSeq: this.maxExt >>> 0,
+      jitter: Math.floor(this.jitter),
+    };
   }
 }

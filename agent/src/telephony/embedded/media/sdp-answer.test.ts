@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSdp } from './sdp.js';
-import { answerOffer, type LocalSdpParams } from './sdp-answer.js';
+import { answerOffer, choosePtime, type LocalSdpParams } from './sdp-answer.js';
 
 const fixture = (name: string): string =>
   readFileSync(join(import.meta.dirname, 'testdata/sdp', name), 'utf8');
@@ -130,6 +130,31 @@ describe('SDP offer/answer fixtures', () => {
     ['empty body', ''],
   ])('unparseable (%s) → 400', (_name, body) => {
     expect(answerOffer(body, local)).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it('RTCP: a=rtcp-mux offered is answered with a=rtcp-mux (RFC 5761); a=rtcp names the port (RFC 3605)', () => {
+    const res = answerOffer(fixture('sipp-uac.sdp') + 'a=rtcp-mux\n', local);
+    if (!res.ok) throw new Error(res.reason);
+    expect(res.audio.rtcpMux).toBe(true);
+    expect(parseSdp(res.answer).media[0]!.attributes.map((a) => a.name)).toContain('rtcp-mux');
+    const plain = answer('sipp-uac.sdp');
+    expect(plain.audio.rtcpMux).toBeUndefined();
+    expect(plain.answer).not.toContain('rtcp-mux');
+    expect(answer('linphone.sdp').audio.remoteRtcpPort).toBe(7079);
+  });
+
+  it('ptime: the offer a=ptime (10–60 ms in 10 ms steps) within its a=maxptime is what we send and answer', () => {
+    expect([10, 20, 30, 40, 60].map((p) => choosePtime(p, NaN))).toEqual([10, 20, 30, 40, 60]);
+    expect(choosePtime(NaN, NaN)).toBe(20);
+    expect(choosePtime(25, NaN)).toBe(20);
+    expect(choosePtime(120, NaN)).toBe(60);
+    expect(choosePtime(40, 30)).toBe(30);
+    expect(choosePtime(NaN, 10)).toBe(10);
+    const res = answerOffer(fixture('sipp-uac.sdp') + 'a=ptime:40\na=maxptime:60\n', local);
+    if (!res.ok) throw new Error(res.reason);
+    expect(res.audio.ptimeMs).toBe(40);
+    expect(res.answer).toMatch(/^a=ptime:40\r$/m);
+    expect(answer('sipp-uac.sdp').answer).toMatch(/^a=ptime:20\r$/m);
   });
 
   it('parses and re-serialises an offer without losing lines that matter', () => {

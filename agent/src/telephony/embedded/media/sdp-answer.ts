@@ -15,7 +15,21 @@ import {
   type SdpSession,
 } from './sdp.js';
 
+/** Our packet time unless the offer asks for another: the 20 ms frame the rest of the agent uses. */
 export const PTIME_MS = 20;
+/** G.711 has no frames: any multiple of 10 ms up to 60 ms (RFC 3551 §4.5) is ours to send. */
+const PTIME_STEP_MS = 10;
+const MAX_PTIME_MS = 60;
+
+/**
+ * The packet time we send: the offer's a=ptime (rounded down to 10 ms steps, 10–60 ms), never above
+ * its a=maxptime; without a=ptime, 20 ms unless maxptime is lower. Pure.
+ */
+export function choosePtime(ptime: number, maxptime: number): number {
+  const cap = Math.min(MAX_PTIME_MS, maxptime > 0 ? maxptime : MAX_PTIME_MS);
+  const want = ptime > 0 ? ptime : PTIME_MS;
+  return Math.max(PTIME_STEP_MS, Math.floor(Math.min(want, cap) / PTIME_STEP_MS) * PTIME_STEP_MS);
+}
 
 export interface LocalSdpParams {
   /** Address written in c= and o= (the external address when behind NAT). */
@@ -42,8 +56,14 @@ export interface NegotiatedAudio {
   send: boolean;
   /** The peer may send RTP to us. */
   receive: boolean;
-  /** Remote's requested ptime (informational; we always send 20 ms). */
+  /** Remote's requested ptime (its a=ptime), as offered. */
   remotePtimeMs?: number;
+  /** The packet time we send (choosePtime; absent: 20 ms), and our answer's a=ptime. */
+  ptimeMs?: number;
+  /** RTCP shares the RTP port (RFC 5761: the offer had a=rtcp-mux, and our answer says so too). */
+  rtcpMux?: boolean;
+  /** The peer's RTCP port when its a=rtcp (RFC 3605) names one; otherwise RTP port + 1. */
+  remoteRtcpPort?: number;
 }
 
 export type AnswerResult =
@@ -138,6 +158,8 @@ function acceptedMedia(
   direction: SdpDirection,
   local: LocalSdpParams,
   proto: string,
+  rtcpMux: boolean,
+  ptimeMs: number,
 ): SdpMedia {
   const formats = [String(choice.payloadType)];
   const attributes: SdpAttribute[] = [
@@ -148,7 +170,8 @@ function acceptedMedia(
     attributes.push({ name: 'rtpmap', value: `${choice.dtmfPayloadType} telephone-event/8000` });
     attributes.push({ name: 'fmtp', value: `${choice.dtmfPayloadType} 0-16` });
   }
-  attributes.push({ name: 'ptime', value: String(PTIME_MS) }, { name: direction });
+  attributes.push({ name: 'ptime', value: String(ptimeMs) }, { name: direction });
+  if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
   return { type: 'audio', port: local.port, proto, formats, attributes, other: [] };
 }
 
@@ -175,8 +198,13 @@ export function answerOffer(offerText: string, local: LocalSdpParams): AnswerRes
   const oldHold = conn.address === '0.0.0.0' || conn.address === '::';
   const offerDirection = directionOf(offer, offered);
   const direction = ANSWER_DIRECTION[oldHold && offerDirection === 'sendrecv' ? 'sendonly' : offerDirection];
+  const rtcpMux = offered.attributes.some((a) => a.name === 'rtcp-mux');
+  const ptime = Number(attributeValues(offered.attributes, 'ptime')[0]);
+  const ptimeMs = choosePtime(ptime, Number(attributeValues(offered.attributes, 'maxptime')[0]));
   const media = offer.media.map((m, i) =>
-    i === choice.index ? acceptedMedia(choice, direction, local, offered.proto) : rejectedCopy(m),
+    i === choice.index
+      ? acceptedMedia(choice, direction, local, offered.proto, rtcpMux, ptimeMs)
+      : rejectedCopy(m),
   );
   const addrType = local.address.includes(':') ? 'IP6' : 'IP4';
   const answer: SdpSession = {
@@ -205,7 +233,10 @@ export function answerOffer(offerText: string, local: LocalSdpParams): AnswerRes
     receive: direction === 'sendrecv' || direction === 'recvonly',
   };
   if (choice.dtmfPayloadType !== undefined) audio.dtmfPayloadType = choice.dtmfPayloadType;
-  const ptime = Number(attributeValues(offered.attributes, 'ptime')[0]);
   if (Number.isFinite(ptime) && ptime > 0) audio.remotePtimeMs = ptime;
+  if (ptimeMs !== PTIME_MS) audio.ptimeMs = ptimeMs;
+  if (rtcpMux) audio.rtcpMux = true;
+  const rtcpPort = Number(/^(\d+)/.exec(attributeValues(offered.attributes, 'rtcp')[0] ?? '')?.[1]);
+  if (rtcpPort > 0 && rtcpPort < 65536) audio.remoteRtcpPort = rtcpPort;
   return { ok: true, answer: serializeSdp(answer), audio };
 }
