@@ -270,7 +270,11 @@ export const registrationSchema = z.object({
   user: z.string().min(1),
   username: z.string().optional(),
   password: z.string(),
-  transport: z.enum(['udp', 'tcp']).default('udp'),
+  /**
+   * When the registrar URI names none (sips: or ;transport= win): udp, tcp or tls. Absent: DNS decides
+   * for a name without a port (NAPTR, then SRV: RFC 3263), else udp.
+   */
+  transport: z.enum(['udp', 'tcp', 'tls']).optional(),
   expires: z.number().int().min(60).max(86_400).default(300),
   /**
    * Over UDP, an OPTIONS to the registrar this often (seconds; 0 = never) keeps a NAT's mapping open so

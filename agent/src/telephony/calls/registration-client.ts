@@ -43,6 +43,8 @@ export interface RegisterSender {
   ping?(): Promise<number>;
   /** Our Contact URI for this registration (where the PBX sends calls). */
   contactUri(reg: Registration, id: string): string;
+  /** The transport registrations go over now (DNS may pick it); absent: the configured one. */
+  currentTransport?(): 'udp' | 'tcp' | 'tls';
 }
 
 export interface RegistrationStatus {
@@ -287,7 +289,8 @@ export class RegistrationClient {
     const reg = this.o.registration;
     const ping = this.o.sender.ping?.bind(this.o.sender);
     const everyS = reg.keepaliveS ?? 25;
-    if (!ping || reg.transport !== 'udp' || everyS === 0) return;
+    const transport = this.o.sender.currentTransport?.() ?? reg.transport ?? 'udp';
+    if (!ping || transport !== 'udp' || everyS === 0) return;
     this.missedPings = 0;
     const tick = (): void => {
       this.keepalive = this.o.clock.setTimeout(() => {

@@ -6,6 +6,7 @@ import type { AuthLockoutOptions } from '../../routing/auth-lockout.js';
 import type { Router } from '../../routing/router.js';
 import type { DigestAlgorithm } from '../../routing/digest.js';
 import type { CallTimeouts } from '../calls/call-timeouts.js';
+import type { SipDns } from '../calls/sip-target.js';
 import type { ConnectionCaps } from './sip/connection-limits.js';
 import type { CallMedia, MediaEvents } from './media-types.js';
 import type { SipTimers } from './sip/timers.js';
@@ -61,6 +62,8 @@ export interface SipGatewayOptions {
   /** Call-control timeouts (transfer outcome, no answer, stop, REGISTER): defaults CALL_TIMEOUTS. */
   timeouts?: Partial<CallTimeouts>;
   userAgent?: string;
+  /** DNS for locating PBX registrars (RFC 3263 NAPTR/SRV/A; default: the system's). */
+  registrarDns?: SipDns;
   /** Registration retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
   registrationBackoff?: { baseMs: number; maxMs: number };
   /** Softphone users who may REGISTER (digest) and be called at sip:<username>@<host>. */

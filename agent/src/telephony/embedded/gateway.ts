@@ -148,6 +148,7 @@ export class SipGateway {
       log: this.log,
       ...(o.timeouts ? { timeouts: o.timeouts } : {}),
       ...(o.registrationBackoff ? { backoff: o.registrationBackoff } : {}),
+      ...(o.registrarDns ? { dns: o.registrarDns } : {}),
     });
   }
 
