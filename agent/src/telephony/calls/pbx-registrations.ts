@@ -54,6 +54,8 @@ export interface RegisterTransport {
   contactUri(contactUser: string, transport: TargetTransport): string;
   /** One OPTIONS to the registrar; its final status. Absent: this back-end sends no keepalives. */
   options?(dest: RegistrarDestination, aor: string): Promise<number>;
+  /** A CRLF keep-alive ping over the TCP/TLS connection to the registrar: whether the pong came. */
+  crlfPing?(dest: RegistrarDestination): Promise<boolean>;
 }
 
 /** Addresses remembered per registrar (a name may resolve differently over time). */
@@ -98,21 +100,24 @@ class RegistrarSender implements RegisterSender, RegistrationRoute {
     return this.transport.contactUri(this.contactUser, this.lastTransport);
   }
 
-  /** Defined only when the back-end can send OPTIONS (RegistrationClient checks for it). */
+  /**
+   * The keepalive for the current transport, when the back-end can send it: an OPTIONS over UDP, a
+   * CRLF ping over TCP/TLS (RFC 5626 §4.4.1; its pong counts as 200). Unanswered: 408.
+   */
   get ping(): (() => Promise<number>) | undefined {
     const options = this.transport.options?.bind(this.transport);
-    if (!options) return undefined;
+    const crlf = this.transport.crlfPing?.bind(this.transport);
+    const udp = this.lastTransport === 'udp';
+    if (udp ? !options : !crlf) return undefined;
     return async () => {
       const dest = await this.destination();
       if (!dest) return 503;
       const host = parseSipTarget(this.registration.registrar)!.host;
-      const reply = await this.bounded(
-        options(dest, `sip:${this.registration.user}@${host}`).then((status) => ({
-          status,
-          reason: '',
-          headers: [],
-        })),
-      );
+      const status =
+        udp || !crlf
+          ? options!(dest, `sip:${this.registration.user}@${host}`)
+          : crlf(dest).then((pong) => (pong ? 200 : 408));
+      const reply = await this.bounded(status.then((s) => ({ status: s, reason: '', headers: [] })));
       return reply.status;
     };
   }

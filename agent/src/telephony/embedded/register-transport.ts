@@ -40,6 +40,10 @@ export class EndpointRegisterTransport implements RegisterTransport {
     });
   }
 
+  crlfPing(dest: RegistrarDestination): Promise<boolean> {
+    return this.endpoint.ping(dest);
+  }
+
   options(dest: RegistrarDestination, aor: string): Promise<number> {
     const headers = new SipHeaders([
       ['From', `<${aor}>;tag=${randomBytes(6).toString('hex')}`],

@@ -72,6 +72,11 @@ export class SipEndpoint {
     return this.o.transport.localPort(transport);
   }
 
+  /** A CRLF keep-alive over the TCP/TLS connection to dest: true when answered (transport.ts). */
+  ping(dest: SipPeer): Promise<boolean> {
+    return this.o.transport.ping(dest);
+  }
+
   /**
    * Send a response statelessly, per the request's (stamped) top Via: over UDP to received/rport; over
    * TCP/TLS on the request's connection while it lives, else on a new one to the Via's sent-by port.

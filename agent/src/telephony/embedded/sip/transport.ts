@@ -75,6 +75,8 @@ export class SipTransport {
   private closeSinks: ConnectionCloseSink[] = [];
   private readonly ws = new Map<'ws' | 'wss', SipWsListener>();
   private readonly tracked = new WeakMap<net.Socket, TrackedConnection>();
+  /** Keep-alive pings we sent, waiting for their pong, per connection. */
+  private readonly pongWaiters = new Map<number, Array<(ok: boolean) => void>>();
   readonly limits: ConnectionLimits;
 
   constructor(private readonly opts: SipTransportOptions) {
@@ -200,6 +202,35 @@ export class SipTransport {
   }
 
   /** The connection named, else one open to dest's address and port, else a new one there. */
+  /**
+   * A CRLF keep-alive ping (RFC 5626 §4.4.1) over the TCP/TLS connection to dest (opened if need be):
+   * true when the pong comes, false when the connection closes first. The caller bounds the wait.
+   */
+  ping(dest: SipPeer): Promise<boolean> {
+    if (dest.transport !== 'tcp' && dest.transport !== 'tls') return Promise.resolve(false);
+    try {
+      const sock = this.connectionFor(dest);
+      const id = [...this.connections].find(([, s]) => s === sock)?.[0];
+      if (id === undefined) return Promise.resolve(false);
+      const pending = new Promise<boolean>((resolve) => {
+        const list = this.pongWaiters.get(id) ?? [];
+        list.push(resolve);
+        this.pongWaiters.set(id, list);
+      });
+      sock.write('\r\n\r\n');
+      return pending;
+    } catch (err) {
+      this.opts.log.warn({ err, dest }, 'sip keep-alive ping failed');
+      return Promise.resolve(false);
+    }
+  }
+
+  private settlePings(id: number, ok: boolean): void {
+    const list = this.pongWaiters.get(id);
+    this.pongWaiters.delete(id);
+    for (const resolve of list ?? []) resolve(ok);
+  }
+
   private connectionFor(dest: SipPeer): net.Socket {
     const t: StreamTransport = dest.transport === 'tls' ? 'tls' : 'tcp';
     const byId = dest.connectionId !== undefined ? this.connections.get(dest.connectionId) : undefined;
@@ -269,7 +300,12 @@ export class SipTransport {
       else sock.destroy();
     });
     sock.on('data', (chunk: Buffer) => {
-      const { frames, error } = framer.push(chunk);
+      const { frames, error, keepalives } = framer.push(chunk);
+      for (const k of keepalives ?? []) {
+        if (k === 'ping')
+          sock.write('\r\n'); // the pong (RFC 5626 §3.5.1)
+        else this.settlePings(id, true);
+      }
       for (const f of frames) this.deliver(f, peer);
       if (error) {
         this.opts.log.warn({ remote: key, error }, 'sip tcp stream unusable; closing');
@@ -281,6 +317,7 @@ export class SipTransport {
       this.connections.delete(id);
       this.limits.remove(tracked);
       if (this.byRemote.get(key) === id) this.byRemote.delete(key);
+      this.settlePings(id, false);
       this.connectionClosed(peer);
     });
   }
