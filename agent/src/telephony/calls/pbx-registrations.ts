@@ -65,6 +65,8 @@ const MAX_ADDRESSES = 8;
 class RegistrarSender implements RegisterSender, RegistrationRoute {
   readonly contactUser: string;
   private readonly resolved: string[] = [];
+  /** Targets passed over because they did not answer. */
+  private skipped = 0;
 
   constructor(
     readonly registration: Registration,
@@ -131,7 +133,9 @@ class RegistrarSender implements RegisterSender, RegistrationRoute {
       n,
       n === 'Contact' && v !== '*' ? contact : v,
     ]);
-    return this.bounded(this.transport.send({ ...msg, headers }, dest));
+    const reply = await this.bounded(this.transport.send({ ...msg, headers }, dest));
+    if (reply.status === 408) this.skipped++;
+    return reply;
   }
 
   /** The back-end's answer, or 408 after timeoutMs; a throw is a 503. */
@@ -161,7 +165,8 @@ class RegistrarSender implements RegisterSender, RegistrationRoute {
     const hops = await resolveSipTarget(this.registration.registrar, this.dns, {
       ...(this.registration.transport ? { transport: this.registration.transport } : {}),
     });
-    const hop = hops[0];
+    // After a target did not answer, the next one in RFC 3263 order (wrapping round).
+    const hop = hops[this.skipped % Math.max(1, hops.length)];
     if (!t || !hop) return undefined;
     if (!this.resolved.includes(hop.address)) {
       this.resolved.push(hop.address);

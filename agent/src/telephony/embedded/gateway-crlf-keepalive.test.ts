@@ -3,19 +3,25 @@
  * ping the registrar with a double CRLF every keepaliveS and take its single-CRLF pong; two pings
  * unanswered → REGISTER again at once. Proven with a raw TCP registrar that records the bytes, and with
  * Kamailio (which answers pings itself) that no pong is missed. The gateway answers a peer's ping too.
+ * A registrar SRV target that does not answer is passed over for the next one.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeDns, type FakeDns } from '../../testing/fakes/dns-fake.js';
 import { startKamailio, type Kamailio } from '../../testing/kamailio.js';
+import { sipDnsVia } from '../calls/sip-target.js';
 import { startGateway, type Harness } from './testing/gateway-harness.js';
 import { waitFor } from './testing/sipp-runner.js';
 
 let gw: Harness | undefined;
 let kam: Kamailio | undefined;
+let dns: FakeDns | undefined;
 const closers: Array<() => void> = [];
 afterEach(async () => {
   await gw?.gateway.stop();
   await kam?.stop();
+  await dns?.close();
+  dns = undefined;
   for (const c of closers.splice(0)) c();
   gw = undefined;
   kam = undefined;
@@ -98,5 +104,25 @@ describe('a peer’s CRLF ping', () => {
     c.write('\r\n\r\n');
     await waitFor(() => got.length > 0, 2000);
     expect(got).toBe('\r\n');
+  });
+});
+
+describe('SRV failover', () => {
+  it('the first SRV target does not answer: the next REGISTER goes to the next one', async () => {
+    const registrar = await rawRegistrar(15305);
+    dns = await startFakeDns([
+      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 10, weight: 0, port: 15306, target: 'a.pbx.test' },
+      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 20, weight: 0, port: 15305, target: 'a.pbx.test' },
+      { type: 'A', name: 'a.pbx.test', address: '127.0.0.1' },
+    ]);
+    gw = await startGateway({
+      port: 15307,
+      timeouts: { registerMs: 400 },
+      registrationBackoff: { baseMs: 100, maxMs: 200 },
+      registrarDns: sipDnsVia([dns.server]),
+      registrations: [{ ...REG, registrar: 'sip:pbx.test', keepaliveS: 0 }],
+    });
+    await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 5000);
+    expect(registrar.registers).toBe(1);
   });
 });
