@@ -17,6 +17,7 @@ if [ "$want_test_deps" = 1 ]; then
     command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")
   done
   [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so ] || need_apt+=(kamailio-websocket-modules)
+  [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || need_apt+=(kamailio-tls-modules)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

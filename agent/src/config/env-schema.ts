@@ -50,13 +50,20 @@ export const envSchema = z.object({
     .string()
     .default('udp,tcp')
     .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()))
-    .pipe(z.array(z.enum(['udp', 'tcp', 'ws', 'wss'])).min(1)),
+    .pipe(z.array(z.enum(['udp', 'tcp', 'tls', 'ws', 'wss'])).min(1)),
   /** Address put in SDP and Contact when it differs from the bind address (NAT, 0.0.0.0). */
   SWITCHBOARD_SIP_EXTERNAL_HOST: z.string().optional(),
   SWITCHBOARD_SIP_WS_PORT: port.default(8088),
   SWITCHBOARD_SIP_WSS_PORT: port.default(8443),
+  /** SIP over TLS listener port, when SWITCHBOARD_SIP_TRANSPORTS has tls. */
+  SWITCHBOARD_SIP_TLS_PORT: port.default(5061),
+  /** PEM certificate chain and key (files) for the tls and wss listeners. */
   SWITCHBOARD_TLS_CERT: z.string().optional(),
   SWITCHBOARD_TLS_KEY: z.string().optional(),
+  /** Outbound SIP over TLS (sips: registrars): a PEM file of CAs trusted besides the system's. */
+  SWITCHBOARD_SIP_TLS_CA: z.string().optional(),
+  /** Outbound SIP over TLS: check the PBX's certificate chain and name (false: a lab PBX only). */
+  SWITCHBOARD_SIP_TLS_VERIFY: bool.default(true),
   SWITCHBOARD_RTP_PORTS: portRange.default({ min: 20_000, max: 20_999 }),
   /** RTP ports one caller source address may hold at once (un-ACKed INVITEs cannot drain the range). */
   SWITCHBOARD_RTP_PORTS_PER_SOURCE: count.default(50),

@@ -270,11 +270,16 @@ export const registrationSchema = z.object({
   user: z.string().min(1),
   username: z.string().optional(),
   password: z.string(),
-  transport: z.enum(['udp', 'tcp']).default('udp'),
+  /**
+   * When the registrar URI names none (sips: or ;transport= win): udp, tcp or tls. Absent: DNS decides
+   * for a name without a port (NAPTR, then SRV: RFC 3263), else udp.
+   */
+  transport: z.enum(['udp', 'tcp', 'tls']).optional(),
   expires: z.number().int().min(60).max(86_400).default(300),
   /**
-   * Over UDP, an OPTIONS to the registrar this often (seconds; 0 = never) keeps a NAT's mapping open so
-   * the PBX's calls get in; two unanswered in a row re-REGISTER at once. Default 25.
+   * A keepalive to the registrar this often (seconds; 0 = never) keeps a NAT's mapping open so the PBX's
+   * calls get in: an OPTIONS over UDP (default 25), a CRLF ping over TCP/TLS (RFC 5626; default 90).
+   * Two unanswered in a row re-REGISTER at once.
    */
   keepaliveS: z.number().int().min(0).max(3600).optional(),
   /** Profile that answers the calls the PBX sends to this extension. */

@@ -7,13 +7,14 @@
  *
  * Log lines tests can match: `PBX challenge for <user> (auth: …)`, `PBX saved <user> expires=<Expires>
  * contact=… ua=… callid=… cseq=…`, `PBX routing <method> for <user> to <uri>`, `PBX got <status> for <user>`,
- * `PBX OPTIONS from <ip>:<port>` (an OPTIONS to the server itself, answered 200).
+ * `PBX OPTIONS from <ip>:<port>` (an OPTIONS to the server itself, answered 200). With `tls`, also SIP
+ * over TLS (kamailio-tls-modules).
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface KamailioOptions {
   port: number;
@@ -27,6 +28,22 @@ export interface KamailioOptions {
   refuseBriefExpires?: boolean;
   /** Every REGISTER, even a correctly authenticated one, is refused with 403 (logged `PBX refused <user>`). */
   forbidRegister?: boolean;
+  /**
+   * Also SIP over TLS (the tls module) on this port with this PEM certificate and key (files; tls.cfg is
+   * written beside them). Kamailio does not verify the certificates of its TLS peers.
+   */
+  tls?: { port: number; cert: string; key: string };
+}
+
+function tlsLines(tls: NonNullable<KamailioOptions['tls']>): string {
+  const cfg = join(dirname(tls.cert), 'kamailio-tls.cfg');
+  writeFileSync(
+    cfg,
+    `[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n` +
+      `private_key = ${tls.key}\ncertificate = ${tls.cert}\n\n` +
+      `[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n`,
+  );
+  return `enable_tls=yes\nlisten=tls:127.0.0.1:${tls.port}\nloadmodule "tls.so"\nmodparam("tls", "config", "${cfg}")\n`;
 }
 
 export interface Kamailio {
@@ -49,7 +66,7 @@ function modparams(o: KamailioOptions): string {
 
 function config(o: KamailioOptions): string {
   const modules = ['kex', 'corex', 'tm', 'tmx', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops', 'xlog'];
-  return `${kamailioPreamble(o.port, [...modules, 'usrloc', 'registrar', 'auth'])}${modparams(o)}
+  return `${kamailioPreamble(o.port, [...modules, 'usrloc', 'registrar', 'auth'])}${o.tls ? tlsLines(o.tls) : ''}${modparams(o)}
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("REGISTER")) {

@@ -4,8 +4,8 @@
  * jitter while the PBX is down, un-REGISTER on stop. 423 Interval Too Brief: again at once with the
  * registrar's Min-Expires (§10.2.8). A refusal that repeating will not fix (403, 404, our credentials
  * refused) is retried with the back-off at most `maxRefusals` times in a row, then left failed: a
- * PBX or fail2ban blocks a box that keeps presenting a refused password. Over UDP an OPTIONS every
- * keepaliveS keeps the NAT mapping the PBX's calls come back through. Transport-neutral: a RegisterSender does the SIP
+ * PBX or fail2ban blocks a box that keeps presenting a refused password. A keepalive every keepaliveS
+ * (OPTIONS over UDP, a CRLF ping over TCP/TLS) keeps the NAT mapping the PBX's calls come back through. Transport-neutral: a RegisterSender does the SIP
  * plumbing (pbx-registrations.ts resolves the registrar; the back-end's RegisterTransport sends).
  */
 import { randomBytes } from 'node:crypto';
@@ -43,6 +43,8 @@ export interface RegisterSender {
   ping?(): Promise<number>;
   /** Our Contact URI for this registration (where the PBX sends calls). */
   contactUri(reg: Registration, id: string): string;
+  /** The transport registrations go over now (DNS may pick it); absent: the configured one. */
+  currentTransport?(): 'udp' | 'tcp' | 'tls';
 }
 
 export interface RegistrationStatus {
@@ -282,12 +284,16 @@ export class RegistrationClient {
     this.keepalive = undefined;
   }
 
-  /** While registered over UDP: OPTIONS every keepaliveS; two missed in a row → REGISTER at once. */
+  /**
+   * While registered: a keepalive every keepaliveS (OPTIONS over UDP, default 25 s; a CRLF ping over
+   * TCP/TLS, default 90 s as RFC 5626 §4.4.1 suggests); two missed in a row → REGISTER at once.
+   */
   private startKeepalive(): void {
     const reg = this.o.registration;
     const ping = this.o.sender.ping?.bind(this.o.sender);
-    const everyS = reg.keepaliveS ?? 25;
-    if (!ping || reg.transport !== 'udp' || everyS === 0) return;
+    const transport = this.o.sender.currentTransport?.() ?? reg.transport ?? 'udp';
+    const everyS = reg.keepaliveS ?? (transport === 'udp' ? 25 : 90);
+    if (!ping || everyS === 0) return;
     this.missedPings = 0;
     const tick = (): void => {
       this.keepalive = this.o.clock.setTimeout(() => {

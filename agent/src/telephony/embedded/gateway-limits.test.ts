@@ -1,13 +1,14 @@
 /**
  * The gateway's limits over real loopback sockets (SIP ports 15120–15129), each with a small cap so the
- * edge is reached quickly: Timer H frees an un-ACKed call's media, a closed TCP flow ends its call, and
+ * edge is reached quickly: Timer H frees an un-ACKed call's media, a closed WebSocket flow ends its call (a TCP one does
+ * not: gateway-tcp-flow.test.ts), and
  * calls, transactions and connections per source are capped. The attacker-eye view of the same
  * defences is the security suite (agent/test/security).
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOPBACK_TRUNK, startGateway, testProfiles, type Harness } from './testing/gateway-harness.js';
-import { digestHeader, inviteText, rawTcp, rawUdp } from './testing/raw-sip-client.js';
+import { digestHeader, inviteText, rawUdp } from './testing/raw-sip-client.js';
 import { rawWs, until } from './testing/raw-ws-sip.js';
 
 const statusOf = (reply: string | undefined) => Number(/^SIP\/2\.0 (\d{3})/.exec(reply ?? '')?.[1] ?? 0);
@@ -44,17 +45,16 @@ describe('gateway limits', () => {
     c.close();
   });
 
-  it('a closed TCP flow ends its call and tells the agent', async () => {
-    h = await startGateway({ port: 15121, profiles });
-    const c = await rawTcp(15121);
-    const invite = inviteText({ port: 15121, transport: 'TCP', callId: 'tcp-flow' });
+  it('a closed WebSocket flow ends its call and tells the agent (a browser cannot be dialled back)', async () => {
+    h = await startGateway({ port: 15127, profiles, transports: ['udp', 'tcp', 'ws'], wsPort: 15128 });
+    const c = await rawWs('ws://127.0.0.1:15128');
+    const invite = inviteText({ port: 15127, transport: 'WS', callId: 'ws-flow' });
     c.send(invite);
-    await c.waitReplies(2);
-    const ok = c.replies.find((r) => statusOf(r) === 200)!;
+    const ok = await c.waitFor(/^SIP\/2\.0 200 /);
     c.send(ackFor(invite, ok));
-    const media = h.byCallId('tcp-flow@raw')!;
+    const media = h.byCallId('ws-flow@raw')!;
     await until('call confirmed', () => media.started);
-    c.close();
+    await c.close();
     await until('media stopped', () => media.stopped);
     expect(media.stopped).toBe('signalling_lost');
     expect(media.notices).toContainEqual({ type: 'hangup', reason: 'signalling_lost' });

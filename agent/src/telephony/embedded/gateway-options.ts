@@ -6,9 +6,11 @@ import type { AuthLockoutOptions } from '../../routing/auth-lockout.js';
 import type { Router } from '../../routing/router.js';
 import type { DigestAlgorithm } from '../../routing/digest.js';
 import type { CallTimeouts } from '../calls/call-timeouts.js';
+import type { SipDns } from '../calls/sip-target.js';
 import type { ConnectionCaps } from './sip/connection-limits.js';
 import type { CallMedia, MediaEvents } from './media-types.js';
 import type { SipTimers } from './sip/timers.js';
+import type { SipTlsClientOptions } from './sip/transport.js';
 import type { TransportName } from './sip/via.js';
 
 /**
@@ -60,6 +62,8 @@ export interface SipGatewayOptions {
   /** Call-control timeouts (transfer outcome, no answer, stop, REGISTER): defaults CALL_TIMEOUTS. */
   timeouts?: Partial<CallTimeouts>;
   userAgent?: string;
+  /** DNS for locating PBX registrars (RFC 3263 NAPTR/SRV/A; default: the system's). */
+  registrarDns?: SipDns;
   /** Registration retry back-off (defaults: 1 s doubling to 60 s, with jitter). */
   registrationBackoff?: { baseMs: number; maxMs: number };
   /** Softphone users who may REGISTER (digest) and be called at sip:<username>@<host>. */
@@ -69,8 +73,14 @@ export interface SipGatewayOptions {
   /** SIP over WebSocket ports when `transports` has 'ws' / 'wss' (0: any free port). */
   wsPort?: number;
   wssPort?: number;
-  /** PEM certificate chain and key for wss (required when 'wss' is enabled). */
+  /** SIP over TLS listener port when `transports` has 'tls' (0: any free port; default 5061). */
+  tlsPort?: number;
+  /** PEM certificate chain and key for the tls and wss listeners (required when either is enabled). */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Outbound TLS to PBXs and trunks (sips:, transport=tls): extra trusted CAs, verification. */
+  tlsClient?: SipTlsClientOptions;
+  /** Idle TCP/TLS connections that carry no call and no softphone registration close after this (ms). */
+  tcpIdleMs?: number;
   /** Caps on calls, transactions and connections (defaults: DEFAULT_GATEWAY_LIMITS). */
   limits?: Partial<GatewayLimits>;
   /** Browser origins that may open SIP over WebSocket; others get 403 (absent: any origin). */

@@ -90,10 +90,15 @@ export class SipGateway {
       limits: this.connections,
       ...(o.wsAllowedOrigins ? { allowedOrigins: o.wsAllowedOrigins } : {}),
       onRefused: refused,
-      keepOpen: (peer) => this.callsOnFlow(peer).length > 0,
+      // Not closed when idle: a connection carrying a call or a softphone's registration (its flow).
+      keepOpen: (peer) =>
+        this.callsOnFlow(peer).length > 0 || this.registrar.userOnConnection(peer) !== undefined,
       ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
       ...(o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
+      ...(o.tlsPort !== undefined ? { tlsPort: o.tlsPort } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
+      ...(o.tlsClient ? { tlsClient: o.tlsClient } : {}),
+      ...(o.tcpIdleMs !== undefined ? { tcpIdleMs: o.tcpIdleMs } : {}),
     });
     this.endpoint = new SipEndpoint({
       transport: this.transport,
@@ -143,6 +148,7 @@ export class SipGateway {
       log: this.log,
       ...(o.timeouts ? { timeouts: o.timeouts } : {}),
       ...(o.registrationBackoff ? { backoff: o.registrationBackoff } : {}),
+      ...(o.registrarDns ? { dns: o.registrarDns } : {}),
     });
   }
 
@@ -154,6 +160,7 @@ export class SipGateway {
         host: this.o.host,
         udpPort: this.localPort('udp'),
         tcpPort: this.localPort('tcp'),
+        ...(this.o.transports.includes('tls') ? { tlsPort: this.localPort('tls') } : {}),
         ...(this.o.transports.includes('ws') ? { wsPort: this.localPort('ws') } : {}),
         ...(this.o.transports.includes('wss') ? { wssPort: this.localPort('wss') } : {}),
         transports: this.o.transports,
@@ -375,10 +382,15 @@ export class SipGateway {
     call.begin();
   }
 
-  /** A TCP/WebSocket flow closed: its registrations go, and so do the calls it carried. */
+  /**
+   * A TCP/TLS/WebSocket flow closed: its registrations go. An agent call over WebSocket ends (we cannot
+   * dial a browser back); over TCP/TLS it goes on, its BYE going over a new connection to the caller's
+   * Contact (dialog.ts), and the RTP timeout ends it if the caller is gone.
+   */
   private flowClosed(peer: SipPeer): void {
     this.registrar.dropConnection(peer);
     for (const call of new Set(this.userCalls.values())) call.flowClosed(peer);
+    if (peer.transport === 'tcp' || peer.transport === 'tls') return;
     for (const call of this.callsOnFlow(peer)) if (call instanceof CallSession) call.flowClosed();
   }
 

@@ -15,8 +15,8 @@ export class EndpointRegisterTransport implements RegisterTransport {
     private readonly userAgent: string,
   ) {}
 
-  contactUri(contactUser: string, transport: 'udp' | 'tcp'): string {
-    const param = transport === 'tcp' ? ';transport=tcp' : '';
+  contactUri(contactUser: string, transport: 'udp' | 'tcp' | 'tls'): string {
+    const param = transport === 'udp' ? '' : `;transport=${transport}`;
     return `sip:${contactUser}@${this.endpoint.advertisedHost}:${this.endpoint.localPort(transport)}${param}`;
   }
 
@@ -38,6 +38,10 @@ export class EndpointRegisterTransport implements RegisterTransport {
         },
       );
     });
+  }
+
+  crlfPing(dest: RegistrarDestination): Promise<boolean> {
+    return this.endpoint.ping(dest);
   }
 
   options(dest: RegistrarDestination, aor: string): Promise<number> {

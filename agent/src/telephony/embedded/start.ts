@@ -2,13 +2,16 @@
  * Start-up of the embedded back-end: the SIP gateway, its media factory (plain RTP or WebRTC per
  * offer), defence metrics, and the Telephony view start-telephony.ts hands to the agent.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Clock } from '../../time/clock.js';
 import { ConfigError } from '../../config/load.js';
 import { isLoopbackHost } from '../../config/sip-trust.js';
 import type { Logger } from '../../log.js';
 import type { Telephony, TelephonyOptions } from '../telephony.js';
 import { SipGateway } from './gateway.js';
+import type { SipTlsClientOptions } from './sip/transport.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import type { CallerSource, CreateCallMedia } from './gateway-options.js';
 import { createCallMedia } from './media/call-media.js';
@@ -18,29 +21,54 @@ import type { CallMedia, MediaEvents } from './media-types.js';
 import { WebRtcCallMedia } from './webrtc/webrtc-call-media.js';
 import { mediaKindForOffer } from './webrtc/webrtc-offer.js';
 
-/** The wss certificate and key (PEM files), or a ConfigError when wss is enabled without them. */
+/**
+ * The tls/wss listeners' certificate and key (PEM files), or a ConfigError naming the setting when tls
+ * or wss is enabled without them, a file cannot be read, or the pair does not load.
+ */
 export function loadSipTls(
   env: TelephonyOptions['config']['env'],
 ): { cert: Buffer; key: Buffer } | undefined {
-  const wss = env.SWITCHBOARD_SIP_TRANSPORTS.includes('wss');
-  if (!wss) return undefined;
+  const listeners = env.SWITCHBOARD_SIP_TRANSPORTS.filter((t) => t === 'tls' || t === 'wss');
+  if (listeners.length === 0) return undefined;
   if (!env.SWITCHBOARD_TLS_CERT || !env.SWITCHBOARD_TLS_KEY)
     throw new ConfigError(
-      'SWITCHBOARD_SIP_TRANSPORTS has wss: set SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY (PEM files)',
+      `SWITCHBOARD_SIP_TRANSPORTS has ${listeners.join(' and ')}: set SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY (PEM files)`,
     );
-  const read = (name: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new ConfigError(
-        `${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
+  const pair = {
+    cert: readPem('SWITCHBOARD_TLS_CERT', env.SWITCHBOARD_TLS_CERT),
+    key: readPem('SWITCHBOARD_TLS_KEY', env.SWITCHBOARD_TLS_KEY),
   };
-  return {
-    cert: read('SWITCHBOARD_TLS_CERT', env.SWITCHBOARD_TLS_CERT),
-    key: read('SWITCHBOARD_TLS_KEY', env.SWITCHBOARD_TLS_KEY),
-  };
+  try {
+    createSecureContext(pair);
+  } catch (err) {
+    throw new ConfigError(
+      `SWITCHBOARD_TLS_CERT/SWITCHBOARD_TLS_KEY: not a usable PEM certificate and key (${(err as Error).message})`,
+    );
+  }
+  return pair;
+}
+
+/** Outbound SIP over TLS: the extra CAs (SWITCHBOARD_SIP_TLS_CA, checked) and whether to verify. */
+export function loadSipTlsClient(env: TelephonyOptions['config']['env']): SipTlsClientOptions {
+  const ca = env.SWITCHBOARD_SIP_TLS_CA;
+  if (!ca) return { verify: env.SWITCHBOARD_SIP_TLS_VERIFY };
+  const pem = readPem('SWITCHBOARD_SIP_TLS_CA', ca);
+  try {
+    new X509Certificate(pem); // the first certificate of the bundle must parse
+  } catch (err) {
+    throw new ConfigError(
+      `SWITCHBOARD_SIP_TLS_CA: ${ca} holds no usable PEM certificate (${(err as Error).message})`,
+    );
+  }
+  return { ca: pem, verify: env.SWITCHBOARD_SIP_TLS_VERIFY };
+}
+
+function readPem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 export interface EmbeddedMediaOptions {
@@ -143,7 +171,9 @@ export async function startEmbeddedTelephony(o: TelephonyOptions): Promise<Telep
     transports,
     wsPort: env.SWITCHBOARD_SIP_WS_PORT,
     wssPort: env.SWITCHBOARD_SIP_WSS_PORT,
+    tlsPort: env.SWITCHBOARD_SIP_TLS_PORT,
     ...(tls ? { tls } : {}),
+    tlsClient: loadSipTlsClient(env),
     users: o.config.profiles.users,
     ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
     router: o.router,

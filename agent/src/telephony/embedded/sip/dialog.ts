@@ -1,12 +1,13 @@
 /**
  * A dialog, UAS (RFC 3261 §12.1.1) or UAC (§12.1.2, for the B2BUA's outgoing legs): identity, remote target, route set and CSeq spaces, and how to
- * build in-dialog requests (BYE, REFER) and where to send them (over UDP: nat-target.ts).
+ * build in-dialog requests (BYE, REFER) and where to send them (nat-target.ts).
  */
 import { SipHeaders } from './headers.js';
 import { initialCSeq } from './ids.js';
 import { parseCSeq, type SipRequest, type SipResponse } from './message.js';
-import { udpNextHop } from './nat-target.js';
+import { streamNextHop, udpNextHop } from './nat-target.js';
 import type { SipPeer } from './transport.js';
+import { defaultSipPort } from './via.js';
 import { bareHost, parseNameAddr, parseUri } from '../../calls/sip-uri.js';
 
 export class Dialog {
@@ -126,10 +127,14 @@ export class Dialog {
   }
 
   private nextHop(): SipPeer {
-    if (this.flow.transport !== 'udp') return this.flow; // TCP/WS: the connection (RFC 7118 §5)
+    const { transport } = this.flow;
+    if (transport === 'ws' || transport === 'wss') return this.flow; // the connection only (RFC 7118 §5)
     const first = this.routeSet[0];
     const uri = parseUri(first ? first.replace(/^[^<]*<([^>]*)>.*$/, '$1') : this.remoteTarget);
-    return udpNextHop(this.flow, uri ? { host: bareHost(uri.host), port: uri.port ?? 5060 } : undefined);
+    const target = uri
+      ? { host: bareHost(uri.host), port: uri.port ?? defaultSipPort(transport) }
+      : undefined;
+    return transport === 'udp' ? udpNextHop(this.flow, target) : streamNextHop(this.flow, target);
   }
 }
 

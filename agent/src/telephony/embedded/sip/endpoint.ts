@@ -14,7 +14,7 @@ import { buildResponse, parseCSeq, topVia, type SipRequest, type SipResponse } f
 import { InviteServerTransaction, NonInviteServerTransaction } from './server-transaction.js';
 import type { SipTimers } from './timers.js';
 import type { SipPeer, SipTransport } from './transport.js';
-import { formatVia, isReliable, responseTarget, stampVia } from './via.js';
+import { formatVia, isReliable, responseTarget, stampVia, streamResponseTarget } from './via.js';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -72,11 +72,21 @@ export class SipEndpoint {
     return this.o.transport.localPort(transport);
   }
 
-  /** Send a response statelessly, per the request's (stamped) top Via. */
+  /** A CRLF keep-alive over the TCP/TLS connection to dest: true when answered (transport.ts). */
+  ping(dest: SipPeer): Promise<boolean> {
+    return this.o.transport.ping(dest);
+  }
+
+  /**
+   * Send a response statelessly, per the request's (stamped) top Via: over UDP to received/rport; over
+   * TCP/TLS on the request's connection while it lives, else on a new one to the Via's sent-by port.
+   */
   sendResponse(req: SipRequest, res: SipResponse, source: SipPeer): void {
     const via = topVia(req);
     let dest: SipPeer = source;
     if (source.transport === 'udp' && via) dest = { transport: 'udp', ...responseTarget(via) };
+    else if ((source.transport === 'tcp' || source.transport === 'tls') && via)
+      dest = { ...source, ...streamResponseTarget(via, source.transport) };
     this.o.transport.send(serializeMessage(res), dest);
   }
 

@@ -41,6 +41,19 @@ export function udpNextHop(flow: SipPeer, target: { host: string; port: number }
   return natted ? flow : { transport: 'udp', address: target.host, port: target.port };
 }
 
+/**
+ * The next hop for an in-dialog request over TCP/TLS: the dialog's connection while it lives (the
+ * flow's connectionId); should it close, a new connection goes to the target's address and listening
+ * port (RFC 3261 §18.1.1, §12.2.1.1), never back to the flow's ephemeral source port. A target the
+ * NAT rule above would not use (an inside address seen from elsewhere, a name) leaves only the flow.
+ */
+export function streamNextHop(flow: SipPeer, target: { host: string; port: number } | undefined): SipPeer {
+  if (!target) return flow;
+  if (target.host === flow.address) return { ...flow, port: target.port };
+  const hop = udpNextHop(flow, target);
+  return hop === flow ? flow : { ...flow, address: hop.address, port: hop.port };
+}
+
 /** Two inside addresses in the same /24 (IPv4) or /64 (IPv6): one LAN, no NAT between them. */
 function sameLan(a: string, b: string): boolean {
   if (isIP(a) !== isIP(b)) return false;

@@ -1,10 +1,12 @@
 /**
- * UDP, TCP and WebSocket (ws-listener.ts) sockets for SIP: thin, no SIP logic beyond TCP framing.
- * Incoming messages are handed to onMessage with their source; sends go to an address/port, or over
- * an existing TCP/WebSocket connection.
+ * UDP, TCP, TLS and WebSocket (ws-listener.ts) sockets for SIP: thin, no SIP logic beyond stream
+ * framing. Incoming messages are handed to onMessage with their source; sends go to an address/port,
+ * or over an existing TCP/TLS/WebSocket connection — and when that connection has closed, over a new
+ * one to the address and port given (the peer's listening port, RFC 3261 §18), never its old one.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from '../../../log.js';
 import { ConnectionLimits, type TrackedConnection } from './connection-limits.js';
 import { SipStreamFramer } from './stream-framer.js';
@@ -15,9 +17,21 @@ export interface SipPeer {
   transport: TransportName;
   address: string;
   port: number;
-  /** TCP/WebSocket connection the message arrived on (responses and in-dialog requests reuse it). */
+  /** TCP/TLS/WebSocket connection the message arrived on (responses and in-dialog requests reuse it). */
   connectionId?: number;
+  /** TLS: the host name the peer's certificate must carry (and SNI), when `address` is its resolved IP. */
+  servername?: string;
 }
+
+/** Outbound TLS (sips:, transport=tls): whom we trust. */
+export interface SipTlsClientOptions {
+  /** PEM CA certificates trusted besides Node's bundled roots (a PBX's private CA). */
+  ca?: string | Buffer;
+  /** Verify the peer's certificate chain and name (default true; false only for a lab PBX). */
+  verify?: boolean;
+}
+
+type StreamTransport = 'tcp' | 'tls';
 
 export interface SipTransportOptions {
   host: string;
@@ -30,8 +44,11 @@ export interface SipTransportOptions {
   /** SIP over WebSocket (RFC 7118), when `transports` has 'ws' / 'wss'. */
   wsPort?: number;
   wssPort?: number;
-  /** PEM certificate chain and key for wss. */
+  /** SIP over TLS listener port, when `transports` has 'tls' (0: any free port). */
+  tlsPort?: number;
+  /** PEM certificate chain and key for the tls and wss listeners. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  tlsClient?: SipTlsClientOptions;
   /** Caps on TCP and WebSocket connections and their queued bytes (shared by both). */
   limits?: ConnectionLimits;
   /** Browser origins that may open SIP over WebSocket (absent: any). */
@@ -50,7 +67,7 @@ export type ConnectionCloseSink = (peer: SipPeer) => void;
 
 export class SipTransport {
   private udp: dgram.Socket | undefined;
-  private tcp: net.Server | undefined;
+  private readonly servers = new Map<StreamTransport, net.Server>();
   private readonly connections = new Map<number, net.Socket>();
   private readonly byRemote = new Map<string, number>();
   private nextConnectionId = 1;
@@ -58,6 +75,8 @@ export class SipTransport {
   private closeSinks: ConnectionCloseSink[] = [];
   private readonly ws = new Map<'ws' | 'wss', SipWsListener>();
   private readonly tracked = new WeakMap<net.Socket, TrackedConnection>();
+  /** Keep-alive pings we sent, waiting for their pong, per connection. */
+  private readonly pongWaiters = new Map<number, Array<(ok: boolean) => void>>();
   readonly limits: ConnectionLimits;
 
   constructor(private readonly opts: SipTransportOptions) {
@@ -111,28 +130,43 @@ export class SipTransport {
       this.udp = sock;
     }
     if (this.opts.transports.includes('tcp')) {
-      const server = net.createServer((s) => this.adopt(s));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        const port =
-          this.opts.transports.includes('udp') && this.opts.port === 0
-            ? this.localPort('udp')
-            : this.opts.port;
-        server.listen(port, this.opts.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.tcp = server;
+      const port =
+        this.opts.transports.includes('udp') && this.opts.port === 0 ? this.localPort('udp') : this.opts.port;
+      await this.listen(
+        'tcp',
+        net.createServer((s) => this.adopt(s, 'tcp')),
+        port,
+      );
+    }
+    if (this.opts.transports.includes('tls')) {
+      if (!this.opts.tls)
+        throw new Error('tls needs a certificate and key (SWITCHBOARD_TLS_CERT/SWITCHBOARD_TLS_KEY)');
+      const server = tls.createServer(this.opts.tls, (s) => this.adopt(s, 'tls'));
+      server.on('tlsClientError', (err, s) =>
+        this.opts.log.debug({ err, remote: s.remoteAddress }, 'sip tls handshake failed'),
+      );
+      await this.listen('tls', server, this.opts.tlsPort ?? 5061);
     }
     for (const l of this.ws.values()) await l.start();
+  }
+
+  private async listen(t: StreamTransport, server: net.Server, port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.set(t, server);
   }
 
   localPort(transport: TransportName): number {
     if (transport === 'udp' && this.udp) return this.udp.address().port;
     if (transport === 'ws' || transport === 'wss') return this.ws.get(transport)?.port ?? 0;
-    const addr = this.tcp?.address();
-    return addr && typeof addr === 'object' ? addr.port : this.opts.port;
+    const addr = this.servers.get(transport === 'tls' ? 'tls' : 'tcp')?.address();
+    if (addr && typeof addr === 'object') return addr.port;
+    return transport === 'tls' ? (this.opts.tlsPort ?? 5061) : this.opts.port;
   }
 
   async stop(): Promise<void> {
@@ -143,12 +177,12 @@ export class SipTransport {
     const udp = this.udp;
     this.udp = undefined;
     if (udp) await new Promise<void>((r) => udp.close(() => r()));
-    const tcp = this.tcp;
-    this.tcp = undefined;
-    if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    for (const server of servers) await new Promise<void>((r) => server.close(() => r()));
   }
 
-  /** Send bytes; over TCP reuse the given or an existing connection, else connect. Never throws. */
+  /** Send bytes; over TCP/TLS reuse the given or an existing connection, else connect. Never throws. */
   send(data: Buffer, dest: SipPeer): void {
     try {
       if (dest.transport === 'udp') {
@@ -167,15 +201,66 @@ export class SipTransport {
     }
   }
 
+  /** The connection named, else one open to dest's address and port, else a new one there. */
+  /**
+   * A CRLF keep-alive ping (RFC 5626 §4.4.1) over the TCP/TLS connection to dest (opened if need be):
+   * true when the pong comes, false when the connection closes first. The caller bounds the wait.
+   */
+  ping(dest: SipPeer): Promise<boolean> {
+    if (dest.transport !== 'tcp' && dest.transport !== 'tls') return Promise.resolve(false);
+    try {
+      const sock = this.connectionFor(dest);
+      const id = [...this.connections].find(([, s]) => s === sock)?.[0];
+      if (id === undefined) return Promise.resolve(false);
+      const pending = new Promise<boolean>((resolve) => {
+        const list = this.pongWaiters.get(id) ?? [];
+        list.push(resolve);
+        this.pongWaiters.set(id, list);
+      });
+      sock.write('\r\n\r\n');
+      return pending;
+    } catch (err) {
+      this.opts.log.warn({ err, dest }, 'sip keep-alive ping failed');
+      return Promise.resolve(false);
+    }
+  }
+
+  private settlePings(id: number, ok: boolean): void {
+    const list = this.pongWaiters.get(id);
+    this.pongWaiters.delete(id);
+    for (const resolve of list ?? []) resolve(ok);
+  }
+
   private connectionFor(dest: SipPeer): net.Socket {
+    const t: StreamTransport = dest.transport === 'tls' ? 'tls' : 'tcp';
     const byId = dest.connectionId !== undefined ? this.connections.get(dest.connectionId) : undefined;
     if (byId && !byId.destroyed) return byId;
-    const existing = this.byRemote.get(`${dest.address}:${dest.port}`);
+    const existing = this.byRemote.get(remoteKey(t, dest.address, dest.port));
     const sock = existing !== undefined ? this.connections.get(existing) : undefined;
     if (sock && !sock.destroyed) return sock;
-    const fresh = net.connect({ host: dest.address, port: dest.port });
-    this.adopt(fresh, dest);
+    const fresh = t === 'tls' ? this.dialTls(dest) : net.connect({ host: dest.address, port: dest.port });
+    this.adopt(fresh, t, dest);
     return fresh;
+  }
+
+  /** A TLS connection out (sips:, transport=tls), the peer's certificate checked unless told not to. */
+  private dialTls(dest: SipPeer): tls.TLSSocket {
+    const client = this.opts.tlsClient ?? {};
+    const name = dest.servername ?? (net.isIP(dest.address) === 0 ? dest.address : undefined);
+    const sock = tls.connect({
+      host: dest.address,
+      port: dest.port,
+      ...(name ? { servername: name } : {}),
+      ...(client.ca ? { ca: [...tls.rootCertificates, client.ca.toString()] } : {}),
+      rejectUnauthorized: client.verify ?? true,
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      this.opts.log.warn(
+        { code: err.code, remote: `${dest.address}:${dest.port}`, servername: name },
+        'sip tls connection failed',
+      ),
+    );
+    return sock;
   }
 
   /** Over a queued-bytes cap after a write: close the connection being written to. */
@@ -188,7 +273,7 @@ export class SipTransport {
     sock.destroy();
   }
 
-  private adopt(sock: net.Socket, remote?: SipPeer): void {
+  private adopt(sock: net.Socket, transport: StreamTransport, remote?: SipPeer): void {
     const address = remote?.address ?? normalizeAddress(sock.remoteAddress ?? '');
     const refusal = remote ? undefined : this.limits.refusal(address);
     if (refusal) {
@@ -199,8 +284,8 @@ export class SipTransport {
     }
     const id = this.nextConnectionId++;
     const port = remote?.port ?? sock.remotePort ?? 0;
-    const key = `${address}:${port}`;
-    const peer: SipPeer = { transport: 'tcp', address, port, connectionId: id };
+    const key = remoteKey(transport, address, port);
+    const peer: SipPeer = { transport, address, port, connectionId: id };
     const tracked: TrackedConnection = { address, queuedBytes: () => sock.writableLength };
     this.limits.add(tracked);
     this.tracked.set(sock, tracked);
@@ -215,7 +300,12 @@ export class SipTransport {
       else sock.destroy();
     });
     sock.on('data', (chunk: Buffer) => {
-      const { frames, error } = framer.push(chunk);
+      const { frames, error, keepalives } = framer.push(chunk);
+      for (const k of keepalives ?? []) {
+        if (k === 'ping')
+          sock.write('\r\n'); // the pong (RFC 5626 §3.5.1)
+        else this.settlePings(id, true);
+      }
       for (const f of frames) this.deliver(f, peer);
       if (error) {
         this.opts.log.warn({ remote: key, error }, 'sip tcp stream unusable; closing');
@@ -227,6 +317,7 @@ export class SipTransport {
       this.connections.delete(id);
       this.limits.remove(tracked);
       if (this.byRemote.get(key) === id) this.byRemote.delete(key);
+      this.settlePings(id, false);
       this.connectionClosed(peer);
     });
   }
@@ -248,6 +339,10 @@ export class SipTransport {
       this.opts.log.error({ err, source }, 'sip message handler threw');
     }
   }
+}
+
+function remoteKey(t: StreamTransport, address: string, port: number): string {
+  return `${t}:${address}:${port}`;
 }
 
 function normalizeAddress(a: string): string {

@@ -1,11 +1,16 @@
 /** Via header values and where responses go (RFC 3261 §18.2.2, RFC 3581 rport). */
 import { bareHost, formatParams, parseParams } from '../../calls/sip-uri.js';
 
-export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
+export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** Connection-oriented transports: no retransmissions, responses and in-dialog requests reuse the connection. */
 export function isReliable(t: TransportName): boolean {
   return t !== 'udp';
+}
+
+/** The port a SIP URI or Via without one means (RFC 3261 §19.1.2): 5061 over TLS, else 5060. */
+export function defaultSipPort(t: TransportName): number {
+  return t === 'tls' ? 5061 : 5060;
 }
 
 export interface Via {
@@ -49,4 +54,12 @@ export function responseTarget(via: Via): { address: string; port: number } {
   const rport = via.params.rport ? Number(via.params.rport) : undefined;
   const port = rport ?? via.port ?? 5060;
   return { address, port };
+}
+
+/**
+ * Where a response over TCP/TLS goes when the connection the request came on has closed (RFC 3261
+ * §18.2.2): a new connection to the received address and the sent-by port (not the source's ephemeral port).
+ */
+export function streamResponseTarget(via: Via, transport: TransportName): { address: string; port: number } {
+  return { address: via.params.received ?? bareHost(via.host), port: via.port ?? defaultSipPort(transport) };
 }
