@@ -25,6 +25,8 @@ import type { Providers } from './providers/types.js';
 import { Router } from './routing/router.js';
 import { CallStore } from './store/call-store.js';
 import type { CallTimeouts } from './telephony/calls/call-timeouts.js';
+import { OutboundCalls } from './telephony/calls/outbound/outbound-calls.js';
+import { outboundProfile, outboundRoutes } from './telephony/calls/outbound/outbound-policy.js';
 import { startTelephony, type Telephony } from './telephony/start-telephony.js';
 
 export interface StartOptions {
@@ -82,7 +84,9 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       options.createCall ??
       ((channel, callLog) => {
         const meta = channel.metadata;
-        const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
+        const routed = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
+        // An outbound call: the request's variables fill the prompt, and the callee speaks first.
+        const profile = outboundProfile(routed, meta.extra);
         return Conversation.start({
           channel,
           profile,
@@ -98,6 +102,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   });
 
   let telephony: Telephony | undefined;
+  let outbound: OutboundCalls | undefined;
   const http = createHttpServer({
     store,
     metrics: metrics.registry,
@@ -112,6 +117,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
         ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
       },
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
+    outbound: () => outbound,
     readiness: readinessFrom({
       db: () => store.checkWritable(),
       providers: () => {
@@ -150,6 +156,16 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     throw err;
   }
 
+  outbound = new OutboundCalls({
+    routes: outboundRoutes(config.profiles),
+    profile: (name) => router.profile(name),
+    ...(telephony?.dialer ? { dialer: telephony.dialer } : {}),
+    records: store,
+    clock,
+    log,
+    source: env.SWITCHBOARD_TELEPHONY,
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     httpUrl: bound.url,
@@ -160,6 +176,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       (stopping ??= (async () => {
         // Calls first (their telephony, then their forks), waiting until each has recorded its end:
         // only then may the store close.
+        outbound?.stop();
         await telephony?.stop();
         await fork.close();
         await http.close();

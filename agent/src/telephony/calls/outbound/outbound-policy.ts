@@ -146,3 +146,18 @@ export function withVariables(profile: AgentProfile, variables: Record<string, s
     text.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (m, name: string) => variables[name] ?? m);
   return { ...profile, systemPrompt: fill(profile.systemPrompt), greeting: fill(profile.greeting) };
 }
+
+/**
+ * The profile an outbound call's conversation runs with: the variables the API request gave
+ * (metadata `extra.variables`) fill the prompt, and there is no greeting — the callee answers with
+ * "hello?" and the agent speaks after it. Inbound calls get the profile as it is.
+ */
+export function outboundProfile(profile: AgentProfile, extra: Record<string, unknown>): AgentProfile {
+  if (extra.direction !== 'outbound') return profile;
+  const raw = extra.variables;
+  const variables: Record<string, string> = {};
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') variables[k] = v;
+  }
+  return { ...withVariables(profile, variables), greeting: '' };
+}
