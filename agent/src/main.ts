@@ -102,7 +102,8 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
   });
 
   let telephony: Telephony | undefined;
-  let outbound: OutboundCalls | undefined;
+  /** Set once telephony is up (the HTTP server starts first). */
+  const outbound: { calls?: OutboundCalls } = {};
   const http = createHttpServer({
     store,
     metrics: metrics.registry,
@@ -117,7 +118,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
         ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
       },
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
-    outbound: () => outbound,
+    outbound: () => outbound.calls,
     readiness: readinessFrom({
       db: () => store.checkWritable(),
       providers: () => {
@@ -156,7 +157,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     throw err;
   }
 
-  outbound = new OutboundCalls({
+  outbound.calls = new OutboundCalls({
     routes: outboundRoutes(config.profiles),
     profile: (name) => router.profile(name),
     ...(telephony?.dialer ? { dialer: telephony.dialer } : {}),
@@ -176,7 +177,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       (stopping ??= (async () => {
         // Calls first (their telephony, then their forks), waiting until each has recorded its end:
         // only then may the store close.
-        outbound?.stop();
+        outbound.calls?.stop();
         await telephony?.stop();
         await fork.close();
         await http.close();

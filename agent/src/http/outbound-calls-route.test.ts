@@ -40,9 +40,9 @@ let gw: Harness;
 const clock = new ManualClock();
 
 function server(o: { token?: boolean; apiRate?: { perSecond: number; burst: number } } = {}) {
-  let calls: OutboundCalls | undefined;
-  const s = makeServer({ ...(o.token === false ? {} : { apiToken: TOKEN }), outbound: () => calls });
-  calls = new OutboundCalls({
+  const ref: { calls?: OutboundCalls } = {};
+  const s = makeServer({ ...(o.token === false ? {} : { apiToken: TOKEN }), outbound: () => ref.calls });
+  const calls = (ref.calls = new OutboundCalls({
     routes: outboundRoutes(profiles),
     profile: (n) => profiles.profiles.find((p) => p.name === n),
     dialer: gw.gateway.dialer(),
@@ -51,7 +51,7 @@ function server(o: { token?: boolean; apiRate?: { perSecond: number; burst: numb
     log: createLogger('silent'),
     source: 'embedded',
     ...(o.apiRate ? { apiRate: o.apiRate } : {}),
-  });
+  }));
   return { ...s, calls };
 }
 
