@@ -73,7 +73,9 @@ export function sdpAddress(localAddress: string, externalAddress?: string): stri
   return localAddress === '::' ? '::1' : '127.0.0.1';
 }
 
-type StartMetadata = Parameters<CallMedia['start']>[0];
+type StartMetadata = Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'> & {
+  extra?: Record<string, unknown>;
+};
 
 class EmbeddedCallMedia implements CallMedia {
   private port: number | undefined;
