@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from './time/clock.js';
 import type { Config } from './config/load.js';
+import type { AgentProfile } from './config/profile-schema.js';
+import { AnswerGate } from './answer-detection/answer-gate.js';
 import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';
 import { Conversation } from './conversation/conversation.js';
@@ -87,16 +89,28 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
         const routed = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
         // An outbound call: the request's variables fill the prompt, and the callee speaks first.
         const profile = outboundProfile(routed, meta.extra);
-        return Conversation.start({
+        const converse = (p: AgentProfile) =>
+          Conversation.start({
+            channel,
+            profile: p,
+            providers,
+            observer,
+            clock,
+            logger: callLog,
+            vadFactory: makeVad,
+            turnModel: turnModels.get(p.name),
+            ...(options.conversation ? { options: options.conversation } : {}),
+          });
+        if (meta.extra.direction !== 'outbound') return converse(profile);
+        // Outbound: who answered decides whether (and how) the conversation starts.
+        return AnswerGate.start({
           channel,
           profile,
           providers,
-          observer,
           clock,
-          logger: callLog,
-          vadFactory: makeVad,
-          turnModel: turnModels.get(profile.name),
-          ...(options.conversation ? { options: options.conversation } : {}),
+          log: callLog,
+          startConversation: converse,
+          onDecision: (d) => store.answerDecided(meta.callId, d),
         });
       }),
   });
