@@ -9,7 +9,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANSWER_SET } from '../../bench/answer-detection/answer-set.js';
 import { renderRecording } from '../../bench/answer-detection/answer-audio.js';
-import { e2eProfiles, rmsOf, startE2e, until, type E2e } from '../../src/testing/e2e-harness.js';
+import {
+  e2eProfiles,
+  llmMessages,
+  rmsOf,
+  startE2e,
+  until,
+  type E2e,
+  type E2eOptions,
+} from '../../src/testing/e2e-harness.js';
+import { makeSpeech } from '../../src/testing/speech-fixtures.js';
 import { runSipp, killRunningSipp } from '../../src/testing/sipp.js';
 import { RtpPeer } from './rtp-peer.js';
 
@@ -69,9 +78,16 @@ const calleeXml = (rtpPort: number) => `<?xml version="1.0" encoding="ISO-8859-1
 </scenario>
 `;
 
-async function start(voicemail: Record<string, unknown>): Promise<E2e> {
+async function start(
+  voicemail: Record<string, unknown>,
+  script: E2eOptions['script'] = { deepgram: { utterances: [GREETING.parts.join(' ')] } },
+): Promise<E2e> {
   const base = e2eProfiles({});
-  const profile = { ...(base.profiles as Record<string, unknown>[])[0]!, answerDetection: { voicemail } };
+  const profile = {
+    ...(base.profiles as Record<string, unknown>[])[0]!,
+    systemPrompt: 'You call {{name}} to confirm an appointment.',
+    answerDetection: { voicemail },
+  };
   return startE2e({
     sip: { port: SIP_PORT, rtpPorts: '27400-27439', transports: 'udp' },
     profiles: {
@@ -82,7 +98,7 @@ async function start(voicemail: Record<string, unknown>): Promise<E2e> {
         { name: 'carrier', outbound: { uri: `sip:127.0.0.1:${CALLEE_PORT}`, allow: ['+1555'] } },
       ],
     },
-    script: { deepgram: { utterances: [GREETING.parts.join(' ')] }, cartesia: { firstByteMs: 40 } },
+    script: { ...script, cartesia: { firstByteMs: 40 } },
     env: { SWITCHBOARD_API_TOKEN: TOKEN },
   });
 }
@@ -91,7 +107,12 @@ async function placeCall(e: E2e): Promise<string> {
   const res = await fetch(new URL('/api/calls', e.agent.httpUrl), {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ to: '+15551234567', profile: 'e2e', trunk: 'carrier' }),
+    body: JSON.stringify({
+      to: '+15551234567',
+      profile: 'e2e',
+      trunk: 'carrier',
+      variables: { name: 'Ada' },
+    }),
     signal: AbortSignal.timeout(5000),
   });
   expect(res.status).toBe(201);
@@ -163,5 +184,50 @@ describe('outbound call answered by voicemail (sipp callee, generated greeting w
     expect(h.fakes.openai.requests).toHaveLength(0);
     const row = await h.waitForEnd(callId);
     expect(row).toMatchObject({ answer_kind: 'voicemail', answer_action: 'hang_up', hangup_by: 'agent' });
+  }, 60_000);
+
+  it('a person: the agent says nothing until the "hello?", then answers it with the variables in its prompt', async () => {
+    const REPLY = 'Hi Ada, this is the clinic calling about your appointment. Goodbye.';
+    h = await start(
+      { action: 'hang_up' },
+      {
+        // The gate's own STT hears the hello first, then the conversation hears it replayed.
+        deepgram: { utterances: ['Hello?', 'Hello?'] },
+        openai: {
+          firstTokenMs: 50,
+          replies: [{ text: REPLY, toolCalls: [{ name: 'end_call', arguments: {} }] }],
+        },
+      },
+    );
+    peer = await RtpPeer.open();
+    const uas = runSipp({
+      scenario: { xml: calleeXml(peer.port) },
+      target: `127.0.0.1:${SIP_PORT}`,
+      transport: 'udp',
+      localPort: CALLEE_PORT,
+      timeoutMs: 45_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const callId = await placeCall(h);
+    await until(() => peer!.remote !== undefined, 10_000, 'agent RTP');
+    const hello = makeSpeech('Hello?', 8000, 300).pcm;
+    const playStart = performance.now();
+    await peer.play(hello);
+    const helloEnd = playStart + (hello.length / 8000) * 1000;
+    const run = await uas;
+    expect(run.code, run.output + run.errors).toBe(0);
+
+    const messages = llmMessages(h.fakes.openai.requests[0]!.body);
+    expect(messages[0]!.content).toContain('You call Ada to confirm an appointment.');
+    expect(messages.at(-1)).toEqual({ role: 'user', content: 'Hello?' });
+    expect(h.fakes.cartesia.contexts.map((c) => c.texts.join(''))).toEqual([
+      expect.stringContaining('Hi Ada'),
+    ]);
+    const loud = peer.received.filter((p) => rmsOf(p.pcm) > 300);
+    expect(loud.length).toBeGreaterThan(10);
+    expect(loud[0]!.at).toBeGreaterThan(helloEnd); // no greeting over the callee's hello
+    const row = await h.waitForEnd(callId);
+    expect(row).toMatchObject({ answer_kind: 'human', answer_action: 'converse', outcome: 'answered' });
+    expect(row.hangup_by).toBe('agent');
   }, 60_000);
 });
