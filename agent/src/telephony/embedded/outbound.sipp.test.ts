@@ -1,13 +1,14 @@
 /**
  * Outbound calls from the embedded gateway to real sipp callees (loopback SIP ports 15300–15309,
- * sipp RTP 21300–21309): answered then the callee hangs up, busy (486), no answer (ring timeout →
- * our CANCEL → 487), and a 407 SHA-256/MD5 challenge answered with digest. Each call's record says
+ * sipp RTP 21300–21310): answered then the callee hangs up, busy (486), no answer (ring timeout →
+ * our CANCEL → 487), a 407 SHA-256/MD5 challenge answered with digest, and a call placed as a PBX
+ * registration's extension. Each call's record says
  * direction, outcome and who hung up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../time/clock.js';
 import { createLogger } from '../../log.js';
-import { trunkSchema } from '../../config/profile-schema.js';
+import { registrationSchema, trunkSchema } from '../../config/profile-schema.js';
 import { computeDigestResponse, parseCredentials } from '../../routing/digest.js';
 import { CallStore } from '../../store/call-store.js';
 import { OutboundCalls } from '../calls/outbound/outbound-calls.js';
@@ -16,7 +17,7 @@ import { startGateway, testProfiles, type Harness } from './testing/gateway-harn
 import { runSipp, waitFor, type SippRun } from './testing/sipp-runner.js';
 
 const GATEWAY_PORT = 15300;
-const CALLEE = { answer: 15301, busy: 15302, ring: 15303, auth: 15304 } as const;
+const CALLEE = { answer: 15301, busy: 15302, ring: 15303, auth: 15304, pbx: 15305 } as const;
 
 const trunk = (name: string, port: number, extra: Record<string, unknown> = {}) =>
   trunkSchema.parse({
@@ -30,6 +31,15 @@ const profiles = testProfiles({
     trunk('busy', CALLEE.busy),
     trunk('ring', CALLEE.ring),
     trunk('auth', CALLEE.auth, { username: 'trunkuser', password: 'trunk-secret-pw', callsPerSecond: 10 }),
+  ],
+  // Calls out as extension 7001 of a PBX (the harness does not REGISTER; only the outbound path is used).
+  registrations: [
+    registrationSchema.parse({
+      registrar: `sip:127.0.0.1:${CALLEE.pbx}`,
+      user: '7001',
+      password: 'pbx-ext-secret',
+      outbound: { allow: ['+1555'] },
+    }),
   ],
 });
 
@@ -193,4 +203,36 @@ describe('outbound calls through the embedded gateway (sipp callees)', () => {
       expect(store.getCall(callId)).toMatchObject({ outcome: 'answered', hangupBy: 'callee' });
     },
   );
+
+  it('through a PBX registration: INVITE to the registrar as the extension, its credentials on the 407', async () => {
+    const uas = await callee('uas-proxy-auth-407.xml', CALLEE.pbx, { algo: 'MD5' });
+    const callId = calls.place({
+      to: '+15551234567',
+      profile: 'receptionist',
+      registration: '7001',
+      variables: {},
+      maxRingSeconds: 30,
+    }).callId;
+    const run = await uas.done;
+    expect(run.code, run.output + run.errors).toBe(0);
+    await ended(callId);
+    expect(run.messages).toMatch(/INVITE sip:\+15551234567@127\.0\.0\.1:15305 SIP\/2\.0/);
+    expect(run.messages).toMatch(/From: <sip:7001@127\.0\.0\.1>;tag=/);
+    const creds = parseCredentials(/^Proxy-Authorization: (.*)$/m.exec(run.messages)?.[1] ?? '')!;
+    expect(creds.username).toBe('7001');
+    expect(creds.response).toBe(
+      computeDigestResponse({
+        ...creds,
+        password: 'pbx-ext-secret',
+        method: 'INVITE',
+        nc: creds.nc!,
+        cnonce: creds.cnonce!,
+      }),
+    );
+    expect(store.getCall(callId)).toMatchObject({
+      route: 'registration:7001',
+      outcome: 'answered',
+      hangupBy: 'callee',
+    });
+  });
 });
