@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from './time/clock.js';
 import type { Config } from './config/load.js';
+import type { AgentProfile } from './config/profile-schema.js';
+import { AnswerGate } from './answer-detection/answer-gate.js';
 import { trustsLoopback } from './config/sip-trust.js';
 import { combineObservers, type CallObserver } from './conversation/call-record.js';
 import { Conversation } from './conversation/conversation.js';
@@ -25,6 +27,8 @@ import type { Providers } from './providers/types.js';
 import { Router } from './routing/router.js';
 import { CallStore } from './store/call-store.js';
 import type { CallTimeouts } from './telephony/calls/call-timeouts.js';
+import { OutboundCalls } from './telephony/calls/outbound/outbound-calls.js';
+import { outboundProfile, outboundRoutes } from './telephony/calls/outbound/outbound-policy.js';
 import { startTelephony, type Telephony } from './telephony/start-telephony.js';
 
 export interface StartOptions {
@@ -82,22 +86,38 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       options.createCall ??
       ((channel, callLog) => {
         const meta = channel.metadata;
-        const profile = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
-        return Conversation.start({
+        const routed = router.profileForCall({ named: meta.profile, dialled: meta.to, fallback: true })!;
+        // An outbound call: the request's variables fill the prompt, and the callee speaks first.
+        const profile = outboundProfile(routed, meta.extra);
+        const converse = (p: AgentProfile) =>
+          Conversation.start({
+            channel,
+            profile: p,
+            providers,
+            observer,
+            clock,
+            logger: callLog,
+            vadFactory: makeVad,
+            turnModel: turnModels.get(p.name),
+            ...(options.conversation ? { options: options.conversation } : {}),
+          });
+        if (meta.extra.direction !== 'outbound') return converse(profile);
+        // Outbound: who answered decides whether (and how) the conversation starts.
+        return AnswerGate.start({
           channel,
           profile,
           providers,
-          observer,
           clock,
-          logger: callLog,
-          vadFactory: makeVad,
-          turnModel: turnModels.get(profile.name),
-          ...(options.conversation ? { options: options.conversation } : {}),
+          log: callLog,
+          startConversation: converse,
+          onDecision: (d) => store.answerDecided(meta.callId, d),
         });
       }),
   });
 
   let telephony: Telephony | undefined;
+  /** Set once telephony is up (the HTTP server starts first). */
+  const outbound: { calls?: OutboundCalls } = {};
   const http = createHttpServer({
     store,
     metrics: metrics.registry,
@@ -112,6 +132,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
         ...(env.SWITCHBOARD_SIP_EXTERNAL_HOST ? { externalHost: env.SWITCHBOARD_SIP_EXTERNAL_HOST } : {}),
       },
     onUpgrade: (req, socket, head) => fork.handleUpgrade(req, socket, head),
+    outbound: () => outbound.calls,
     readiness: readinessFrom({
       db: () => store.checkWritable(),
       providers: () => {
@@ -150,6 +171,16 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
     throw err;
   }
 
+  outbound.calls = new OutboundCalls({
+    routes: outboundRoutes(config.profiles),
+    profile: (name) => router.profile(name),
+    ...(telephony?.dialer ? { dialer: telephony.dialer } : {}),
+    records: store,
+    clock,
+    log,
+    source: env.SWITCHBOARD_TELEPHONY,
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     httpUrl: bound.url,
@@ -160,6 +191,7 @@ export async function startAgent(config: Config, options: StartOptions = {}): Pr
       (stopping ??= (async () => {
         // Calls first (their telephony, then their forks), waiting until each has recorded its end:
         // only then may the store close.
+        outbound.calls?.stop();
         await telephony?.stop();
         await fork.close();
         await http.close();

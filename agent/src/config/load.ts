@@ -109,6 +109,7 @@ export function checkProfiles(file: ProfilesFile, where: string): ProfilesFile {
     });
   });
   checkPasswords(file, where);
+  checkOutbound(file, where);
   file.registrations.forEach((r, i) => {
     if (r.profile && !names.has(r.profile)) {
       throw new ConfigError(`${where} registrations.${i}.profile: no profile named "${r.profile}"`);
@@ -137,6 +138,23 @@ function checkPasswords(file: ProfilesFile, where: string): void {
       throw new ConfigError(
         `${where} trunks.${i}.password: the password of trunk "${t.name}" is too short; ${need}`,
       );
+  });
+}
+
+/** Outbound trunks: unique names (the API picks one by name), and digest credentials come in pairs. */
+function checkOutbound(file: ProfilesFile, where: string): void {
+  const seen = new Set<string>();
+  file.trunks.forEach((t, i) => {
+    if (!t.outbound) return;
+    if (seen.has(t.name)) throw new ConfigError(`${where} trunks.${i}.name: duplicate trunk "${t.name}"`);
+    seen.add(t.name);
+    const { username, password } = t.outbound;
+    if ((username === undefined) !== (password === undefined)) {
+      const missing = username === undefined ? 'username' : 'password';
+      throw new ConfigError(
+        `${where} trunks.${i}.outbound.${missing}: set both username and password, or neither`,
+      );
+    }
   });
 }
 

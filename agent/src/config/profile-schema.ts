@@ -254,6 +254,35 @@ export const profileSchema = z.object({
   routes: z.array(e164OrExtension).default([]),
 });
 
+/**
+ * Outbound calls through a trunk or a PBX registration (agent/src/telephony/calls/outbound/): the
+ * numbers it may dial (prefixes of the dialled digits; nothing else is ever sent) and its limits.
+ */
+const outboundLimits = {
+  /** Prefixes of the dialled number, e.g. "+1555", "+44"; "" allows every number. Required: no default. */
+  allow: z
+    .array(z.string().regex(/^\+?[0-9]*$/, 'prefixes are digits with an optional leading +'))
+    .min(1, 'list at least one number prefix the trunk may call ("" allows all)'),
+  /** Calls in progress (ringing or answered) at once through this trunk. */
+  maxConcurrent: z.number().int().min(1).max(10_000).default(10),
+  /** New calls per second through this trunk (a burst of this many is allowed). */
+  callsPerSecond: z.number().min(0.1).max(1000).default(1),
+};
+
+export const trunkOutboundSchema = z.object({
+  /** Where INVITEs go, e.g. sip:sip.carrier.example:5060; the number becomes the Request-URI user. */
+  uri: z
+    .string()
+    .regex(/^sips?:[^@\s]+$/, 'must be a sip: URI without a user, e.g. sip:carrier.example:5060'),
+  transport: z.enum(['udp', 'tcp']).default('udp'),
+  /** Digest credentials answered on 401/407 (MD5 or SHA-256). Never logged. */
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Caller id when the request gives none. */
+  from: e164OrExtension.optional(),
+  ...outboundLimits,
+});
+
 export const trunkSchema = z.object({
   name: z.string().min(1),
   /** Source addresses allowed without a challenge, as CIDRs (10.0.0.0/8, 2001:db8::/32, 1.2.3.4/32). */
@@ -261,6 +290,8 @@ export const trunkSchema = z.object({
   /** Digest credentials the trunk may use instead of (or as well as) a source address. */
   username: z.string().optional(),
   password: z.string().optional(),
+  /** Outbound calls through this trunk (POST /api/calls); absent: the trunk only receives calls. */
+  outbound: trunkOutboundSchema.optional(),
 });
 
 export const registrationSchema = z.object({
@@ -284,6 +315,8 @@ export const registrationSchema = z.object({
   keepaliveS: z.number().int().min(0).max(3600).optional(),
   /** Profile that answers the calls the PBX sends to this extension. */
   profile: z.string().optional(),
+  /** Outbound calls placed through this PBX as this extension (POST /api/calls, registration: user). */
+  outbound: z.object(outboundLimits).optional(),
 });
 
 export const userSchema = z.object({
@@ -308,6 +341,7 @@ export type TurnSettings = z.infer<typeof turnSchema>;
 export type AnswerDetectionPolicy = z.infer<typeof answerDetectionSchema>;
 export type BackstopSettings = z.infer<typeof backstopsSchema>;
 export type Trunk = z.infer<typeof trunkSchema>;
+export type TrunkOutbound = z.infer<typeof trunkOutboundSchema>;
 export type Registration = z.infer<typeof registrationSchema>;
 export type SoftphoneUser = z.infer<typeof userSchema>;
 export type ProfilesFile = z.infer<typeof profilesFileSchema>;

@@ -128,6 +128,12 @@ export const CALL_END_REASONS = [
   'caller_idle',
   /** The fork socket went silent (no audio, no pong) past SWITCHBOARD_FORK_PING_TIMEOUT_S. */
   'fork_timeout',
+  /** Outbound: the callee was busy (486, 600). */
+  'busy',
+  /** Outbound: nobody answered before the ring timeout (or the far end gave up: 408, 480). */
+  'no_answer',
+  /** Outbound: the call could not be placed (any other final response, or no response). */
+  'call_failed',
   'error',
 ] as const;
 
@@ -150,6 +156,32 @@ export function endReasonOf(text: string | undefined, fallback: CallEndReason): 
   const t = text.trim().toLowerCase();
   if ((CALL_END_REASONS as readonly string[]).includes(t)) return t as CallEndReason;
   return ALIASES[t] ?? fallback;
+}
+
+/** Who ended a call: the remote party (caller of an inbound call, callee of an outbound one), the agent, the API or the system. */
+export type HangupSide = 'caller' | 'callee' | 'agent' | 'api' | 'system';
+
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Who ended a call, from its end reason: the remote party, the agent, or the system. */
+export function hangupSideOf(reason: CallEndReason, direction: CallDirection): HangupSide {
+  switch (reason) {
+    case 'caller_hangup':
+      return direction === 'outbound' ? 'callee' : 'caller';
+    case 'busy':
+      return 'callee';
+    case 'cancelled':
+      return direction === 'outbound' ? 'api' : 'caller';
+    case 'agent_hangup':
+    case 'transferred':
+    case 'max_duration':
+    case 'caller_idle':
+    case 'stt_failed':
+    case 'stt_dead':
+      return 'agent';
+    default:
+      return 'system';
+  }
 }
 
 export interface CallEndInfo {

@@ -14,6 +14,7 @@ import { apiGuard } from './api-guard.js';
 import { registerCallEventsRoute } from './call-events-route.js';
 import { registerCallsRoutes } from './calls-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerOutboundCallsRoutes, type OutboundCallsApi } from './outbound-calls-route.js';
 import { registerSoftphoneConfigRoute, type SoftphoneSipInfo } from './softphone-config-route.js';
 import type { LiveEvents } from './live-events.js';
 import type { ReadinessProbe } from './readiness.js';
@@ -37,6 +38,8 @@ export interface HttpServerDeps {
   softphoneSip?: () => SoftphoneSipInfo | undefined;
   /** WebSocket upgrades: return true when taken (e.g. ForkServer.handleUpgrade). Others are refused and destroyed. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** Outbound calls (POST/DELETE /api/calls), once the telephony back-end is up. */
+  outbound?: () => OutboundCallsApi | undefined;
   /** Heartbeat timers of the live event streams. */
   clock?: Clock;
   /** Default 15 000. */
@@ -87,6 +90,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
 
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   registerCallsRoutes(app, deps.store, deps.live);
+  registerOutboundCallsRoutes(app, deps.outbound ?? (() => undefined), deps.apiToken !== undefined);
   registerCallEventsRoute(app, {
     store: deps.store,
     live: deps.live,

@@ -4,13 +4,16 @@
  * most the turn in progress, and a call whose process died shows ended_at = null.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type {
-  CallEndInfo,
-  CallObserver,
-  CallStartInfo,
-  LiveEvent,
-  TurnRecord,
+import {
+  hangupSideOf,
+  type CallEndInfo,
+  type CallEndReason,
+  type CallObserver,
+  type CallStartInfo,
+  type LiveEvent,
+  type TurnRecord,
 } from '../conversation/call-record.js';
+import type { OutboundOutcome, OutboundRecords } from '../telephony/calls/outbound/outbound-types.js';
 import { openDatabase } from './open-database.js';
 import { callFromRow, turnFromRow, turnToRow, type CallRow, type TurnRow } from './rows.js';
 import {
@@ -24,7 +27,8 @@ import {
 } from './store-types.js';
 
 const CALL_COLUMNS = `c.id, c.call_id, c.from_addr, c.to_addr, c.profile, c.source, c.started_at, c.ended_at,
-  c.end_reason, (SELECT COUNT(*) FROM turns t WHERE t.call_id = c.call_id) AS turn_count`;
+  c.end_reason, c.direction, c.route, c.outcome, c.hangup_by, c.answer_kind, c.answer_reason,
+  c.answer_latency_ms, c.answer_action, (SELECT COUNT(*) FROM turns t WHERE t.call_id = c.call_id) AS turn_count`;
 
 /** Every turn column; a rewrite of the same turn (same index) replaces them all. */
 const TURN_COLUMNS = [
@@ -59,10 +63,14 @@ function upsertTurnSql(): string {
     ON CONFLICT (call_id, idx) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
-export class CallStore implements CallObserver, CallQueries {
+export class CallStore implements CallObserver, CallQueries, OutboundRecords {
   private readonly insertCall: Statement;
   private readonly upsertTurn: Statement;
   private readonly endCall: Statement;
+  private readonly insertOutbound: Statement;
+  private readonly setOutcome: Statement;
+  private readonly setAnswer: Statement;
+  private readonly selectDirection: Statement;
   private readonly selectCall: Statement;
   private readonly selectTurns: Statement;
   private readonly touchHealth: Statement;
@@ -81,8 +89,20 @@ export class CallStore implements CallObserver, CallQueries {
     );
     this.upsertTurn = db.prepare(upsertTurnSql());
     this.endCall = db.prepare(
-      `UPDATE calls SET ended_at = @endedAt, end_reason = @reason WHERE call_id = @callId AND ended_at IS NULL`,
+      `UPDATE calls SET ended_at = @endedAt, end_reason = @reason, hangup_by = @side
+       WHERE call_id = @callId AND ended_at IS NULL`,
     );
+    this.insertOutbound = db.prepare(
+      `INSERT INTO calls (call_id, from_addr, to_addr, profile, source, started_at, direction, route)
+       VALUES (@callId, @from, @to, @profile, @source, @startedAt, 'outbound', @route)
+       ON CONFLICT (call_id) DO NOTHING`,
+    );
+    this.setOutcome = db.prepare(`UPDATE calls SET outcome = @outcome WHERE call_id = @callId`);
+    this.setAnswer = db.prepare(
+      `UPDATE calls SET answer_kind = @kind, answer_reason = @reason, answer_latency_ms = @latencyMs,
+       answer_action = @action WHERE call_id = @callId`,
+    );
+    this.selectDirection = db.prepare(`SELECT direction FROM calls WHERE call_id = ?`);
     this.selectCall = db.prepare(`SELECT ${CALL_COLUMNS} FROM calls c WHERE c.call_id = ?`);
     this.selectTurns = db.prepare(`SELECT * FROM turns WHERE call_id = ? ORDER BY idx`);
     this.touchHealth = db.prepare(`UPDATE health SET checked_at = ? WHERE id = 1`);
@@ -115,9 +135,37 @@ export class CallStore implements CallObserver, CallQueries {
   /** Live events are not stored; turns carry what matters. */
   live(_callId: string, _event: LiveEvent): void {}
 
-  /** Records the end once; a repeated end keeps the first reason. */
+  /** Records the end once, and who hung up; a repeated end keeps the first reason. */
   callEnded(info: CallEndInfo): void {
-    this.endCall.run({ callId: info.callId, endedAt: info.endedAt.getTime(), reason: info.reason });
+    this.end(info.callId, info.endedAt, info.reason);
+  }
+
+  /** An outbound call is being placed: its record exists from now on (the conversation's start is then a no-op). */
+  outboundStarted(info: Parameters<OutboundRecords['outboundStarted']>[0]): void {
+    this.insertOutbound.run({ ...info, startedAt: info.startedAt.getTime() });
+  }
+
+  outboundSettled(
+    callId: string,
+    outcome: OutboundOutcome,
+    end?: { endedAt: Date; reason: CallEndReason },
+  ): void {
+    this.setOutcome.run({ callId, outcome });
+    if (end) this.end(callId, end.endedAt, end.reason);
+  }
+
+  /** The answer classifier's decision on an outbound call, and what the agent did about it. */
+  answerDecided(
+    callId: string,
+    a: { kind: string; reason: string; latencyMs: number; action: string },
+  ): void {
+    this.setAnswer.run({ callId, ...a });
+  }
+
+  private end(callId: string, endedAt: Date, reason: CallEndReason): void {
+    const row = this.selectDirection.get(callId) as { direction: string } | undefined;
+    const side = hangupSideOf(reason, row?.direction === 'outbound' ? 'outbound' : 'inbound');
+    this.endCall.run({ callId, endedAt: endedAt.getTime(), reason, side });
   }
 
   listCalls(query: ListCallsQuery = {}): CallSummary[] {

@@ -12,6 +12,14 @@ export interface CallRow {
   started_at: number;
   ended_at: number | null;
   end_reason: string | null;
+  direction: string;
+  route: string | null;
+  outcome: string | null;
+  hangup_by: string | null;
+  answer_kind: string | null;
+  answer_reason: string | null;
+  answer_latency_ms: number | null;
+  answer_action: string | null;
   turn_count: number;
 }
 
@@ -66,6 +74,19 @@ export function callFromRow(r: CallRow): CallSummary {
     startedAt: new Date(r.started_at),
     endedAt: r.ended_at === null ? null : new Date(r.ended_at),
     endReason: r.end_reason,
+    direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
+    route: r.route,
+    outcome: r.outcome,
+    hangupBy: r.hangup_by,
+    answer:
+      r.answer_kind === null
+        ? null
+        : {
+            kind: r.answer_kind,
+            reason: r.answer_reason,
+            latencyMs: r.answer_latency_ms,
+            action: r.answer_action,
+          },
     turnCount: r.turn_count,
   };
 }

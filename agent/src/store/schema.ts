@@ -49,6 +49,18 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE turns ADD COLUMN llm_calls TEXT;
   ALTER TABLE turns ADD COLUMN faults TEXT;
   `,
+  // Issue 13: outbound calls. Which way the call went, the route it went out by, how it came out
+  // (answered, busy, no_answer, failed, cancelled), who hung up, and the answer classifier's decision.
+  `
+  ALTER TABLE calls ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound';
+  ALTER TABLE calls ADD COLUMN route TEXT;
+  ALTER TABLE calls ADD COLUMN outcome TEXT;
+  ALTER TABLE calls ADD COLUMN hangup_by TEXT;
+  ALTER TABLE calls ADD COLUMN answer_kind TEXT;
+  ALTER TABLE calls ADD COLUMN answer_reason TEXT;
+  ALTER TABLE calls ADD COLUMN answer_latency_ms REAL;
+  ALTER TABLE calls ADD COLUMN answer_action TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,7 +13,26 @@ export interface CallSummary {
   /** null while the call is in progress, or when the process died before the call ended. */
   endedAt: Date | null;
   endReason: string | null;
+  direction: 'inbound' | 'outbound';
+  /** Outbound: the trunk or registration it went out by (`trunk:<name>`, `registration:<user>`). */
+  route: string | null;
+  /** Outbound: answered, busy, no_answer, failed or cancelled; null while it rings (and for inbound calls). */
+  outcome: string | null;
+  /** Who ended the call: caller, callee, agent, api or system; null while it lasts. */
+  hangupBy: string | null;
+  /** Outbound: who answered (answer detection) and what the agent did about it. */
+  answer: AnswerRecord | null;
   turnCount: number;
+}
+
+export interface AnswerRecord {
+  /** human, voicemail, ivr, screening or unknown. */
+  kind: string;
+  reason: string | null;
+  /** From the answer to the decision. */
+  latencyMs: number | null;
+  /** converse, leave_message, hang_up, navigate, announce. */
+  action: string | null;
 }
 
 export interface CallDetail extends CallSummary {

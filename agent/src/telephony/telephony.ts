@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Router } from '../routing/router.js';
 import type { LocalForkEndpoint } from '../fork/local-fork.js';
 import type { CallTimeouts } from './calls/call-timeouts.js';
+import type { OutboundDialer } from './calls/outbound/outbound-types.js';
 
 export interface Telephony {
   /** Where the embedded gateway listens (undefined for drachtio, which owns SIP). */
@@ -13,6 +14,8 @@ export interface Telephony {
   /** Softphone contacts registered with the embedded registrar (absent for drachtio). */
   registeredUsers?(): Array<{ user: string; contact: string; transport: string; expiresInS: number }>;
   readiness(): { ok: boolean; detail: string };
+  /** Places outbound calls (absent: this back-end cannot yet). */
+  dialer?: OutboundDialer;
   stop(): Promise<void>;
 }
 

@@ -32,6 +32,9 @@ import { parseUri } from '../calls/sip-uri.js';
 import { parseCSeq, toHeader } from './sip/message.js';
 import type { TransportName } from './sip/via.js';
 import { UserCall } from './user-call.js';
+import type { OutboundDialer } from '../calls/outbound/outbound-types.js';
+import { EmbeddedDialer } from './outbound-dialer.js';
+import type { OutboundSession } from './outbound-session.js';
 
 export type { SipGatewayOptions } from './gateway-options.js';
 
@@ -59,6 +62,8 @@ export class SipGateway {
   private readonly byInvite = new WeakMap<InviteServerTransaction, Call>();
   /** User-to-user calls by each of their dialog ids (caller leg and answered callee leg). */
   private readonly userCalls = new Map<string, UserCall>();
+  /** Answered outbound calls by dialog id. */
+  private readonly outbound = new Map<string, OutboundSession>();
   readonly registrar: Registrar<SipPeer>;
   private readonly auth: CallAuth;
   private readonly guard: GatewayGuard;
@@ -178,6 +183,7 @@ export class SipGateway {
     const work = Promise.all([
       ...[...this.sessions.values()].map((c) => c.hangup('shutdown')),
       ...[...new Set(this.userCalls.values())].map((c) => c.hangup('shutdown')),
+      ...[...this.outbound.values()].map((c) => c.hangup('shutdown')),
       this.registrations.stop(bound),
     ]);
     let timer: ReturnType<SipGatewayOptions['clock']['setTimeout']> | undefined;
@@ -242,7 +248,7 @@ export class SipGateway {
     const { req, tx } = incoming;
     if (req.method === 'ACK') {
       const id = dialogIdOf(req);
-      const call = id ? (this.sessions.get(id) ?? this.userCalls.get(id)) : undefined;
+      const call = id ? this.inDialog(id) : undefined;
       call?.handle(incoming);
       return;
     }
@@ -258,7 +264,7 @@ export class SipGateway {
     }
     const id = dialogIdOf(req);
     if (id !== undefined) {
-      const call = this.sessions.get(id) ?? this.userCalls.get(id);
+      const call = this.inDialog(id);
       if (call) call.handle(incoming);
       else tx.respond(this.responses.response(req, 481));
       return;
@@ -411,6 +417,28 @@ export class SipGateway {
       registrations: this.registrations.routes,
       softphones: this.registrar,
     };
+  }
+
+  private inDialog(id: string): Call | OutboundSession | undefined {
+    return this.sessions.get(id) ?? this.userCalls.get(id) ?? this.outbound.get(id);
+  }
+
+  /** Places outbound calls through this gateway (the shared OutboundCalls decides them). */
+  dialer(): OutboundDialer {
+    return new EmbeddedDialer({
+      endpoint: this.endpoint,
+      clock: this.o.clock,
+      log: this.log,
+      router: this.o.router,
+      createMedia: this.o.createMedia,
+      ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
+      userAgent: this.userAgent,
+      contactFor: (t) => this.contactFor(t),
+      onDialog: (id, s) => this.outbound.set(id, s),
+      onEnded: (s) => {
+        if (s.dialog) this.outbound.delete(s.dialog.id);
+      },
+    });
   }
 
   /** Our Contact for a dialog over this transport (RFC 7118 §5: transport=ws/wss). */

@@ -63,8 +63,12 @@ export interface CallMedia {
   createOffer?(): OfferResult;
   /** Apply the answer to our last createOffer(); the call's RTP then follows it. */
   acceptAnswer?(answerSdp: string): AnswerApplied;
-  /** Start RTP and open the fork to the agent once the call is answered. */
-  start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void>;
+  /** Start RTP and open the fork to the agent once the call is answered (`extra`: more metadata fields). */
+  start(
+    metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'> & {
+      extra?: Record<string, unknown>;
+    },
+  ): Promise<void>;
   /** Send a notice (DTMF from SIP INFO, transfer outcome, hangup) to the agent over the fork. */
   notify(msg: InboundMessage): void;
   /** Send RFC 4733 DTMF digits to the caller. */

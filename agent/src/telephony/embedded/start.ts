@@ -216,6 +216,7 @@ export async function startEmbeddedTelephony(o: TelephonyOptions): Promise<Telep
       ...(transports.includes('wss') ? { wssPort: gateway.localPort('wss') } : {}),
     },
     registeredUsers: () => gateway.registeredUsers(),
+    dialer: gateway.dialer(),
     readiness: () => {
       const regs = gateway.registrationStates();
       const down = regs.filter((r) => r.state !== 'registered');

@@ -73,7 +73,9 @@ export function sdpAddress(localAddress: string, externalAddress?: string): stri
   return localAddress === '::' ? '::1' : '127.0.0.1';
 }
 
-type StartMetadata = Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>;
+type StartMetadata = Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'> & {
+  extra?: Record<string, unknown>;
+};
 
 class EmbeddedCallMedia implements CallMedia {
   private port: number | undefined;
@@ -212,7 +214,7 @@ class EmbeddedCallMedia implements CallMedia {
         source: metadata.source ?? 'embedded',
         sampleRate: this.o.forkSampleRate ?? 8000,
         playbackSampleRate: this.o.playbackSampleRate ?? 8000,
-        extra: this.o.extraMetadata,
+        extra: { ...this.o.extraMetadata, ...metadata.extra },
       },
       callRate: 8000,
       clock: this.clock,

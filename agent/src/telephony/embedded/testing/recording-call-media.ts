@@ -4,7 +4,6 @@
  * the real media half lives in ../media/.
  */
 import type { InboundMessage } from '../../../fork/protocol.js';
-import type { CallMetadata } from '../../../conversation/call-channel.js';
 import type {
   AnswerApplied,
   CallMedia,
@@ -21,7 +20,7 @@ export class RecordingCallMedia implements CallMedia {
   /** Offers we made (delayed offer) and the answers that came back in ACKs. */
   readonly ourOffers: string[] = [];
   readonly theirAnswers: string[] = [];
-  started: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'> | undefined;
+  started: Parameters<CallMedia['start']>[0] | undefined;
   readonly notices: InboundMessage[] = [];
   readonly dtmfSent: string[] = [];
   stopped: string | undefined;
@@ -80,7 +79,7 @@ export class RecordingCallMedia implements CallMedia {
     return res.ok ? { ok: true, held: !res.audio.send } : res;
   }
 
-  start(metadata: Omit<CallMetadata, 'sampleRate' | 'playbackSampleRate' | 'extra'>): Promise<void> {
+  start(metadata: Parameters<CallMedia['start']>[0]): Promise<void> {
     this.started = metadata;
     return Promise.resolve();
   }
