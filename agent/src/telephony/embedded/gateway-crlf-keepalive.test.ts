@@ -1,5 +1,5 @@
 /**
- * CRLF keep-alives on TCP (RFC 5626 §3.5.1, §4.4.1; SIP ports 15300–15309): registered over TCP we
+ * CRLF keep-alives on TCP (RFC 5626 §3.5.1, §4.4.1; SIP ports 15350–15359): registered over TCP we
  * ping the registrar with a double CRLF every keepaliveS and take its single-CRLF pong; two pings
  * unanswered → REGISTER again at once. Proven with a raw TCP registrar that records the bytes, and with
  * Kamailio (which answers pings itself) that no pong is missed. The gateway answers a peer's ping too.
@@ -65,11 +65,11 @@ const REG = { user: '7000', password: 'pw-7000', transport: 'tcp' as const, expi
 
 describe('CRLF keep-alives on a TCP registration', () => {
   it('pings every keepaliveS; with pongs no extra REGISTER, without two of them one at once', async () => {
-    const registrar = await rawRegistrar(15300);
+    const registrar = await rawRegistrar(15350);
     gw = await startGateway({
-      port: 15301,
+      port: 15351,
       timeouts: { registerMs: 400 },
-      registrations: [{ registrar: 'sip:127.0.0.1:15300', ...REG }],
+      registrations: [{ registrar: 'sip:127.0.0.1:15350', ...REG }],
     });
     await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 5000);
     await waitFor(() => registrar.pings >= 2, 4000);
@@ -80,11 +80,11 @@ describe('CRLF keep-alives on a TCP registration', () => {
   });
 
   it('Kamailio answers our pings: still registered after several, no REGISTER beyond the first', async () => {
-    kam = await startKamailio({ port: 15302, user: '7000', password: 'pw-7000' });
+    kam = await startKamailio({ port: 15352, user: '7000', password: 'pw-7000' });
     gw = await startGateway({
-      port: 15303,
+      port: 15353,
       timeouts: { registerMs: 400 },
-      registrations: [{ registrar: 'sip:127.0.0.1:15302', ...REG }],
+      registrations: [{ registrar: 'sip:127.0.0.1:15352', ...REG }],
     });
     await waitFor(() => gw!.gateway.registrationStates()[0]?.state === 'registered', 8000);
     await new Promise((r) => setTimeout(r, 3500)); // three pings; two unanswered would re-REGISTER
@@ -95,8 +95,8 @@ describe('CRLF keep-alives on a TCP registration', () => {
 
 describe('a peer’s CRLF ping', () => {
   it('is answered with a single CRLF on its connection', async () => {
-    gw = await startGateway({ port: 15304 });
-    const c = net.connect({ host: '127.0.0.1', port: 15304 });
+    gw = await startGateway({ port: 15354 });
+    const c = net.connect({ host: '127.0.0.1', port: 15354 });
     closers.push(() => c.destroy());
     await new Promise<void>((r) => c.once('connect', () => r()));
     let got = '';
@@ -109,14 +109,14 @@ describe('a peer’s CRLF ping', () => {
 
 describe('SRV failover', () => {
   it('the first SRV target does not answer: the next REGISTER goes to the next one', async () => {
-    const registrar = await rawRegistrar(15305);
+    const registrar = await rawRegistrar(15355);
     dns = await startFakeDns([
-      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 10, weight: 0, port: 15306, target: 'a.pbx.test' },
-      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 20, weight: 0, port: 15305, target: 'a.pbx.test' },
+      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 10, weight: 0, port: 15356, target: 'a.pbx.test' },
+      { type: 'SRV', name: '_sip._tcp.pbx.test', priority: 20, weight: 0, port: 15355, target: 'a.pbx.test' },
       { type: 'A', name: 'a.pbx.test', address: '127.0.0.1' },
     ]);
     gw = await startGateway({
-      port: 15307,
+      port: 15357,
       timeouts: { registerMs: 400 },
       registrationBackoff: { baseMs: 100, maxMs: 200 },
       registrarDns: sipDnsVia([dns.server]),

@@ -1,5 +1,5 @@
 /**
- * TCP flows that break mid-call (SIP ports 15180–15189, sipp RTP 23180+). A caller's connection that
+ * TCP flows that break mid-call (SIP ports 15330–15339, sipp RTP 23180+). A caller's connection that
  * drops no longer ends the call or strands it on the dead ephemeral port: the agent's BYE goes over a
  * new connection to the caller's Contact (RFC 3261 §18, §12.2.1.1) — proven with sipp over TCP whose
  * socket the test kills with `ss -K` — and a response to a request whose connection closed goes to
@@ -62,12 +62,12 @@ async function sipListener(port: number): Promise<{ messages: string[]; sockets:
 
 describe('a caller TCP connection that drops mid-call', () => {
   it('Kamailio relays a call over TCP; that connection killed mid-call, our BYE still reaches the caller', async () => {
-    kam = await startKamailio({ port: 15185, user: '7000', password: 'pw-7000' });
+    kam = await startKamailio({ port: 15335, user: '7000', password: 'pw-7000' });
     h = await startGateway({
-      port: 15186,
+      port: 15336,
       registrations: [
         {
-          registrar: 'sip:127.0.0.1:15185',
+          registrar: 'sip:127.0.0.1:15335',
           user: '7000',
           password: 'pw-7000',
           transport: 'tcp',
@@ -78,33 +78,33 @@ describe('a caller TCP connection that drops mid-call', () => {
     await waitFor(() => h!.gateway.registrationStates()[0]?.state === 'registered', 8000);
     const running = runSipp({
       scenario: 'uac-agent-bye.xml',
-      target: '127.0.0.1:15185',
+      target: '127.0.0.1:15335',
       transport: 'udp',
-      localPort: 15187,
+      localPort: 15337,
       mediaPort: 23180,
     });
     await waitFor(() => h!.media[0]?.started !== undefined, 10_000);
     // Kamailio opened a connection to our TCP port for the INVITE: abort it, as a NAT or a crash would.
-    killConnectionsTo(15186);
+    killConnectionsTo(15336);
     await new Promise((r) => setTimeout(r, 300));
     expect(h.media[0]!.stopped).toBeUndefined(); // the call goes on without that connection
     expect(h.gateway.activeCalls).toBe(1);
     h.media[0]!.requestHangup();
     const run = await running;
     expect(run.code, run.output + run.errors + kam.log().slice(-3000)).toBe(0);
-    expect(run.messages).toMatch(/message received[\s\S]*BYE sip:sipp@127\.0\.0\.1:15187/);
+    expect(run.messages).toMatch(/message received[\s\S]*BYE sip:sipp@127\.0\.0\.1:15337/);
     await waitFor(() => h!.gateway.activeCalls === 0);
   });
 
   it('a raw TCP caller gone: the BYE goes to its Contact port on a new connection, not the dead ephemeral one', async () => {
-    h = await startGateway({ port: 15182, profiles });
-    const contact = await sipListener(15183);
-    const c = net.connect({ host: '127.0.0.1', port: 15182 });
+    h = await startGateway({ port: 15332, profiles });
+    const contact = await sipListener(15333);
+    const c = net.connect({ host: '127.0.0.1', port: 15332 });
     await new Promise<void>((r) => c.once('connect', () => r()));
     c.on('error', () => undefined);
     let got = '';
     c.on('data', (d) => (got += d.toString()));
-    const invite = inviteText({ port: 15182, transport: 'TCP', callId: 'drop', localPort: 15183 });
+    const invite = inviteText({ port: 15332, transport: 'TCP', callId: 'drop', localPort: 15333 });
     c.write(invite);
     await waitFor(() => / 200 OK\r\n/.test(got));
     const toTag = /^To: .*;tag=([^;\s]+)/m.exec(got.slice(got.indexOf(' 200 OK')))![1];
@@ -131,10 +131,10 @@ describe('a caller TCP connection that drops mid-call', () => {
   });
 
   it('a response due after the connection closed goes to the Via sent-by port on a new connection', async () => {
-    h = await startGateway({ port: 15188, profiles, ringMs: 400 });
-    const contact = await sipListener(15189);
-    const c = await rawTcp(15188);
-    c.send(inviteText({ port: 15188, transport: 'TCP', callId: 'ringing', localPort: 15189 }));
+    h = await startGateway({ port: 15338, profiles, ringMs: 400 });
+    const contact = await sipListener(15339);
+    const c = await rawTcp(15338);
+    c.send(inviteText({ port: 15338, transport: 'TCP', callId: 'ringing', localPort: 15339 }));
     await c.waitReplies(2); // 100 Trying, 180 Ringing on the caller's connection
     expect(c.replies[1]).toMatch(/^SIP\/2\.0 180 /);
     c.close();
@@ -146,12 +146,12 @@ describe('a caller TCP connection that drops mid-call', () => {
 describe('the TCP idle timeout', () => {
   it('closes a connection that carries nothing, keeps one a softphone registered over', async () => {
     const carol = { username: 'carol', password: 'carol-long-secret' };
-    h = await startGateway({ port: 15184, profiles, users: [carol], tcpIdleMs: 300 });
-    const idle = await rawTcp(15184);
-    const phone = await rawTcp(15184);
+    h = await startGateway({ port: 15334, profiles, users: [carol], tcpIdleMs: 300 });
+    const idle = await rawTcp(15334);
+    const phone = await rawTcp(15334);
     const register = (auth?: string): string =>
       [
-        'REGISTER sip:127.0.0.1:15184 SIP/2.0',
+        'REGISTER sip:127.0.0.1:15334 SIP/2.0',
         `Via: SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bK${Math.random().toString(36).slice(2)};rport`,
         'From: <sip:carol@127.0.0.1>;tag=reg1',
         'To: <sip:carol@127.0.0.1>',
@@ -167,7 +167,7 @@ describe('the TCP idle timeout', () => {
       ].join('\r\n');
     phone.send(register());
     const [challenge] = await phone.waitReplies(1);
-    const auth = digestHeader(challenge!, { ...carol, method: 'REGISTER', uri: 'sip:127.0.0.1:15184' });
+    const auth = digestHeader(challenge!, { ...carol, method: 'REGISTER', uri: 'sip:127.0.0.1:15334' });
     phone.send(register(auth));
     await phone.waitReplies(2);
     expect(phone.replies[1]).toMatch(/^SIP\/2\.0 200 /);

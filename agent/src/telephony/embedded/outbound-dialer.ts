@@ -11,7 +11,7 @@ import { OutboundSession, type OutboundSessionDeps } from './outbound-session.js
 import type { SipPeer } from './sip/transport.js';
 
 export type DialerDeps = Omit<OutboundSessionDeps, 'dest' | 'contact'> & {
-  contactFor(transport: 'udp' | 'tcp'): string;
+  contactFor(transport: 'udp' | 'tcp' | 'tls'): string;
   resolve?: (host: string) => Promise<string>;
 };
 
@@ -46,6 +46,10 @@ export class EmbeddedDialer implements OutboundDialer {
     const host = bareHost(m?.[1] ?? plan.route.hostPort);
     const address =
       isIP(host) !== 0 ? host : await (this.d.resolve ?? (async (h) => (await lookup(h)).address))(host);
-    return { transport: plan.route.transport, address, port: m?.[2] ? Number(m[2]) : 5060 };
+    return {
+      transport: plan.route.transport,
+      address,
+      port: m?.[2] ? Number(m[2]) : plan.route.transport === 'tls' ? 5061 : 5060,
+    };
   }
 }

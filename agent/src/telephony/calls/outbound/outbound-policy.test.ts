@@ -95,6 +95,30 @@ describe('outbound plan', () => {
     expect(p.route.credentials).toEqual({ username: '7001', password: 'pw' });
   });
 
+  it("a route's transport follows its URI (sips:, ;transport=) before the configured one, else UDP", () => {
+    const f = profilesFileSchema.parse({
+      profiles: [profile],
+      trunks: [{ name: 'tls', outbound: { uri: 'sips:carrier.example', allow: ['+1'] } }],
+      registrations: [
+        {
+          registrar: 'sip:pbx.local;transport=tcp',
+          user: '7001',
+          password: 'pw',
+          outbound: { allow: ['2'] },
+        },
+        {
+          registrar: 'sip:pbx.local',
+          user: '7002',
+          password: 'pw',
+          transport: 'tls',
+          outbound: { allow: ['2'] },
+        },
+        { registrar: 'sip:pbx.local', user: '7003', password: 'pw', outbound: { allow: ['2'] } },
+      ],
+    });
+    expect(outboundRoutes(f).map((r) => r.transport)).toEqual(['tls', 'tcp', 'tls', 'udp']);
+  });
+
   it('refusals name the field: number, allowlist, route, profile', () => {
     expect(refusal({ to: '+1 555 123' })).toEqual({ status: 400, field: 'to' });
     expect(refusal({ to: '+33123456789' })).toEqual({ status: 403, field: 'to' });

@@ -30,7 +30,7 @@ export function outboundRoutes(file: ProfilesFile): OutboundRoute[] {
       kind: 'trunk',
       name: t.name,
       hostPort: hostPortOf(o.uri),
-      transport: o.transport,
+      transport: transportOf(o.uri, o.transport),
       ...(o.username && o.password ? { credentials: { username: o.username, password: o.password } } : {}),
       ...(o.from ? { defaultFrom: o.from } : {}),
       allow: o.allow,
@@ -45,7 +45,9 @@ export function outboundRoutes(file: ProfilesFile): OutboundRoute[] {
       kind: 'registration',
       name: r.user,
       hostPort: hostPortOf(r.registrar),
-      transport: r.transport,
+      // The registration's own transport (TLS when the URI says so); a DNS-located registrar is
+      // not looked up again for calls: they go to the URI's host on 5060 over UDP unless it says otherwise.
+      transport: transportOf(r.registrar, r.transport),
       credentials: { username: r.username ?? r.user, password: r.password },
       defaultFrom: r.user,
       allow: o.allow,
@@ -160,4 +162,10 @@ export function outboundProfile(profile: AgentProfile, extra: Record<string, unk
     for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') variables[k] = v;
   }
   return { ...withVariables(profile, variables), greeting: '' };
+}
+
+function transportOf(uri: string, configured: 'udp' | 'tcp' | 'tls' | undefined): 'udp' | 'tcp' | 'tls' {
+  if (/^sips:/i.test(uri) || /;transport=tls\b/i.test(uri)) return 'tls';
+  const named = /;transport=(udp|tcp)\b/i.exec(uri)?.[1]?.toLowerCase();
+  return (named as 'udp' | 'tcp' | undefined) ?? configured ?? 'udp';
 }

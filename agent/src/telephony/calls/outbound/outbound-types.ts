@@ -28,7 +28,7 @@ export interface OutboundRoute {
   name: string;
   /** Request-URI host part (host[:port]) and the transport to reach it. */
   hostPort: string;
-  transport: 'udp' | 'tcp';
+  transport: 'udp' | 'tcp' | 'tls';
   credentials?: { username: string; password: string };
   /** Caller id used when the request gives none. */
   defaultFrom?: string;
