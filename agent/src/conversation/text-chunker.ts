@@ -5,8 +5,7 @@
  *
  * The first piece of a reply does not wait for punctuation: after `minFirstWords` whole words it goes to
  * TTS (the rest continues in the same TTS context, so prosody carries over). Holding tokens until the
- * first clause mark cost 90–130 ms of dead air per turn on real replies (research §9). A sentence
- * that plainly ends with the text so far ("Sure!", "Got it.") is cut at once.
+ * first clause mark cost 90–130 ms of dead air per turn on real replies (research §9).
  */
 const SENTENCE_END = /[.!?…]["')\]]?$/;
 const CLAUSE_END = /[,;:—–]$/;
@@ -49,27 +48,8 @@ export class TextChunker {
         start = i + 1;
       }
     }
-    const tail = this.buffer.slice(start);
-    if (this.endsSentenceNow(tail)) {
-      out.push(tail.trim());
-      this.emitted++;
-      start = this.buffer.length;
-    }
     this.buffer = this.buffer.slice(start);
     return out;
-  }
-
-  /**
-   * A sentence end at the very end of the streamed text need not wait for the next token when it
-   * cannot go on: "?" or "!", or a full stop after a word of two or more letters that is not an
-   * abbreviation ("3." may become "3.5", "J." an initial, "Dr." a title). Saves one token's wait
-   * per sentence, and at the end of a reply the wait for the stream's end.
-   */
-  private endsSentenceNow(piece: string): boolean {
-    const t = piece.trimEnd();
-    if (!t.trim() || t.length !== piece.length) return false;
-    if (/[!?]["')\]]?$/.test(t)) return true;
-    return /\p{L}{2,}\.["')\]]?$/u.test(t) && this.isBoundary(t);
   }
 
   /** End of the stream: whatever is left, or nothing. */
