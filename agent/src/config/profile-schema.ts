@@ -115,7 +115,7 @@ export const turnSchema = z
  * What an outbound call does once answer detection (agent/src/answer-detection/) has decided who
  * picked up. Safe defaults: on a machine the agent hangs up rather than leave an unplanned message or
  * press keys; to a call-screening assistant it says who is calling and why. A person, or an answer
- * nobody could classify (silence), gets the normal conversation. Not wired into the call flow yet.
+ * nobody could classify (silence), gets the normal conversation. Acted on by the outbound call's AnswerGate.
  */
 export const answerDetectionSchema = z
   .object({
