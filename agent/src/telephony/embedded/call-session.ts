@@ -15,11 +15,11 @@ import type { CallTimeouts } from '../calls/call-timeouts.js';
 import { ACCEPT, type CreateCallMedia } from './gateway-options.js';
 import { DialogResponses } from './dialog-responses.js';
 import type { AnswerApplied, CallMedia, SdpResult } from './media-types.js';
+import { answerInfo, answerNotify, sendRefer } from './in-dialog.js';
 import { ForkConnectError } from './media/fork-link.js';
 import { watchSession } from './session-refresh.js';
 import { decideSessionTimer, sessionTimerHeaders, type SessionTimerDecision } from './session-timer.js';
 import { Dialog } from './sip/dialog.js';
-import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
 import { newTag } from './sip/ids.js';
 import { fromHeader, parseCSeq, toHeader, type SipRequest, type SipResponse } from './sip/message.js';
@@ -184,9 +184,9 @@ export class CallSession implements CallLeg {
       case 'UPDATE':
         return this.onUpdate(req, tx);
       case 'INFO':
-        return this.onInfo(req, tx);
+        return answerInfo(req, tx, this.replies, this.control, this.log);
       case 'NOTIFY':
-        return this.onNotify(req, tx);
+        return answerNotify(req, tx, this.replies, this.referSent, this.control);
       case 'OPTIONS':
         tx.respond(this.replies.withAllow(this.replies.response(req, 200)));
         return;
@@ -225,18 +225,9 @@ export class CallSession implements CallLeg {
   // CallLeg: what the controller decided.
 
   refer(target: string): void {
-    const referredBy = this.dialog.local.replace(/;\s*tag=[^;\s]+/i, '');
-    const { req, dest } = this.dialog.createRequest('REFER', [
-      ['Refer-To', `<${target}>`],
-      ['Referred-By', referredBy],
-      ['Event', 'refer'],
-    ]);
     this.referSent = true;
     this.log.info({ target }, 'sip sending REFER');
-    this.d.endpoint.request(req, dest, (res, timedOut) => {
-      if (res.status < 200) return;
-      this.control.referAnswered(timedOut ? 408 : res.status, timedOut ? 'REFER timed out' : res.reason);
-    });
+    sendRefer(this.dialog, this.d.endpoint, this.control, target);
   }
 
   sendDtmf(digits: string): void {
@@ -414,30 +405,5 @@ export class CallSession implements CallLeg {
     if (body.trim() === '' || !this.media.acceptAnswer)
       return { ok: false, status: 488, reason: 'no answer in the ACK' };
     return this.media.acceptAnswer(body);
-  }
-
-  private onInfo(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
-    const type = req.headers.get('content-type') ?? '';
-    if (!req.body) return tx.respond(this.replies.response(req, 200));
-    if (!DTMF_INFO_TYPES.includes(type.split(';')[0]!.trim().toLowerCase())) {
-      const res = this.replies.response(req, 415);
-      res.headers.append('Accept', DTMF_INFO_TYPES.join(', '));
-      return tx.respond(res);
-    }
-    const dtmf = parseDtmfInfo(type, req.body);
-    if (!dtmf) return tx.respond(this.replies.response(req, 400, { reason: 'Bad DTMF body' }));
-    tx.respond(this.replies.response(req, 200));
-    this.log.debug({ digit: dtmf.digit }, 'sip INFO DTMF');
-    this.control.callerDtmf(dtmf.digit, dtmf.durationMs);
-  }
-
-  private onNotify(req: SipRequest, tx: NonNullable<IncomingRequest['tx']>): void {
-    const event = (req.headers.get('event') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (event !== 'refer' || !this.referSent) {
-      tx.respond(this.replies.response(req, 481, { reason: 'Subscription Does Not Exist' }));
-      return;
-    }
-    tx.respond(this.replies.response(req, 200));
-    this.control.referNotify(req.body, req.headers.get('subscription-state'));
   }
 }

@@ -16,9 +16,9 @@ import { DialogResponses } from './dialog-responses.js';
 import type { CreateCallMedia } from './gateway-options.js';
 import type { CallMedia } from './media-types.js';
 import { ForkConnectError } from './media/fork-link.js';
+import { answerInfo, answerNotify, sendRefer } from './in-dialog.js';
 import { authenticatedInvite, buildOutboundInvite } from './outbound-invite.js';
 import { Dialog } from './sip/dialog.js';
-import { DTMF_INFO_TYPES, parseDtmfInfo } from './sip/dtmf-info.js';
 import type { IncomingRequest, SipEndpoint } from './sip/endpoint.js';
 import { initialCSeq } from './sip/ids.js';
 import type { InviteClientTransaction } from './sip/invite-client-transaction.js';
@@ -48,6 +48,8 @@ export class OutboundSession implements CallLeg, OutboundLeg {
   readonly control: CallController;
   readonly media: CallMedia;
   dialog: Dialog | undefined;
+  /** A REFER went out on this dialog: its NOTIFYs are expected. */
+  private referSent = false;
   private phase: Phase = 'inviting';
   private invite: SipRequest | undefined;
   private tx: InviteClientTransaction | undefined;
@@ -267,17 +269,10 @@ export class OutboundSession implements CallLeg, OutboundLeg {
         (tx as InviteServerTransaction).onAckTimeout = () => undefined;
         return tx.respond(res);
       }
-      case 'INFO': {
-        const dtmf = parseDtmfInfo(req.headers.get('content-type') ?? '', req.body);
-        const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-        tx.respond(replies.response(req, !req.body || (dtmf && DTMF_INFO_TYPES.includes(type)) ? 200 : 415));
-        if (dtmf) this.control.callerDtmf(dtmf.digit, dtmf.durationMs);
-        return;
-      }
+      case 'INFO':
+        return answerInfo(req, tx, replies, this.control, this.log);
       case 'NOTIFY':
-        tx.respond(replies.response(req, 200));
-        this.control.referNotify(req.body, req.headers.get('subscription-state'));
-        return;
+        return answerNotify(req, tx, replies, this.referSent, this.control);
       case 'OPTIONS':
         return tx.respond(replies.withAllow(replies.response(req, 200)));
       default:
@@ -289,15 +284,9 @@ export class OutboundSession implements CallLeg, OutboundLeg {
 
   refer(target: string): void {
     if (!this.dialog) return;
-    const { req, dest } = this.dialog.createRequest('REFER', [
-      ['Refer-To', `<${target}>`],
-      ['Referred-By', this.dialog.local.replace(/;\s*tag=[^;\s]+/i, '')],
-      ['Event', 'refer'],
-    ]);
-    this.d.endpoint.request(req, dest, (res, timedOut) => {
-      if (res.status < 200) return;
-      this.control.referAnswered(timedOut ? 408 : res.status, timedOut ? 'REFER timed out' : res.reason);
-    });
+    this.referSent = true;
+    this.log.info({ target }, 'sip sending REFER');
+    sendRefer(this.dialog, this.d.endpoint, this.control, target);
   }
 
   sendDtmf(digits: string): void {
